@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* cJSON parsing with positions, and allocator hooks. */
+#include "emu/base/json.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "emu/base/buf.h"
+#include "emu/base/err.h"
+#include "emu/base/mem.h"
+
+static void *hook_malloc(size_t n)
+{
+    return emu_malloc(n);
+}
+
+void emu_json_init(void)
+{
+    static int done;
+    if (!done) {
+        cJSON_Hooks hooks = {.malloc_fn = hook_malloc, .free_fn = emu_free};
+        cJSON_InitHooks(&hooks);
+        done = 1;
+    }
+}
+
+static void locate(const char *data, size_t off, struct emu_json_error *err)
+{
+    unsigned line = 1, col = 1;
+    for (size_t i = 0; i < off; i++) {
+        if (data[i] == '\n') {
+            line++;
+            col = 1;
+        }
+        else {
+            col++;
+        }
+    }
+    err->line = line;
+    err->column = col;
+}
+
+int emu_json_parse(const char *data, size_t len, cJSON **ret_root, struct emu_json_error *ret_err)
+{
+    emu_json_init();
+    if (len > EMU_JSON_MAX_INPUT) {
+        return EMU_E2BIG;
+    }
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithLengthOpts(data, len, &end, 0);
+    if (!root) {
+        size_t off = end && end >= data && end <= data + len ? (size_t)(end - data) : 0;
+        locate(data, off, ret_err);
+        if (off >= len) {
+            snprintf(ret_err->message, sizeof(ret_err->message), "unexpected end of input");
+        }
+        else {
+            unsigned char c = (unsigned char)data[off];
+            if (c >= 0x20 && c < 0x7f) {
+                snprintf(ret_err->message, sizeof(ret_err->message), "unexpected character '%c'",
+                         c);
+            }
+            else {
+                snprintf(ret_err->message, sizeof(ret_err->message),
+                         "unexpected byte 0x%02x", c);
+            }
+        }
+        return EMU_EJSON;
+    }
+    /* Anything but whitespace after the value is an error, as in every strict JSON reader. */
+    size_t off = end ? (size_t)(end - data) : len;
+    while (off < len && strchr(" \t\r\n", data[off]) && data[off] != '\0') {
+        off++;
+    }
+    if (off < len) {
+        cJSON_Delete(root);
+        locate(data, off, ret_err);
+        snprintf(ret_err->message, sizeof(ret_err->message), "extra data after the JSON value");
+        return EMU_EJSON;
+    }
+    *ret_root = root;
+    return 0;
+}
+
+const char *emu_json_type_name(const cJSON *item)
+{
+    if (!item) {
+        return "missing";
+    }
+    switch (item->type & 0xff) {
+    case cJSON_False:
+    case cJSON_True:
+        return "boolean";
+    case cJSON_NULL:
+        return "null";
+    case cJSON_Number:
+        return "number";
+    case cJSON_String:
+        return "string";
+    case cJSON_Array:
+        return "array";
+    case cJSON_Object:
+        return "object";
+    default:
+        return "invalid";
+    }
+}
+
+char *emu_json_print(const cJSON *item, int pretty)
+{
+    emu_json_init();
+    return pretty ? cJSON_Print(item) : cJSON_PrintUnformatted(item);
+}
+
+int emu_json_write_string(const char *s, struct emu_buf *out)
+{
+    int r = emu_buf_putc(out, '"');
+    for (const unsigned char *p = (const unsigned char *)s; r == 0 && *p; p++) {
+        switch (*p) {
+        case '"':
+            r = emu_buf_puts(out, "\\\"");
+            break;
+        case '\\':
+            r = emu_buf_puts(out, "\\\\");
+            break;
+        case '\n':
+            r = emu_buf_puts(out, "\\n");
+            break;
+        case '\r':
+            r = emu_buf_puts(out, "\\r");
+            break;
+        case '\t':
+            r = emu_buf_puts(out, "\\t");
+            break;
+        default:
+            if (*p < 0x20) {
+                r = emu_buf_printf(out, "\\u%04x", *p);
+            }
+            else {
+                r = emu_buf_putc(out, (char)*p);
+            }
+        }
+    }
+    return r ? r : emu_buf_putc(out, '"');
+}
+
+static int write_indent(struct emu_buf *out, int depth)
+{
+    int r = emu_buf_putc(out, '\n');
+    for (int i = 0; r == 0 && i < depth; i++) {
+        r = emu_buf_puts(out, "  ");
+    }
+    return r;
+}
+
+static int write_value(const cJSON *item, int depth, struct emu_buf *out)
+{
+    if (depth > 1000) {
+        return EMU_E2BIG;
+    }
+    int r = 0;
+    switch (item->type & 0xff) {
+    case cJSON_False:
+        return emu_buf_puts(out, "false");
+    case cJSON_True:
+        return emu_buf_puts(out, "true");
+    case cJSON_NULL:
+        return emu_buf_puts(out, "null");
+    case cJSON_String:
+        return emu_json_write_string(item->valuestring ? item->valuestring : "", out);
+    case cJSON_Number: {
+        double d = item->valuedouble;
+        if (d == (double)(long long)d && d < 9007199254740992.0 && d > -9007199254740992.0) {
+            return emu_buf_printf(out, "%lld", (long long)d);
+        }
+        return emu_buf_printf(out, "%.17g", d);
+    }
+    case cJSON_Array:
+    case cJSON_Object: {
+        int is_obj = (item->type & 0xff) == cJSON_Object;
+        const cJSON *child = item->child;
+        r = emu_buf_putc(out, is_obj ? '{' : '[');
+        if (r == 0 && !child) {
+            return emu_buf_putc(out, is_obj ? '}' : ']');
+        }
+        for (; r == 0 && child; child = child->next) {
+            r = write_indent(out, depth + 1);
+            if (r == 0 && is_obj) {
+                r = emu_json_write_string(child->string ? child->string : "", out);
+                if (r == 0) {
+                    r = emu_buf_puts(out, ": ");
+                }
+            }
+            if (r == 0) {
+                r = write_value(child, depth + 1, out);
+            }
+            if (r == 0 && child->next) {
+                r = emu_buf_putc(out, ',');
+            }
+        }
+        if (r == 0) {
+            r = write_indent(out, depth);
+        }
+        return r ? r : emu_buf_putc(out, is_obj ? '}' : ']');
+    }
+    default:
+        return EMU_EINVAL;
+    }
+}
+
+int emu_json_write_pretty(const cJSON *item, struct emu_buf *out)
+{
+    int r = write_value(item, 0, out);
+    return r ? r : emu_buf_putc(out, '\n');
+}

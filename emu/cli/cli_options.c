@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Generic option parsing and help output driven by the option tables. */
+#include <stdio.h>
+#include <string.h>
+
+#include "emu/base/err.h"
+#include "emu/cli/cli.h"
+
+#define GLOBAL(field) EMU_OPT_GLOBAL, offsetof(struct emu_cli_global, field)
+#define TASKDEF(field) EMU_OPT_TASKDEF, offsetof(struct emu_cli_taskdef_opts, overrides.field)
+
+const struct emu_cli_option emu_cli_global_options[] = {
+    {"data-dir", "DIR", GLOBAL(data_dir), NULL,
+     "host data directory (the agent's ECS_HOST_DATA_DIR); FireLens files live under "
+     "DIR/data/firelens/<taskID>"},
+    {"docker-host", "URL", GLOBAL(docker_host), NULL,
+     "Docker Engine API address (unix:///path or tcp://host:port); default $DOCKER_HOST"},
+    {"log-level", "LEVEL", GLOBAL(log_level), "error|warn|info|debug|trace",
+     "how much fargate-emu itself logs on stderr (default info)"},
+    {"region", "REGION", GLOBAL(region), NULL, "AWS region of the task (default us-east-1)"},
+    {"cluster", "NAME", GLOBAL(cluster), NULL, "ECS cluster name (default \"default\")"},
+    {"json", NULL, GLOBAL(json), NULL, "print machine-readable JSON"},
+    {"help", NULL, GLOBAL(help), NULL, "show this help"},
+    {NULL, NULL, 0, 0, NULL, NULL},
+};
+
+const struct emu_cli_option emu_cli_taskdef_options[] = {
+    {"family", "NAME", TASKDEF(family), NULL,
+     "task family, for a bare containerDefinitions array"},
+    {"cpu", "UNITS", TASKDEF(cpu), NULL, "task cpu (\"256\", \"1 vCPU\"), for a bare array"},
+    {"memory", "MIB", TASKDEF(memory), NULL, "task memory (\"512\", \"1GB\"), for a bare array"},
+    {"network-mode", "MODE", TASKDEF(network_mode), "awsvpc|bridge|host|none",
+     "task network mode, for a bare array"},
+    {"requires-compatibilities", "LIST", TASKDEF(requires_compatibilities), NULL,
+     "comma-separated launch types (FARGATE,EC2), for a bare array"},
+    {"task-role-arn", "ARN", TASKDEF(task_role_arn), NULL, "task role, for a bare array"},
+    {"execution-role-arn", "ARN", TASKDEF(execution_role_arn), NULL,
+     "execution role, for a bare array"},
+    {NULL, NULL, 0, 0, NULL, NULL},
+};
+
+static const struct emu_cli_option *find_in(const struct emu_cli_option *table, const char *name,
+                                            size_t len)
+{
+    for (const struct emu_cli_option *o = table; o && o->name; o++) {
+        if (strlen(o->name) == len && strncmp(o->name, name, len) == 0) {
+            return o;
+        }
+    }
+    return NULL;
+}
+
+static const struct emu_cli_option *find_option(const struct emu_cli_command *cmd,
+                                                const char *name, size_t len)
+{
+    const struct emu_cli_option *o = find_in(cmd->options, name, len);
+    if (!o && cmd->reads_taskdef) {
+        o = find_in(emu_cli_taskdef_options, name, len);
+    }
+    if (!o) {
+        o = find_in(emu_cli_global_options, name, len);
+    }
+    return o;
+}
+
+static int choice_ok(const char *choices, const char *value)
+{
+    size_t vlen = strlen(value);
+    for (const char *p = choices; *p;) {
+        const char *bar = strchr(p, '|');
+        size_t n = bar ? (size_t)(bar - p) : strlen(p);
+        if (n == vlen && strncmp(p, value, n) == 0) {
+            return 1;
+        }
+        p += n + (bar ? 1 : 0);
+    }
+    return 0;
+}
+
+int emu_cli_parse(const struct emu_cli_command *cmd, int argc, char **argv,
+                  struct emu_cli_global *g, void *opts, int *ret_argc)
+{
+    int npos = 0;
+    int only_positionals = 0;
+    for (int i = 0; i < argc; i++) {
+        char *arg = argv[i];
+        if (only_positionals || arg[0] != '-' || strcmp(arg, "-") == 0) {
+            argv[npos++] = arg;
+            continue;
+        }
+        if (strcmp(arg, "--") == 0) {
+            only_positionals = 1;
+            continue;
+        }
+        if (strcmp(arg, "-h") == 0) {
+            g->help = true;
+            continue;
+        }
+        if (strncmp(arg, "--", 2) != 0) {
+            fprintf(stderr, "fargate-emu %s: unknown option '%s' (try 'fargate-emu help %s')\n",
+                    cmd->name, arg, cmd->name);
+            return EMU_EUSAGE;
+        }
+        const char *name = arg + 2;
+        const char *eq = strchr(name, '=');
+        size_t nlen = eq ? (size_t)(eq - name) : strlen(name);
+        const struct emu_cli_option *o = find_option(cmd, name, nlen);
+        if (!o) {
+            fprintf(stderr, "fargate-emu %s: unknown option '--%.*s' (try 'fargate-emu help %s')\n",
+                    cmd->name, (int)nlen, name, cmd->name);
+            return EMU_EUSAGE;
+        }
+        char *base = o->group == EMU_OPT_GLOBAL ? (char *)g : (char *)opts;
+        if (!o->metavar) {
+            if (eq) {
+                fprintf(stderr, "fargate-emu %s: option '--%s' takes no value\n", cmd->name,
+                        o->name);
+                return EMU_EUSAGE;
+            }
+            *(bool *)(base + o->offset) = true;
+            continue;
+        }
+        const char *value = eq ? eq + 1 : NULL;
+        if (!value) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "fargate-emu %s: option '--%s' needs a value (%s)\n", cmd->name,
+                        o->name, o->metavar);
+                return EMU_EUSAGE;
+            }
+            value = argv[++i];
+        }
+        if (o->choices && !choice_ok(o->choices, value)) {
+            fprintf(stderr, "fargate-emu %s: invalid value '%s' for '--%s' (one of: %s)\n",
+                    cmd->name, value, o->name, o->choices);
+            return EMU_EUSAGE;
+        }
+        *(const char **)(base + o->offset) = value;
+    }
+    *ret_argc = npos;
+    return 0;
+}
+
+static void print_table(const char *title, const struct emu_cli_option *table, FILE *out)
+{
+    fprintf(out, "\n%s:\n", title);
+    for (const struct emu_cli_option *o = table; o->name; o++) {
+        char left[64];
+        if (o->metavar) {
+            snprintf(left, sizeof(left), "--%s %s", o->name, o->metavar);
+        }
+        else {
+            snprintf(left, sizeof(left), "--%s", o->name);
+        }
+        fprintf(out, "  %-30s %s", left, o->help);
+        if (o->choices) {
+            fprintf(out, " [%s]", o->choices);
+        }
+        fputc('\n', out);
+    }
+}
+
+void emu_cli_print_help(const struct emu_cli_command *cmd, FILE *out)
+{
+    if (!cmd) {
+        fprintf(out, "Usage: fargate-emu COMMAND [OPTIONS] ...\n\n"
+                     "Runs Amazon ECS task definitions locally the way ECS Fargate does, with "
+                     "FireLens log routing.\n\nCommands:\n");
+        for (const struct emu_cli_command *const *c = emu_cli_commands; *c; c++) {
+            fprintf(out, "  %-10s %s\n", (*c)->name, (*c)->summary);
+        }
+        print_table("Global options", emu_cli_global_options, out);
+        fprintf(out, "\nRun 'fargate-emu help COMMAND' for a command's options.\n");
+        return;
+    }
+    fprintf(out, "Usage: fargate-emu %s %s\n\n%s\n", cmd->name, cmd->usage, cmd->summary);
+    if (cmd->options && cmd->options->name) {
+        print_table("Options", cmd->options, out);
+    }
+    if (cmd->reads_taskdef) {
+        print_table("Task-level values for a bare containerDefinitions array",
+                    emu_cli_taskdef_options, out);
+    }
+    print_table("Global options", emu_cli_global_options, out);
+}
+
+const struct emu_cli_command *emu_cli_find_command(const char *name)
+{
+    for (const struct emu_cli_command *const *c = emu_cli_commands; *c; c++) {
+        if (strcmp((*c)->name, name) == 0) {
+            return *c;
+        }
+    }
+    return NULL;
+}

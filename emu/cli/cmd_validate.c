@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* `fargate-emu validate`: checks a task definition with ECS's rules and error texts, reporting
+ * every problem with its JSON path. Exit 0 valid, 1 invalid, 2 usage or unreadable input. */
+#include <stdio.h>
+#include <string.h>
+
+#include "emu/base/err.h"
+#include "emu/cli/cli.h"
+#include "emu/cli/commands.h"
+#include "emu/model/validate.h"
+
+struct validate_opts {
+    struct emu_cli_taskdef_opts td; /* must stay first */
+    const char *launch_type;
+};
+
+#define OPT(field) EMU_OPT_COMMAND, offsetof(struct validate_opts, field)
+
+static const struct emu_cli_option validate_options[] = {
+    {"launch-type", "TYPE", OPT(launch_type), "FARGATE|EC2",
+     "validate for this launch type (default: FARGATE, or EC2 when requiresCompatibilities "
+     "names only EC2)"},
+    {NULL, NULL, 0, 0, NULL, NULL},
+};
+
+enum emu_launch_type emu_cli_pick_launch_type(const char *flag, const struct emu_taskdef *td)
+{
+    if (flag) {
+        return emu_launch_type_from_string(flag);
+    }
+    bool ec2 = false, fargate = false;
+    for (size_t i = 0; td && i < td->requires_compatibilities.n; i++) {
+        const char *c = td->requires_compatibilities.items[i];
+        ec2 |= strcmp(c, "EC2") == 0;
+        fargate |= strcmp(c, "FARGATE") == 0;
+    }
+    return ec2 && !fargate ? EMU_LAUNCH_EC2 : EMU_LAUNCH_FARGATE;
+}
+
+static int exec_validate(const struct emu_cli_global *g, void *optsp, int argc, char **argv)
+{
+    struct validate_opts *opts = optsp;
+    if (argc != 1) {
+        fprintf(stderr, "fargate-emu validate: expected one task definition file, got %d "
+                        "(usage: fargate-emu validate %s)\n",
+                argc, emu_cmd_validate.usage);
+        return EMU_EXIT_USAGE;
+    }
+    const char *file = argv[0];
+    struct emu_diags diags;
+    emu_diags_init(&diags);
+    struct emu_taskdef *td = NULL;
+    int r = emu_cli_load_taskdef(file, &opts->td.overrides, &td, &diags);
+    int exit_code;
+    if (r < 0) {
+        emu_cli_print_diags(file, &diags, g->json, false);
+        exit_code = EMU_EXIT_USAGE;
+        goto out;
+    }
+    enum emu_launch_type lt = emu_cli_pick_launch_type(opts->launch_type, td);
+    r = emu_taskdef_validate(td, lt, &diags);
+    if (r < 0) {
+        fprintf(stderr, "fargate-emu validate: %s\n", emu_strerror(r));
+        exit_code = EMU_EXIT_FAILURE;
+        goto out;
+    }
+    size_t errors = emu_diags_count(&diags, EMU_DIAG_ERROR);
+    size_t warnings = emu_diags_count(&diags, EMU_DIAG_WARNING);
+    emu_cli_print_diags(file, &diags, g->json, errors || warnings);
+    if (!errors && !g->json) {
+        printf("%s: valid for %s (%zu container%s)\n", file, emu_launch_type_to_string(lt),
+               td->n_containers, td->n_containers == 1 ? "" : "s");
+    }
+    exit_code = errors ? EMU_EXIT_FAILURE : EMU_EXIT_OK;
+out:
+    emu_taskdef_free(td);
+    emu_diags_done(&diags);
+    return exit_code;
+}
+
+const struct emu_cli_command emu_cmd_validate = {
+    .name = "validate",
+    .summary = "Check a task definition with ECS's own rules and error texts.",
+    .usage = "[--launch-type FARGATE|EC2] [--json] TASKDEF",
+    .options = validate_options,
+    .opts_size = sizeof(struct validate_opts),
+    .reads_taskdef = true,
+    .exec = exec_validate,
+};

@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The subcommand table: adding a command is one cmd_*.c file plus one line here. */
+#include <stddef.h>
+
+#include "emu/cli/commands.h"
+
+const struct emu_cli_command *const emu_cli_commands[] = {
+    &emu_cmd_validate,
+    &emu_cmd_render,
+    &emu_cmd_help,
+    &emu_cmd_version,
+    NULL,
+};

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Declarations of the subcommands, one per cmd_*.c file, gathered in commands.c's table. */
+#ifndef EMU_CLI_COMMANDS_H
+#define EMU_CLI_COMMANDS_H
+
+#include "emu/cli/cli.h"
+
+extern const struct emu_cli_command emu_cmd_validate;
+extern const struct emu_cli_command emu_cmd_render;
+extern const struct emu_cli_command emu_cmd_help;
+extern const struct emu_cli_command emu_cmd_version;
+
+/* Launch type from --launch-type, else from requiresCompatibilities (EC2 only -> EC2), else
+ * FARGATE. */
+enum emu_launch_type emu_cli_pick_launch_type(const char *flag, const struct emu_taskdef *td);
+
+#endif

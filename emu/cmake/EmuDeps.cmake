@@ -1,0 +1,11 @@
+# Finds the Debian 12 packages the tree builds against (see DESIGN.md); nothing is vendored.
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(CJSON REQUIRED IMPORTED_TARGET libcjson)
+pkg_check_modules(LIBUV IMPORTED_TARGET libuv)
+pkg_check_modules(LIBCURL IMPORTED_TARGET libcurl)
+pkg_check_modules(MHD IMPORTED_TARGET libmicrohttpd)
+pkg_check_modules(LIBCRYPTO IMPORTED_TARGET libcrypto)
+pkg_check_modules(ZLIB_PC IMPORTED_TARGET zlib)
+pkg_check_modules(ONIG IMPORTED_TARGET oniguruma)
+pkg_check_modules(CMOCKA IMPORTED_TARGET cmocka)
+find_library(MSGPACK_LIB NAMES msgpackc msgpack-c)

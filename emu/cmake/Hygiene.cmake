@@ -1,0 +1,16 @@
+# Sanitizer, coverage and fuzzing switches, applied to every target of the tree.
+if(NOT EMU_SANITIZER STREQUAL "none" AND NOT EMU_SANITIZER STREQUAL "")
+  add_compile_options(-fsanitize=${EMU_SANITIZER} -fno-sanitize-recover=all
+                      -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=${EMU_SANITIZER} -fno-sanitize-recover=all)
+endif()
+if(EMU_COVERAGE)
+  add_compile_options(--coverage -O0)
+  add_link_options(--coverage)
+endif()
+if(EMU_FUZZ)
+  if(NOT CMAKE_C_COMPILER_ID MATCHES "Clang")
+    message(FATAL_ERROR "EMU_FUZZ needs clang (CC=clang)")
+  endif()
+  add_compile_options(-fsanitize=fuzzer-no-link)
+endif()

@@ -440,6 +440,9 @@ int emu_taskdef_parse(const char *json, size_t len, const struct emu_taskdef_ove
     bool oom = ctx->oom;
     emu_free(ctx);
     cJSON_Delete(root);
+    if (!oom && emu_taskdef_index_names(td) < 0) {
+        oom = true;
+    }
     if (oom) {
         emu_taskdef_free(td);
         return EMU_ENOMEM;

@@ -141,12 +141,7 @@ const struct emu_container_def *emu__vfind(const struct emu_taskdef *td, const c
     if (!name) {
         return NULL;
     }
-    for (size_t i = 0; td->containers && i < td->n_containers; i++) {
-        if (td->containers[i].name && strcmp(td->containers[i].name, name) == 0) {
-            return &td->containers[i];
-        }
-    }
-    return NULL;
+    return td->containers ? emu_taskdef_container(td, name) : NULL;
 }
 
 int emu_taskdef_validate(const struct emu_taskdef *td, enum emu_launch_type launch_type,

@@ -204,14 +204,11 @@ void emu__validate_task_sums(struct emu_vctx *v)
     for (size_t i = 0; i < td->n_containers; i++) {
         const struct emu_container_def *c = &td->containers[i];
         any_essential |= emu_container_is_essential(c);
-        for (size_t j = 0; c->name && j < i; j++) {
-            if (td->containers[j].name && strcmp(td->containers[j].name, c->name) == 0) {
-                emu__verr(v, emu__vcwhere(v, w, sizeof(w), i, "name"),
-                          "Container name '%s' is used by more than one container; container "
-                          "names must be unique within a task definition.",
-                          c->name);
-                break;
-            }
+        if (c->name && emu_taskdef_first_named(td, c->name) < i) {
+            emu__verr(v, emu__vcwhere(v, w, sizeof(w), i, "name"),
+                      "Container name '%s' is used by more than one container; container "
+                      "names must be unique within a task definition.",
+                      c->name);
         }
         /* What a container takes from the task: its reservation, else its hard limit. */
         int64_t m = c->memory_reservation.has ? c->memory_reservation.v

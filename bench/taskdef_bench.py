@@ -35,13 +35,13 @@ def peak_rss_kib(cmd):
     return int(out.stderr.strip().splitlines()[-1])
 
 
-def time_runs(cmd, runs):
+def time_runs(cmd, runs, ok=(0,)):
     times = []
     for _ in range(runs):
         t0 = time.perf_counter()
         r = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         times.append(time.perf_counter() - t0)
-        if r.returncode != 0:
+        if r.returncode not in ok:
             sys.exit(f"command failed ({r.returncode}): {' '.join(cmd)}")
     return times
 
@@ -82,6 +82,8 @@ def main():
               f"  (/bin/true: {base*1e3:.2f} ms)  peak RSS {peak_rss_kib(cmd)} KiB")
 
     print("\n== synthetic task definitions (EC2, 1 router + N-1 awsfirelens apps), 5 runs ==")
+    print("(ECS allows 10 containers per task definition, so validate parses, checks every rule")
+    print(" and exits 1 with 'Too many containers.'; render uses --no-validate)")
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for n in (1000, 5000, 10000):
@@ -89,10 +91,11 @@ def main():
             with open(path, "w") as f:
                 json.dump(synthetic(n), f)
             size = os.path.getsize(path)
-            tv = statistics.median(time_runs([BIN, "validate", path], 5))
-            tr = statistics.median(time_runs(
-                [BIN, "render", "--what", "all", "--task-id", TASK_ID, path], 5))
-            rss = peak_rss_kib([BIN, "render", "--what", "all", "--task-id", TASK_ID, path])
+            tv = statistics.median(time_runs([BIN, "validate", path], 5, ok=(1,)))
+            render_cmd = [BIN, "render", "--no-validate", "--what", "all", "--task-id", TASK_ID,
+                          path]
+            tr = statistics.median(time_runs(render_cmd, 5))
+            rss = peak_rss_kib(render_cmd)
             rows.append((n, tv, tr))
             print(f"N={n:6d} ({size/1e6:4.1f} MB)  validate {tv*1e3:8.1f} ms  "
                   f"render all {tr*1e3:8.1f} ms  peak RSS {rss/1024:6.1f} MiB")

@@ -8,6 +8,9 @@
 
 #include "emu/model/validate_internal.h"
 
+/* Container definitions allowed in one task definition (ECS service quota). */
+#define EMU_ECS_MAX_CONTAINERS 10
+
 /* One Fargate cpu size and the memory sizes (MiB) it accepts: min..max in steps. */
 struct fargate_size {
     int64_t cpu;
@@ -182,6 +185,11 @@ void emu__validate_task(struct emu_vctx *v)
     if (!td->containers || td->n_containers == 0) {
         /* Quoted in awsdocs/aws-cloudformation-user-guide#454. */
         emu__verr(v, v->cpath, "Container list cannot be empty.");
+    }
+    else if (td->n_containers > EMU_ECS_MAX_CONTAINERS) {
+        /* ECS's quota of 10 container definitions per task definition (not adjustable); the
+         * text is quoted in aws/amazon-ecs-cli#184 and #951. */
+        emu__verr(v, v->cpath, "Too many containers.");
     }
     check_family(v);
     check_network_mode(v);

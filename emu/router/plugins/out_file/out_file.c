@@ -112,8 +112,9 @@ static void cb_file_flush(struct emu_router_flush *f, const char *data, size_t l
     char path[4096];
     struct emu_buf out;
     (void)n;
-    int pl = ctx->path ? snprintf(path, sizeof(path), "%s/%s", ctx->path, ctx->file ? ctx->file : tag)
-                       : snprintf(path, sizeof(path), "%s", ctx->file ? ctx->file : tag);
+    const char *fname = ctx->file ? ctx->file : tag;
+    int pl = ctx->path ? snprintf(path, sizeof(path), "%s/%s", ctx->path, fname)
+                       : snprintf(path, sizeof(path), "%s", fname);
     if (pl < 0 || (size_t)pl >= sizeof(path)) {
         emu_plg_log(EMU_LOG_ERROR, name, "file path too long");
         emu_router_flush_done(f, EMU_FLUSH_ERROR);

@@ -30,6 +30,7 @@ def main():
             out.append(packer.pack([tag, ts, rec, {}]))
         else:
             out.append(packer.pack([ts, rec]))
+    data = b"".join(out) if mode == "message" else None
     for _ in range(200):
         try:
             s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -41,7 +42,6 @@ def main():
         sys.exit("cannot connect to %s" % path)
     t0 = time.time()
     if mode == "message":
-        data = b"".join(out)
         s.sendall(data)
     else:
         for i in range(0, count, batch):

@@ -1,0 +1,326 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The engine's time-driven half: the flush timer that dispatches sealed chunks to matching
+ * outputs, flush tasks with retry backoff and Retry_Limit, start, the Grace-bounded stop, and
+ * teardown that closes every handle before freeing. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "emu/base/err.h"
+#include "emu/base/log.h"
+#include "emu/base/mem.h"
+#include "emu/base/random.h"
+#include "emu/router/router_internal.h"
+
+static void release_cb(uv_handle_t *h)
+{
+    emu_router_release(h->data);
+}
+
+static void free_task_cb(uv_handle_t *h)
+{
+    struct emu_router_flush *t = h->data;
+    emu_router_release(t->r);
+    emu_free(t);
+}
+
+static void finish_stop(struct emu_router *r)
+{
+    if (r->stop_finished) {
+        return;
+    }
+    r->stop_finished = 1;
+    if (r->timers_inited) {
+        uv_timer_stop(&r->flush_timer);
+        uv_timer_stop(&r->grace_timer);
+    }
+    if (r->stop_done) {
+        r->stop_done(r, r->stop_data);
+    }
+}
+
+static void task_unlink(struct emu_router_flush *t)
+{
+    struct emu_router_flush **pp = &t->r->tasks;
+    while (*pp && *pp != t) {
+        pp = &(*pp)->next;
+    }
+    if (*pp) {
+        *pp = t->next;
+    }
+}
+
+static void task_free(struct emu_router_flush *t)
+{
+    if (t->timer_inited) {
+        emu_router_hold(t->r);
+        uv_close((uv_handle_t *)&t->timer, free_task_cb);
+    }
+    else {
+        emu_free(t);
+    }
+}
+
+static void task_finish(struct emu_router_flush *t)
+{
+    struct emu_router *r = t->r;
+    task_unlink(t);
+    emu__router_chunk_unref(t->chunk);
+    task_free(t);
+    if (r->stopping && !r->tasks) {
+        finish_stop(r);
+    }
+}
+
+static void task_run(struct emu_router_flush *t)
+{
+    struct emu_router_chunk *c = t->chunk;
+    t->attempts++;
+    t->running = 1;
+    t->out->p->cb_flush(t, c->data.data ? c->data.data : "", c->data.len, c->tag, c->n,
+                        t->out, t->out->ctx);
+}
+
+static void retry_cb(uv_timer_t *timer)
+{
+    task_run(timer->data);
+}
+
+/* Fluent Bit's backoff: a random wait in [base, min(cap, base * 2^attempt)] seconds. */
+static uint64_t backoff_ms(const struct emu_router *r, int attempts)
+{
+    uint64_t base = r->svc.scheduler_base > 0 ? (uint64_t)r->svc.scheduler_base : 1;
+    uint64_t cap = r->svc.scheduler_cap > 0 ? (uint64_t)r->svc.scheduler_cap : base;
+    uint64_t top = base << (attempts < 30 ? attempts : 30);
+    uint32_t rnd = 0;
+    if (top > cap) {
+        top = cap;
+    }
+    if (top < base) {
+        top = base;
+    }
+    (void)emu_random_bytes(&rnd, sizeof(rnd));
+    return (base + rnd % (top - base + 1)) * 1000u;
+}
+
+void emu_router_flush_done(struct emu_router_flush *t, enum emu_router_flush_result result)
+{
+    struct emu_router *r = t->r;
+    struct emu_router_output *o = t->out;
+    t->running = 0;
+    if (result == EMU_FLUSH_OK) {
+        r->stats.records_out += t->chunk->n;
+        task_finish(t);
+        return;
+    }
+    if (result == EMU_FLUSH_RETRY && (o->retry_limit < 0 || t->attempts <= o->retry_limit)) {
+        uint64_t ms = backoff_ms(r, t->attempts);
+        if (!t->timer_inited) {
+            uv_timer_init(r->loop, &t->timer);
+            t->timer.data = t;
+            t->timer_inited = 1;
+        }
+        r->stats.retries++;
+        emu_plg_log(EMU_LOG_WARN, o->name, "chunk of tag '%s' failed, retry in %llu seconds",
+                    t->chunk->tag, (unsigned long long)(ms / 1000));
+        uv_timer_start(&t->timer, retry_cb, ms, 0);
+        return;
+    }
+    r->stats.records_dropped += t->chunk->n;
+    emu_plg_log(EMU_LOG_ERROR, o->name, "chunk of tag '%s' (%zu records) %s, dropping it",
+                t->chunk->tag, t->chunk->n,
+                result == EMU_FLUSH_RETRY ? "cannot be retried" : "failed");
+    task_finish(t);
+}
+
+static void dispatch(struct emu_router *r, struct emu_router_chunk *c)
+{
+    size_t tag_len = strlen(c->tag);
+    int routed = 0;
+    c->refs = 1;
+    for (size_t i = 0; i < r->n_outputs; i++) {
+        struct emu_router_output *o = r->outputs[i];
+        if (!o->inited || !emu__router_match(o->g.match, o->match_re, c->tag, tag_len)) {
+            continue;
+        }
+        struct emu_router_flush *t = emu_calloc(1, sizeof(*t));
+        if (!t) {
+            r->stats.records_dropped += c->n;
+            emu_log_error("out of memory creating a flush task, dropping %zu records", c->n);
+            continue;
+        }
+        t->r = r;
+        t->chunk = c;
+        t->out = o;
+        t->next = r->tasks;
+        r->tasks = t;
+        c->refs++;
+        routed = 1;
+        task_run(t);
+    }
+    if (!routed) {
+        r->stats.chunks_unrouted++;
+    }
+    emu__router_chunk_unref(c);
+}
+
+static void flush_all(struct emu_router *r)
+{
+    for (size_t i = 0; i < r->n_inputs; i++) {
+        struct emu_router_input *in = r->inputs[i];
+        while (in->open) {
+            emu__router_chunk_seal(in, in->open);
+        }
+        struct emu_router_chunk *c = in->sealed_head;
+        in->sealed_head = NULL;
+        in->sealed_tail = &in->sealed_head;
+        while (c) {
+            struct emu_router_chunk *next = c->next;
+            c->next = NULL;
+            dispatch(r, c);
+            c = next;
+        }
+    }
+}
+
+static void flush_cb(uv_timer_t *timer)
+{
+    flush_all(timer->data);
+}
+
+static void grace_cb(uv_timer_t *timer)
+{
+    struct emu_router *r = timer->data;
+    size_t pending = 0;
+    for (struct emu_router_flush *t = r->tasks; t; t = t->next) {
+        pending += t->chunk->n;
+    }
+    emu_log_warn("Grace period expired with %zu records not flushed", pending);
+    finish_stop(r);
+}
+
+int emu_router_start(struct emu_router *r)
+{
+    uint64_t ms = (uint64_t)(r->svc.flush * 1000.0);
+    uv_timer_init(r->loop, &r->flush_timer);
+    uv_timer_init(r->loop, &r->grace_timer);
+    r->flush_timer.data = r;
+    r->grace_timer.data = r;
+    r->timers_inited = 1;
+    for (size_t i = 0; i < r->n_outputs; i++) {
+        struct emu_router_output *o = r->outputs[i];
+        o->inited = 1; /* cb_exit runs even when cb_init fails half-way */
+        int rc = o->p->cb_init ? o->p->cb_init(o, o->ctx) : 0;
+        if (rc < 0) {
+            return emu_log_errno(rc, "[%s] initialization failed", o->name);
+        }
+    }
+    for (size_t i = 0; i < r->n_filters; i++) {
+        struct emu_router_filter *f = r->filters[i];
+        f->inited = 1;
+        int rc = f->p->cb_init ? f->p->cb_init(f, f->ctx) : 0;
+        if (rc < 0) {
+            return emu_log_errno(rc, "[%s] initialization failed", f->name);
+        }
+    }
+    for (size_t i = 0; i < r->n_inputs; i++) {
+        struct emu_router_input *in = r->inputs[i];
+        in->inited = 1;
+        int rc = in->p->cb_init ? in->p->cb_init(in, in->ctx) : 0;
+        if (rc < 0) {
+            return emu_log_errno(rc, "[%s] initialization failed", in->name);
+        }
+    }
+    uv_timer_start(&r->flush_timer, flush_cb, ms ? ms : 1, ms ? ms : 1);
+    r->started = 1;
+    return 0;
+}
+
+void emu_router_stop(struct emu_router *r, void (*done)(struct emu_router *r, void *data),
+                     void *data)
+{
+    if (r->stopping) {
+        return;
+    }
+    r->stopping = 1;
+    r->stop_done = done;
+    r->stop_data = data;
+    for (size_t i = 0; i < r->n_inputs; i++) {
+        struct emu_router_input *in = r->inputs[i];
+        if (in->inited && in->p->cb_stop) {
+            in->p->cb_stop(in, in->ctx);
+        }
+        in->stopped = 1;
+    }
+    flush_all(r);
+    if (!r->tasks) {
+        finish_stop(r);
+        return;
+    }
+    emu_log_info("waiting up to %lld seconds (Grace) for pending flushes",
+                 (long long)r->svc.grace);
+    if (r->timers_inited) {
+        uv_timer_start(&r->grace_timer, grace_cb, (uint64_t)r->svc.grace * 1000u, 0);
+    }
+}
+
+static void free_chunks(struct emu_router_chunk *c)
+{
+    while (c) {
+        struct emu_router_chunk *next = c->next;
+        c->refs = 1;
+        emu__router_chunk_unref(c);
+        c = next;
+    }
+}
+
+struct emu_router *emu_router_free(struct emu_router *r)
+{
+    if (!r) {
+        return NULL;
+    }
+    for (size_t i = 0; i < r->n_outputs; i++) {
+        struct emu_router_output *o = r->outputs[i];
+        if (o->inited && o->p->cb_exit) {
+            o->p->cb_exit(o, o->ctx);
+        }
+    }
+    while (r->tasks) {
+        struct emu_router_flush *t = r->tasks;
+        r->tasks = t->next;
+        r->stats.records_dropped += t->chunk->n;
+        emu__router_chunk_unref(t->chunk);
+        task_free(t);
+    }
+    for (size_t i = 0; i < r->n_filters; i++) {
+        struct emu_router_filter *f = r->filters[i];
+        if (f->inited && f->p->cb_exit) {
+            f->p->cb_exit(f, f->ctx);
+        }
+    }
+    for (size_t i = 0; i < r->n_inputs; i++) {
+        struct emu_router_input *in = r->inputs[i];
+        in->stopped = 1;
+        if (in->inited && in->p->cb_exit) {
+            in->p->cb_exit(in, in->ctx);
+        }
+        free_chunks(in->open);
+        free_chunks(in->sealed_head);
+        in->open = in->sealed_head = NULL;
+    }
+    if (r->timers_inited) {
+        emu_router_hold(r);
+        emu_router_hold(r);
+        r->flush_timer.data = r;
+        r->grace_timer.data = r;
+        uv_close((uv_handle_t *)&r->flush_timer, release_cb);
+        uv_close((uv_handle_t *)&r->grace_timer, release_cb);
+    }
+    while (r->holds > 0) {
+        uv_run(r->loop, UV_RUN_ONCE);
+    }
+    emu__router_instances_free(r);
+    emu_buf_done(&r->scratch[0]);
+    emu_buf_done(&r->scratch[1]);
+    emu_free(r);
+    return NULL;
+}

@@ -317,6 +317,7 @@ static int on_timer(CURLM *multi, long timeout_ms, void *userp)
 {
     struct emu_http *http = userp;
     (void)multi;
+    emu_log(EMU_LOG_TRACE, "http: curl timer %ld ms", timeout_ms);
     if (timeout_ms < 0) {
         (void)uv_timer_stop(&http->timer);
         return 0;

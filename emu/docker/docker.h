@@ -190,9 +190,11 @@ typedef void (*emu_docker_log_line_cb)(int stream, const char *timestamp, const 
                                        size_t len, void *ud);
 
 /* GET /containers/{id}/logs?stdout=1&stderr=1&timestamps=1[&follow=1], decoding the
- * multiplexed stream into lines (the container must run without a TTY). cb completes it. */
+ * multiplexed stream into lines for on_line(line_ud) (the container must run without a TTY);
+ * cb completes it. */
 int emu_docker_container_logs(struct emu_docker *d, const char *id, bool follow,
-                              emu_docker_log_line_cb on_line, emu_docker_cb cb, void *ud);
+                              emu_docker_log_line_cb on_line, void *line_ud, emu_docker_cb cb,
+                              void *ud);
 
 /* ==== images ============================================================================== */
 
@@ -316,12 +318,13 @@ int emu_docker_events_feed(struct emu_docker_events_decoder *dec, const char *da
 int emu_docker_event_parse(const cJSON *root, struct emu_docker_event *ret);
 
 /* GET /events?filters={"type":["container"],"event":[start,die,oom,health_status],"label":[..]}
- * as a long-lived stream; on_event for each event, cb once when the stream ends (cancel with
- * emu_docker_cancel_all or emu_docker_events_stop). */
+ * as a long-lived stream; on_event(event_ud) for each event, cb(ud) once when the stream ends
+ * (cancel with emu_docker_cancel_all or emu_docker_events_stop). The label strings must
+ * outlive the stream. */
 struct emu_docker_events;
 int emu_docker_events_start(struct emu_docker *d, const struct emu_docker_kv *labels,
-                            size_t n_labels, emu_docker_event_cb on_event, emu_docker_cb cb,
-                            void *ud, struct emu_docker_events **ret);
+                            size_t n_labels, emu_docker_event_cb on_event, void *event_ud,
+                            emu_docker_cb cb, void *ud, struct emu_docker_events **ret);
 /* Stops the stream; its cb then runs with -ECANCELED. */
 void emu_docker_events_stop(struct emu_docker_events *ev);
 

@@ -198,7 +198,8 @@ static void logs_free(void *state)
 }
 
 int emu_docker_container_logs(struct emu_docker *d, const char *id, bool follow,
-                              emu_docker_log_line_cb on_line, emu_docker_cb cb, void *ud)
+                              emu_docker_log_line_cb on_line, void *line_ud, emu_docker_cb cb,
+                              void *ud)
 {
     if (!on_line) {
         return EMU_EINVAL;
@@ -207,7 +208,7 @@ int emu_docker_container_logs(struct emu_docker *d, const char *id, bool follow,
     if (!ls) {
         return EMU_ENOMEM;
     }
-    emu_docker_logs_decoder_init(&ls->dec, true, on_line, ud);
+    emu_docker_logs_decoder_init(&ls->dec, true, on_line, line_ud);
     struct emu_buf path;
     emu_buf_init(&path, 4096);
     int r = emu__docker_path(&path, "/containers/", id,

@@ -213,8 +213,8 @@ static int events_path(const struct emu_docker_kv *labels, size_t n_labels, stru
 }
 
 int emu_docker_events_start(struct emu_docker *d, const struct emu_docker_kv *labels,
-                            size_t n_labels, emu_docker_event_cb on_event, emu_docker_cb cb,
-                            void *ud, struct emu_docker_events **ret)
+                            size_t n_labels, emu_docker_event_cb on_event, void *event_ud,
+                            emu_docker_cb cb, void *ud, struct emu_docker_events **ret)
 {
     if (!on_event || n_labels > 64) {
         return EMU_EINVAL;
@@ -232,7 +232,7 @@ int emu_docker_events_start(struct emu_docker *d, const struct emu_docker_kv *la
     if (n_labels) {
         memcpy(ev->labels, labels, n_labels * sizeof(*labels));
     }
-    emu_docker_events_decoder_init(&ev->dec, ev->labels, n_labels, on_event, ud);
+    emu_docker_events_decoder_init(&ev->dec, ev->labels, n_labels, on_event, event_ud);
     struct emu_buf path;
     emu_buf_init(&path, 16384);
     int r = events_path(labels, n_labels, &path);

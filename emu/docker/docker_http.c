@@ -232,7 +232,11 @@ static void on_http_done(int status, const struct emu_http_response *resp, void 
         error_message(body ? body : "", len, resp->status, &msg);
         status = EMU_EDOCKER;
     }
-    else if (status != EMU_EDOCKER && status != EMU_ECANCELED && resp->error && *resp->error) {
+    else if (status == EMU_ECONNREFUSED) {
+        (void)emu_buf_printf(&msg, "cannot connect to the Docker daemon at %s: %s", c->d->host,
+                             resp->error && *resp->error ? resp->error : emu_strerror(status));
+    }
+    else if (status != EMU_ECANCELED && resp->error && *resp->error) {
         (void)emu_buf_printf(&msg, "%s (Docker daemon at %s)", resp->error, c->d->host);
     }
     if (status < 0 && !reply.message) {

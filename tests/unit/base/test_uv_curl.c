@@ -28,7 +28,8 @@ struct route {
     const char *response; /* raw HTTP response, NULL = never answer */
 };
 
-static const char big_body[] = "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\nConnection: close\r\n\r\n";
+static const char big_body[] =
+    "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\nConnection: close\r\n\r\n";
 
 static const struct route routes[] = {
     {"/hello", "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n"
@@ -41,7 +42,8 @@ static const struct route routes[] = {
                  "Connection: close\r\n\r\n{\"ApiVersion\":\"1.43\",\"Version\":\"24.0.7\"}\n\n"},
     {"/v1.43/containers/boom/json",
      "HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\n"
-     "Content-Length: 36\r\nConnection: close\r\n\r\n{\"message\":\"boom: \\\"quoted\\\" text\"}\n"},
+     "Content-Length: 36\r\nConnection: close\r\n\r\n"
+     "{\"message\":\"boom: \\\"quoted\\\" text\"}\n"},
     {"/v1.43/containers/plain/json", "HTTP/1.1 502 Bad Gateway\r\nContent-Length: 13\r\n"
                                      "Connection: close\r\n\r\nupstream gone"},
 };

@@ -334,9 +334,8 @@ static void image_map_and_policy(void **state)
     assert_int_equal(emu_docker_image_map_add(&m, "a="), EMU_EINVAL);
     assert_int_equal(emu_docker_image_map_add(&m, "nothing"), EMU_EINVAL);
     assert_string_equal(emu_docker_image_map_apply(&m, "a"), "c");
-    assert_string_equal(
-        emu_docker_image_map_apply(&m, "public.ecr.aws/aws-observability/aws-for-fluent-bit:stable"),
-        "fargate-emu/router:local");
+    const char *fb = "public.ecr.aws/aws-observability/aws-for-fluent-bit:stable";
+    assert_string_equal(emu_docker_image_map_apply(&m, fb), "fargate-emu/router:local");
     assert_string_equal(emu_docker_image_map_apply(&m, "zzz"), "zzz");
     assert_string_equal(emu_docker_image_map_apply(NULL, "zzz"), "zzz");
     emu_docker_image_map_done(&m);

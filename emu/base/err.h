@@ -19,6 +19,11 @@
     XX(ENAMETOOLONG, -ENAMETOOLONG, "name too long")                                       \
     XX(ERANGE, -ERANGE, "value out of range")                                              \
     XX(ENOTSUP, -ENOTSUP, "not supported")                                                 \
+    XX(ECANCELED, -ECANCELED, "operation canceled")                                        \
+    XX(ETIMEDOUT, -ETIMEDOUT, "timed out")                                                 \
+    XX(ECONNREFUSED, -ECONNREFUSED, "connection refused")                                  \
+    XX(ENOTCONN, -ENOTCONN, "not connected")                                               \
+    XX(EPROTO, -EPROTO, "protocol error")                                                  \
     XX(EJSON, -4001, "malformed JSON")                                                     \
     XX(EVALIDATE, -4002, "task definition is invalid")                                     \
     XX(EUSAGE, -4003, "usage error")                                                       \

@@ -165,9 +165,8 @@ static ssize_t line_byte(struct emu_aws_chunked *c, char ch)
         c->state = ST_DATA;
         return 0;
     }
-    r = check_chunk(c);
     c->state = ST_END_CR;
-    return r;
+    return check_chunk(c);
 }
 
 static ssize_t expect_byte(struct emu_aws_chunked *c, char ch, char want, int next)

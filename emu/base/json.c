@@ -40,6 +40,50 @@ static void locate(const char *data, size_t off, struct emu_json_error *err)
     err->column = col;
 }
 
+/* True when the input stops inside a string or with brackets still open and no bracket was
+ * closed by the wrong kind before that: the document was cut short, and the useful position to
+ * report is its end (cJSON points at the start of the last token instead). */
+static int is_truncated(const char *data, size_t len)
+{
+    char stack[256];
+    size_t depth = 0, overflow = 0;
+    int in_string = 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = data[i];
+        if (in_string) {
+            if (c == '\\') {
+                i++;
+            }
+            else if (c == '"') {
+                in_string = 0;
+            }
+            continue;
+        }
+        if (c == '"') {
+            in_string = 1;
+        }
+        else if (c == '{' || c == '[') {
+            if (depth < sizeof(stack)) {
+                stack[depth++] = c;
+            }
+            else {
+                overflow++;
+            }
+        }
+        else if (c == '}' || c == ']') {
+            if (overflow) {
+                overflow--;
+                continue;
+            }
+            if (depth == 0 || stack[depth - 1] != (c == '}' ? '{' : '[')) {
+                return 0;
+            }
+            depth--;
+        }
+    }
+    return in_string || depth > 0 || overflow > 0;
+}
+
 int emu_json_parse(const char *data, size_t len, cJSON **ret_root, struct emu_json_error *ret_err)
 {
     emu_json_init();
@@ -50,6 +94,9 @@ int emu_json_parse(const char *data, size_t len, cJSON **ret_root, struct emu_js
     cJSON *root = cJSON_ParseWithLengthOpts(data, len, &end, 0);
     if (!root) {
         size_t off = end && end >= data && end <= data + len ? (size_t)(end - data) : 0;
+        if (is_truncated(data, len)) {
+            off = len;
+        }
         locate(data, off, ret_err);
         if (off >= len) {
             snprintf(ret_err->message, sizeof(ret_err->message), "unexpected end of input");

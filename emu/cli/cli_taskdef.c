@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "emu/base/buf.h"
 #include "emu/base/err.h"
 #include "emu/base/file.h"
 #include "emu/base/json.h"
@@ -55,12 +56,12 @@ static void print_json(const struct emu_diags *diags)
         cJSON_AddStringToObject(o, "message", d->message);
         cJSON_AddItemToArray(arr, o);
     }
-    char *s = arr ? emu_json_print(arr, 1) : NULL;
-    if (s) {
-        fputs(s, stdout);
-        fputc('\n', stdout);
-        emu_free(s);
+    struct emu_buf out;
+    emu_buf_init(&out, 64u * 1024u * 1024u);
+    if (arr && emu_json_write_pretty(arr, &out) == 0) {
+        fwrite(out.data, 1, out.len, stdout);
     }
+    emu_buf_done(&out);
     cJSON_Delete(arr);
 }
 

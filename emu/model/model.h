@@ -326,6 +326,11 @@ struct emu_taskdef {
     size_t n_containers;
     struct emu_volume *volumes;
     size_t n_volumes;
+    /* Indices of the named containers sorted by (name, index), so name lookups are
+     * O(log n) on 10,000-container definitions; built by the parser (emu_taskdef_index_names),
+     * NULL in a hand-built model, where lookups fall back to a linear scan. */
+    size_t *name_index;
+    size_t n_name_index;
 };
 
 /* Task-level values for the bare-array form, from command-line flags. NULL/unset = absent. */
@@ -373,7 +378,13 @@ enum emu_launch_type emu_launch_type_from_string(const char *s);
 /* essential defaults to true. */
 bool emu_container_is_essential(const struct emu_container_def *c);
 
-/* Looks a container up by name; NULL if none. */
+/* Builds td->name_index in td's arena. Returns 0 or -ENOMEM. */
+int emu_taskdef_index_names(struct emu_taskdef *td);
+
+/* Index of the first container (in definition order) named name, or td->n_containers. */
+size_t emu_taskdef_first_named(const struct emu_taskdef *td, const char *name);
+
+/* Looks a container up by name (the first one of that name); NULL if none. */
 const struct emu_container_def *emu_taskdef_container(const struct emu_taskdef *td,
                                                       const char *name);
 

@@ -70,7 +70,7 @@ static const char *const unsupported_subresources[] = {
     "ownershipControls",          "policy",     "policyStatus",      "publicAccessBlock",
     "replication", "requestPayment",            "restore",           "retention",
     "select",     "tagging",      "torrent",    "versioning",        "versions",
-    "website",    "partNumber",   "renameObject",                    "session",
+    "website",    "renameObject", "session",
 };
 
 static bool has_query(const void *ctx, const char *name)
@@ -126,6 +126,10 @@ static bool resolve(struct s3_call *c, const char *path)
             s3_error(req, S3E_NOT_IMPLEMENTED, NULL, NULL, NULL);
             return false;
         }
+    }
+    if (shim_request_query(req, "partNumber") && !shim_request_query(req, "uploadId")) {
+        s3_error(req, S3E_NOT_IMPLEMENTED, NULL, NULL, "GetObject by part is not implemented.");
+        return false;
     }
     const char *version = shim_request_query(req, "versionId");
     if (version && strcmp(version, "null") != 0) {

@@ -149,11 +149,12 @@ static int check_parts(const struct s3_complete_part *req, size_t n,
     }
     int err = -1;
     uint64_t total = 0;
-    for (size_t i = 0; i < n && err < 0; i++) {
-        if (i > 0 && req[i].number <= req[i - 1].number) {
+    for (size_t i = 1; i < n && err < 0; i++) {
+        if (req[i].number <= req[i - 1].number) {
             err = S3E_INVALID_PART_ORDER;
-            break;
         }
+    }
+    for (size_t i = 0; i < n && err < 0; i++) {
         int k = find_part(parts, np, req[i].number);
         unsigned char bin[16];
         if (k < 0 || strcmp(parts[k].etag, req[i].etag) != 0 ||

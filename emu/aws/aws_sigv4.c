@@ -330,20 +330,21 @@ static int canonical_query(const struct emu_sigv4_request *req, const char *excl
         }
         q = amp ? amp + 1 : end;
     }
+    const char *base = enc.data ? enc.data : "";
     if (r == 0 && n > 0) {
-        sort_params(params, n, enc.data);
+        sort_params(params, n, base);
         for (size_t i = 0; i < n && r == 0; i++) {
             if (i > 0) {
                 r = emu_buf_putc(out, '&');
             }
             if (r == 0) {
-                r = emu_buf_append(out, enc.data + params[i].name_off, params[i].name_len);
+                r = emu_buf_append(out, base + params[i].name_off, params[i].name_len);
             }
             if (r == 0) {
                 r = emu_buf_putc(out, '=');
             }
             if (r == 0) {
-                r = emu_buf_append(out, enc.data + params[i].value_off, params[i].value_len);
+                r = emu_buf_append(out, base + params[i].value_off, params[i].value_len);
             }
         }
     }

@@ -7,6 +7,7 @@
 const struct emu_cli_command *const emu_cli_commands[] = {
     &emu_cmd_validate,
     &emu_cmd_render,
+    &emu_cmd_serve,
     &emu_cmd_help,
     &emu_cmd_version,
     NULL,

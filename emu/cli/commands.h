@@ -7,6 +7,7 @@
 
 extern const struct emu_cli_command emu_cmd_validate;
 extern const struct emu_cli_command emu_cmd_render;
+extern const struct emu_cli_command emu_cmd_serve;
 extern const struct emu_cli_command emu_cmd_help;
 extern const struct emu_cli_command emu_cmd_version;
 

@@ -1,0 +1,272 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The only libmicrohttpd <-> libuv adapter: MHD runs in external-epoll mode, its epoll fd sits
+ * in a uv_poll_t and a uv_timer_t follows MHD_get_timeout, so every shim shares one loop.
+ *
+ * DESIGN: no thread is ever started. Each wake-up (epoll fd readable, or the timer) calls
+ * MHD_run once, then re-arms the timer from MHD_get_timeout (0 when MHD still has buffered
+ * work). MHD calls back into request.c from inside MHD_run: the URI log callback creates the
+ * request, the access handler feeds it, the completion callback frees it. Stopping closes the
+ * libuv handles first (so libuv drops the epoll fd) and then stops the daemon. */
+#include "shims/common/http_internal.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "emu/base/err.h"
+#include "emu/base/log.h"
+#include "emu/base/mem.h"
+#include "shims/common/compat.h"
+
+static void run_daemon(struct shim_http_server *srv);
+
+static void on_timer(uv_timer_t *t)
+{
+    run_daemon(t->data);
+}
+
+static void on_poll(uv_poll_t *p, int status, int events)
+{
+    (void)status;
+    (void)events;
+    run_daemon(p->data);
+}
+
+static void run_daemon(struct shim_http_server *srv)
+{
+    if (srv->stopping || srv->in_run) {
+        return;
+    }
+    srv->in_run = true;
+    (void)MHD_run(srv->daemon);
+    srv->in_run = false;
+    MHD_UNSIGNED_LONG_LONG ms = 0;
+    if (MHD_get_timeout(srv->daemon, &ms) == MHD_YES) {
+        uint64_t t = ms > 60000 ? 60000 : (uint64_t)ms;
+        (void)uv_timer_start(&srv->timer, on_timer, t, 0);
+    }
+    else {
+        (void)uv_timer_stop(&srv->timer);
+    }
+}
+
+/* MHD_OPTION_URI_LOG_CALLBACK: the first thing MHD reports about a request, with the raw
+ * target before any unescaping. Its return value becomes the request's *con_cls. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    return shim__request_new(cls, conn, uri);
+}
+
+static size_t unescape_none(void *cls, struct MHD_Connection *c, char *s)
+{
+    (void)cls;
+    (void)c;
+    return strlen(s);
+}
+
+static shim_mhd_result on_access(void *cls, struct MHD_Connection *conn, const char *url,
+                                 const char *method, const char *version,
+                                 const char *upload_data, size_t *upload_data_size,
+                                 void **con_cls)
+{
+    (void)url;
+    (void)version;
+    struct shim_http_server *srv = cls;
+    struct shim_request *req = *con_cls;
+    if (!req) {
+        /* Out of memory when the request began: refuse without allocating. */
+        static const char busy[] = "<Error><Code>SlowDown</Code></Error>";
+        struct MHD_Response *resp = MHD_create_response_from_buffer(
+            sizeof(busy) - 1, (void *)(uintptr_t)busy, MHD_RESPMEM_PERSISTENT);
+        if (!resp) {
+            return MHD_NO;
+        }
+        shim_mhd_result ok = MHD_queue_response(conn, 503, resp);
+        MHD_destroy_response(resp);
+        return ok;
+    }
+    if (!req->started) {
+        req->started = true;
+        int r = shim__request_load(req, method);
+        if (r < 0 || req->bad_request) {
+            shim_respond_error_xml(req, r == EMU_E2BIG ? 400 : 400,
+                                   r == EMU_E2BIG ? "RequestHeaderSectionTooLarge" : "InvalidURI",
+                                   r == EMU_E2BIG ? "Your request header section is too large."
+                                                  : "Couldn't parse the specified URI.",
+                                   NULL);
+        }
+        else {
+            srv->on_request(req, srv->ctx);
+        }
+        if (req->response) {
+            return shim__respond_queue(req);
+        }
+        if (!req->on_done) {
+            shim__request_finish(req); /* answers 500 */
+            return shim__respond_queue(req);
+        }
+        return MHD_YES;
+    }
+    if (*upload_data_size > 0) {
+        shim__request_feed(req, upload_data, *upload_data_size);
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (!req->queued) {
+        shim__request_finish(req);
+        return shim__respond_queue(req);
+    }
+    return MHD_YES;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    (void)conn;
+    struct shim_request *req = *con_cls;
+    if (req) {
+        if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && req->started) {
+            emu_log_debug("%s: request %s %s aborted (%d)", req->srv->name,
+                          req->method ? req->method : "-", req->path ? req->path : "-",
+                          (int)toe);
+        }
+        shim__respond_log(req);
+        shim__request_free(req);
+    }
+    *con_cls = NULL;
+}
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    struct shim_http_server *srv = cls;
+    if (emu_log_get_level() < EMU_LOG_DEBUG) {
+        return;
+    }
+    char line[512];
+    vsnprintf(line, sizeof(line), fmt, ap);
+    size_t n = strlen(line);
+    while (n > 0 && line[n - 1] == '\n') {
+        line[--n] = '\0';
+    }
+    emu_log_debug("%s: libmicrohttpd: %s", srv->name, line);
+}
+
+static int parse_address(const struct shim_http_config *cfg, struct sockaddr_storage *ss,
+                         bool *ret_v6)
+{
+    const char *addr = cfg->address ? cfg->address : "127.0.0.1";
+    memset(ss, 0, sizeof(*ss));
+    struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
+    struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+    if (inet_pton(AF_INET, addr, &in4->sin_addr) == 1) {
+        in4->sin_family = AF_INET;
+        in4->sin_port = htons(cfg->port);
+        *ret_v6 = false;
+        return 0;
+    }
+    if (inet_pton(AF_INET6, addr, &in6->sin6_addr) == 1) {
+        in6->sin6_family = AF_INET6;
+        in6->sin6_port = htons(cfg->port);
+        *ret_v6 = true;
+        return 0;
+    }
+    return EMU_EINVAL;
+}
+
+static void on_handle_closed(uv_handle_t *h)
+{
+    struct shim_http_server *srv = h->data;
+    if (--srv->handles_open == 0) {
+        emu_free(srv);
+    }
+}
+
+int shim_http_start(uv_loop_t *loop, const struct shim_http_config *cfg,
+                    struct shim_http_server **ret)
+{
+    struct sockaddr_storage ss;
+    bool v6 = false;
+    int r = parse_address(cfg, &ss, &v6);
+    if (r < 0 || !cfg->on_request) {
+        return EMU_EINVAL;
+    }
+    struct shim_http_server *srv = emu_calloc(1, sizeof(*srv));
+    if (!srv) {
+        return EMU_ENOMEM;
+    }
+    srv->loop = loop;
+    srv->name = cfg->name ? cfg->name : "http";
+    srv->on_request = cfg->on_request;
+    srv->ctx = cfg->ctx;
+    struct MHD_OptionItem opts[] = {
+        {MHD_OPTION_SOCK_ADDR, 0, &ss},
+        {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)on_uri, srv},
+        {MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t)unescape_none, NULL},
+        {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, srv},
+        {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)on_mhd_log, srv},
+        {MHD_OPTION_CONNECTION_MEMORY_LIMIT, SHIM_HTTP_CONN_MEMORY, NULL},
+        {MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections ? cfg->max_connections : 1024, NULL},
+        {MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s ? cfg->timeout_s : 300, NULL},
+        {MHD_OPTION_LISTEN_BACKLOG_SIZE, 256, NULL},
+        {MHD_OPTION_END, 0, NULL},
+    };
+    unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+    if (v6) {
+        flags |= MHD_USE_IPv6;
+    }
+    srv->daemon = MHD_start_daemon(flags, cfg->port, NULL, NULL, on_access, srv,
+                                   MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+    if (!srv->daemon) {
+        emu_free(srv);
+        return EMU_EIO;
+    }
+    const union MHD_DaemonInfo *info =
+        MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_EPOLL_FD);
+    const union MHD_DaemonInfo *pinfo =
+        MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    if (!info || !pinfo) {
+        MHD_stop_daemon(srv->daemon);
+        emu_free(srv);
+        return EMU_EIO;
+    }
+    srv->port = pinfo->port;
+    r = uv_poll_init(loop, &srv->poll, info->epoll_fd);
+    if (r < 0) {
+        MHD_stop_daemon(srv->daemon);
+        emu_free(srv);
+        return r;
+    }
+    srv->poll.data = srv;
+    srv->handles_open++;
+    (void)uv_timer_init(loop, &srv->timer);
+    srv->timer.data = srv;
+    srv->handles_open++;
+    r = uv_poll_start(&srv->poll, UV_READABLE, on_poll);
+    if (r < 0) {
+        shim_http_stop(srv);
+        return r;
+    }
+    (void)uv_timer_start(&srv->timer, on_timer, 0, 0);
+    *ret = srv;
+    return 0;
+}
+
+uint16_t shim_http_port(const struct shim_http_server *srv)
+{
+    return srv->port;
+}
+
+void shim_http_stop(struct shim_http_server *srv)
+{
+    if (!srv || srv->stopping) {
+        return;
+    }
+    srv->stopping = true;
+    /* Close the poll handle first: libuv forgets the epoll fd before MHD closes it. */
+    uv_close((uv_handle_t *)&srv->poll, on_handle_closed);
+    uv_close((uv_handle_t *)&srv->timer, on_handle_closed);
+    MHD_stop_daemon(srv->daemon);
+    srv->daemon = NULL;
+}

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Private to shims/common: the server and request structures shared by http.c (libmicrohttpd
+ * and libuv glue), request.c (accessors and bodies) and respond.c (responses). */
+#ifndef SHIMS_COMMON_HTTP_INTERNAL_H
+#define SHIMS_COMMON_HTTP_INTERNAL_H
+
+#include "shims/common/compat.h"
+
+#include "shims/common/codec.h"
+#include "shims/common/http.h"
+
+struct shim_http_server {
+    uv_loop_t *loop;
+    struct MHD_Daemon *daemon;
+    uv_poll_t poll;
+    uv_timer_t timer;
+    int handles_open; /* libuv handles not yet closed */
+    bool stopping;
+    bool in_run;      /* MHD_run is on the stack */
+    uint16_t port;
+    const char *name;
+    shim_request_fn on_request;
+    void *ctx;
+};
+
+struct shim_request {
+    struct shim_http_server *srv;
+    struct MHD_Connection *conn;
+    const char *method;
+    char *uri;   /* owned copy of the raw target; path and query point into it */
+    char *path;
+    char *query;
+    char *query_store; /* decoded copy the query parameters point into */
+    struct shim_kv query_params[SHIM_HTTP_MAX_QUERY_PARAMS];
+    size_t n_query;
+    struct shim_kv *headers; /* MHD-owned strings, valid for the request */
+    size_t n_headers;
+    char id[17];
+    char id2[33];
+    int64_t time;
+    uint64_t start_ns;
+    bool started;
+    bool bad_request; /* the target could not be parsed: answered before the handler */
+    /* Body. */
+    shim_body_fn on_data;
+    shim_done_fn on_done;
+    bool buffering;
+    struct emu_buf body;
+    int body_error;
+    uint64_t received;
+    /* Service state. */
+    void *data;
+    void (*data_free)(void *);
+    /* Response. */
+    struct MHD_Response *response;
+    unsigned status;
+    bool queued;
+    uint64_t resp_bytes;
+    struct shim_kv resp_headers[SHIM_HTTP_MAX_RESP_HEADERS];
+    size_t n_resp_headers;
+};
+
+/* request.c: builds a request for a new connection from the raw target (NULL on OOM). */
+struct shim_request *shim__request_new(struct shim_http_server *srv, struct MHD_Connection *conn,
+                                       const char *uri);
+/* Reads method and headers once they are parsed; 0 or a negative errno (-E2BIG). */
+int shim__request_load(struct shim_request *req, const char *method);
+/* Frees the request and its service state. NULL is accepted. */
+void shim__request_free(struct shim_request *req);
+/* Feeds body bytes to the streaming or buffering sink. */
+void shim__request_feed(struct shim_request *req, const char *data, size_t len);
+/* Runs the done callback (or answers 500 if the handler never responded). */
+void shim__request_finish(struct shim_request *req);
+
+/* respond.c: queues the pending response on the connection; MHD_YES or MHD_NO. */
+shim_mhd_result shim__respond_queue(struct shim_request *req);
+/* Logs the access line at debug level. */
+void shim__respond_log(const struct shim_request *req);
+
+#endif

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The bundled S3-compatible endpoint: start it on a libuv loop with a data directory, stop it.
+ * Path-style and virtual-hosted addressing, SigV4 (or anonymous) access, atomic on-disk
+ * objects. See docs/shims/s3.md for the operations and the differences from AWS. */
+#ifndef SHIMS_S3_S3_H
+#define SHIMS_S3_S3_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+struct shim_s3;
+
+/* Default credentials of `fargate-emu serve` (documented in docs/shims/s3.md). */
+#define SHIM_S3_DEFAULT_ACCESS_KEY "fargate-emu"
+#define SHIM_S3_DEFAULT_SECRET_KEY "fargate-emu-secret"
+#define SHIM_S3_DEFAULT_REGION "us-east-1"
+#define SHIM_S3_DEFAULT_BASE_DOMAIN "localhost"
+#define SHIM_S3_MAX_OBJECT_SIZE (5ull * 1024 * 1024 * 1024) /* S3's single PUT limit */
+
+struct shim_s3_config {
+    const char *root;        /* store directory (created if missing) */
+    const char *address;     /* bind address; NULL = 127.0.0.1 */
+    uint16_t port;           /* 0 = any free port */
+    const char *region;      /* NULL = SHIM_S3_DEFAULT_REGION */
+    const char *base_domain; /* virtual-hosted style suffix; NULL = "localhost" */
+    const char *access_key;  /* NULL with allow_anonymous: no signed access at all */
+    const char *secret_key;
+    bool allow_anonymous;    /* accept unsigned requests too */
+    uint64_t max_object_size; /* 0 = SHIM_S3_MAX_OBJECT_SIZE */
+};
+
+/* Opens the store and starts serving. Returns 0, or a negative errno (the store could not be
+ * opened or created, the address is busy or invalid). */
+int shim_s3_start(uv_loop_t *loop, const struct shim_s3_config *cfg, struct shim_s3 **ret);
+
+/* The bound port. */
+uint16_t shim_s3_port(const struct shim_s3 *s3);
+
+/* Stops serving and frees everything once the loop has run its close callbacks. NULL is
+ * accepted. */
+void shim_s3_stop(struct shim_s3 *s3);
+
+#endif

@@ -1,0 +1,440 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Objects on disk: the writer that turns a temp file into an object or part atomically (write,
+ * MD5, trailer, fsync, rename, fsync of the directory), object lookup and removal, and the
+ * per-bucket key index kept in step with them. */
+#define _GNU_SOURCE /* copy_file_range */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "emu/base/err.h"
+#include "emu/base/mem.h"
+#include "emu/base/random.h"
+#include "shims/common/codec.h"
+#include "shims/s3/s3_internal.h"
+
+#define COPY_CHUNK (256u * 1024u)
+
+struct s3_writer {
+    struct s3_bucket *b;
+    int fd;
+    char tmp[40]; /* "tmp/w-<hex>" */
+    EVP_MD_CTX *md5;
+    uint64_t size;
+    uint64_t max;
+    bool committed;
+};
+
+static int write_all(int fd, const void *data, size_t len)
+{
+    const char *p = data;
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            return -errno;
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+int s3_write_file_at(int dirfd, const char *name, const void *data, size_t len)
+{
+    char tmp[300];
+    unsigned char rnd[6];
+    char hex[13];
+    (void)emu_random_bytes(rnd, sizeof(rnd));
+    shim_hex_encode(rnd, sizeof(rnd), hex);
+    snprintf(tmp, sizeof(tmp), ".%s.%s", name, hex);
+    int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        return -errno;
+    }
+    int r = write_all(fd, data, len);
+    if (r == 0 && fsync(fd) < 0) {
+        r = -errno;
+    }
+    close(fd);
+    if (r == 0 && renameat(dirfd, tmp, dirfd, name) < 0) {
+        r = -errno;
+    }
+    if (r < 0) {
+        (void)unlinkat(dirfd, tmp, 0);
+    }
+    return r;
+}
+
+int s3_writer_open(struct s3_bucket *b, uint64_t max, struct s3_writer **ret)
+{
+    struct s3_writer *w = emu_calloc(1, sizeof(*w));
+    if (!w) {
+        return EMU_ENOMEM;
+    }
+    w->b = b;
+    w->max = max;
+    w->fd = -1;
+    unsigned char rnd[12];
+    char hex[25];
+    (void)emu_random_bytes(rnd, sizeof(rnd));
+    shim_hex_encode(rnd, sizeof(rnd), hex);
+    snprintf(w->tmp, sizeof(w->tmp), "tmp/w-%s", hex);
+    w->md5 = EVP_MD_CTX_new();
+    if (!w->md5 || EVP_DigestInit_ex(w->md5, EVP_md5(), NULL) != 1) {
+        s3_writer_free(w);
+        return EMU_ENOMEM;
+    }
+    w->fd = openat(b->fd, w->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (w->fd < 0) {
+        int r = -errno;
+        s3_writer_free(w);
+        return r;
+    }
+    *ret = w;
+    return 0;
+}
+
+int s3_writer_write(struct s3_writer *w, const void *data, size_t len)
+{
+    if (len > w->max || w->size > w->max - len) {
+        return EMU_E2BIG;
+    }
+    if (EVP_DigestUpdate(w->md5, data, len) != 1) {
+        return EMU_ENOMEM;
+    }
+    int r = write_all(w->fd, data, len);
+    if (r == 0) {
+        w->size += len;
+    }
+    return r;
+}
+
+int s3_writer_copy(struct s3_writer *w, int src, uint64_t offset, uint64_t len, bool hash)
+{
+    if (len > w->max || w->size > w->max - len) {
+        return EMU_E2BIG;
+    }
+    off_t off = (off_t)offset;
+    if (!hash) {
+        /* In-kernel copy: no bytes pass through this process. */
+        while (len > 0) {
+            ssize_t n = copy_file_range(src, &off, w->fd, NULL, len, 0);
+            if (n < 0 && errno == EINTR) {
+                continue;
+            }
+            if (n <= 0) {
+                break; /* EXDEV, ENOSYS...: fall back to read/write below */
+            }
+            len -= (uint64_t)n;
+            w->size += (uint64_t)n;
+        }
+        if (len == 0) {
+            return 0;
+        }
+    }
+    char *buf = emu_malloc(COPY_CHUNK);
+    if (!buf) {
+        return EMU_ENOMEM;
+    }
+    int r = 0;
+    while (r == 0 && len > 0) {
+        size_t want = len < COPY_CHUNK ? (size_t)len : COPY_CHUNK;
+        ssize_t n = pread(src, buf, want, off);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            r = n < 0 ? -errno : EMU_EIO;
+            break;
+        }
+        if (hash && EVP_DigestUpdate(w->md5, buf, (size_t)n) != 1) {
+            r = EMU_ENOMEM;
+            break;
+        }
+        r = write_all(w->fd, buf, (size_t)n);
+        off += n;
+        len -= (uint64_t)n;
+        w->size += (uint64_t)n;
+    }
+    emu_free(buf);
+    return r;
+}
+
+uint64_t s3_writer_size(const struct s3_writer *w)
+{
+    return w->size;
+}
+
+void s3_writer_md5(struct s3_writer *w, unsigned char out[16])
+{
+    unsigned int len = 0;
+    if (EVP_DigestFinal_ex(w->md5, out, &len) != 1) {
+        memset(out, 0, 16);
+    }
+}
+
+static int ensure_parent(int dirfd, const char *rel)
+{
+    char dir[128];
+    const char *slash = strrchr(rel, '/');
+    size_t n = slash ? (size_t)(slash - rel) : 0;
+    if (n == 0 || n >= sizeof(dir)) {
+        return 0;
+    }
+    memcpy(dir, rel, n);
+    dir[n] = '\0';
+    if (mkdirat(dirfd, dir, 0755) < 0 && errno != EEXIST) {
+        return -errno;
+    }
+    return 0;
+}
+
+static void fsync_parent(int dirfd, const char *rel)
+{
+    char dir[128];
+    const char *slash = strrchr(rel, '/');
+    size_t n = slash ? (size_t)(slash - rel) : 0;
+    if (n >= sizeof(dir)) {
+        return;
+    }
+    memcpy(dir, rel, n);
+    dir[n] = '\0';
+    int fd = openat(dirfd, n ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        (void)fsync(fd);
+        close(fd);
+    }
+}
+
+int s3_writer_commit(struct s3_writer *w, const struct s3_meta *m, const char *rel_path)
+{
+    if (w->b->deleted) {
+        return EMU_ENOENT;
+    }
+    struct emu_buf trailer;
+    emu_buf_init(&trailer, 512 * 1024);
+    int r = s3_meta_encode(m, &trailer);
+    r = r ? r : write_all(w->fd, trailer.data, trailer.len);
+    emu_buf_done(&trailer);
+    if (r == 0 && fsync(w->fd) < 0) {
+        r = -errno;
+    }
+    r = r ? r : ensure_parent(w->b->fd, rel_path);
+    if (r == 0 && renameat(w->b->fd, w->tmp, w->b->fd, rel_path) < 0) {
+        r = -errno;
+    }
+    if (r == 0) {
+        w->committed = true;
+        fsync_parent(w->b->fd, rel_path);
+    }
+    return r;
+}
+
+void s3_writer_free(struct s3_writer *w)
+{
+    if (!w) {
+        return;
+    }
+    if (w->fd >= 0) {
+        close(w->fd);
+        if (!w->committed) {
+            (void)unlinkat(w->b->fd, w->tmp, 0);
+        }
+    }
+    EVP_MD_CTX_free(w->md5);
+    emu_free(w);
+}
+
+/* ---- the key index ---- */
+
+/* Index of the first entry whose key is >= key. */
+static size_t lower_bound(const struct s3_bucket *b, const char *key)
+{
+    size_t lo = 0, hi = b->n_ents;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(b->ents[mid]->key, key) < 0) {
+            lo = mid + 1;
+        }
+        else {
+            hi = mid;
+        }
+    }
+    return lo;
+}
+
+static int index_put(struct s3_bucket *b, const struct s3_meta *m)
+{
+    size_t i = lower_bound(b, m->key);
+    struct s3_entry *e;
+    if (i < b->n_ents && strcmp(b->ents[i]->key, m->key) == 0) {
+        e = b->ents[i];
+    }
+    else {
+        if (b->n_ents == b->cap_ents) {
+            size_t cap = b->cap_ents ? b->cap_ents * 2 : 64;
+            struct s3_entry **p = emu_realloc(b->ents, cap * sizeof(*p));
+            if (!p) {
+                return EMU_ENOMEM;
+            }
+            b->ents = p;
+            b->cap_ents = cap;
+        }
+        e = emu_calloc(1, sizeof(*e));
+        char *key = e ? emu_strdup(m->key) : NULL;
+        if (!key) {
+            emu_free(e);
+            return EMU_ENOMEM;
+        }
+        e->key = key;
+        memmove(b->ents + i + 1, b->ents + i, (b->n_ents - i) * sizeof(*b->ents));
+        b->ents[i] = e;
+        b->n_ents++;
+    }
+    e->size = m->size;
+    e->mtime_ms = m->mtime_ms;
+    memcpy(e->etag, m->etag, sizeof(e->etag));
+    return 0;
+}
+
+static void index_remove(struct s3_bucket *b, const char *key)
+{
+    size_t i = lower_bound(b, key);
+    if (i < b->n_ents && strcmp(b->ents[i]->key, key) == 0) {
+        emu_free(b->ents[i]->key);
+        emu_free(b->ents[i]);
+        memmove(b->ents + i, b->ents + i + 1, (b->n_ents - i - 1) * sizeof(*b->ents));
+        b->n_ents--;
+    }
+}
+
+int s3_writer_commit_object(struct s3_writer *w, const struct s3_meta *m)
+{
+    char rel[80];
+    s3_object_path(m->key, rel);
+    int r = s3_bucket_index(w->b);
+    r = r ? r : s3_writer_commit(w, m, rel);
+    return r ? r : index_put(w->b, m);
+}
+
+/* Adds every object file of one fan-out directory to the index. */
+static int index_load_dir(struct s3_bucket *b, int objects, const char *sub)
+{
+    int fd = openat(objects, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    if (!d) {
+        if (fd >= 0) {
+            close(fd);
+        }
+        return 0;
+    }
+    int r = 0;
+    struct dirent *e;
+    while (r == 0 && (e = readdir(d))) {
+        if (e->d_name[0] == '.') {
+            continue;
+        }
+        int ofd = openat(dirfd(d), e->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        struct s3_meta m = {0};
+        if (ofd < 0 || s3_meta_read_fd(ofd, &m) < 0) {
+            if (ofd >= 0) {
+                close(ofd);
+            }
+            continue; /* not an object file: ignored */
+        }
+        close(ofd);
+        char rel[80];
+        s3_object_path(m.key, rel);
+        if (strcmp(rel + 11, e->d_name) == 0 && strncmp(rel + 8, sub, 2) == 0) {
+            r = index_put(b, &m);
+        }
+        s3_meta_done(&m);
+    }
+    closedir(d);
+    return r;
+}
+
+int s3_bucket_index(struct s3_bucket *b)
+{
+    if (b->loaded) {
+        return 0;
+    }
+    int objects = openat(b->fd, "objects", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    int dfd = objects >= 0 ? dup(objects) : -1;
+    DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+    if (!d) {
+        int r = -errno;
+        if (dfd >= 0) {
+            close(dfd);
+        }
+        if (objects >= 0) {
+            close(objects);
+        }
+        return r;
+    }
+    int r = 0;
+    struct dirent *e;
+    while (r == 0 && (e = readdir(d))) {
+        if (strlen(e->d_name) == 2 && e->d_name[0] != '.') {
+            r = index_load_dir(b, objects, e->d_name);
+        }
+    }
+    closedir(d);
+    close(objects);
+    if (r == 0) {
+        b->loaded = true;
+    }
+    return r;
+}
+
+int s3_object_open(struct s3_bucket *b, const char *key, int *ret_fd, struct s3_meta *ret_meta)
+{
+    char rel[80];
+    s3_object_path(key, rel);
+    int fd = openat(b->fd, rel, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+        return errno == ENOENT || errno == ENOTDIR ? EMU_ENOENT : -errno;
+    }
+    struct s3_meta m = {0};
+    int r = s3_meta_read_fd(fd, &m);
+    if (r == 0 && strcmp(m.key, key) != 0) {
+        s3_meta_done(&m);
+        r = EMU_ENOENT; /* a digest collision would land here, never on the wrong object */
+    }
+    if (r < 0) {
+        close(fd);
+        return r == EMU_EBADMSG ? EMU_ENOENT : r;
+    }
+    *ret_fd = fd;
+    *ret_meta = m;
+    return 0;
+}
+
+int s3_object_delete(struct s3_bucket *b, const char *key)
+{
+    int r = s3_bucket_index(b);
+    if (r < 0) {
+        return r;
+    }
+    char rel[80];
+    s3_object_path(key, rel);
+    if (unlinkat(b->fd, rel, 0) < 0) {
+        if (errno != ENOENT && errno != ENOTDIR) {
+            return -errno;
+        }
+    }
+    else {
+        fsync_parent(b->fd, rel);
+    }
+    index_remove(b, key);
+    return 0;
+}

@@ -15,7 +15,7 @@ ctest --test-dir "$build" --output-on-failure -j"$jobs" ${CTEST_ARGS:-}
 
 if [ -n "${FUZZ_SECONDS:-}" ]; then
   fbuild=${build}-fuzz
-  CC=clang cmake -S . -B "$fbuild" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEMU_FUZZ=ON \
+  CC=clang cmake -S . -B "$fbuild" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEMU_FUZZ=ON -DEMU_WERROR=ON \
       -DEMU_SANITIZER=address,undefined -DEMU_TESTS=ON >/dev/null
   cmake --build "$fbuild" -j"$jobs" >/dev/null
   for f in "$fbuild"/tests/fuzz_*; do

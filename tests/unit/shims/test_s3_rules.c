@@ -135,8 +135,8 @@ static void test_xml(void **state)
     assert_int_equal(s3_xml_parse_complete(complete, strlen(complete), parts, 1), EMU_E2BIG);
     static const char *const bad[] = {
         "", "<CompleteMultipartUpload>", "<CompleteMultipartUpload></Other>",
-        "<CompleteMultipartUpload><Part><PartNumber>x</PartNumber><ETag>1</ETag></Part>"
-        "</CompleteMultipartUpload>",
+        ("<CompleteMultipartUpload><Part><PartNumber>x</PartNumber><ETag>1</ETag></Part>"
+         "</CompleteMultipartUpload>"),
         "<!DOCTYPE x [<!ENTITY e SYSTEM \"file:///etc/passwd\">]><Delete/>",
         "<CompleteMultipartUpload/>", "<a>&bogus;</a>", "<a>&#0;</a>",
     };

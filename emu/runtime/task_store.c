@@ -405,5 +405,19 @@ bool emu_store_supervisor_alive(const struct emu_task_state *st)
     if (st->supervisor_pid <= 0) {
         return false;
     }
-    return kill((pid_t)st->supervisor_pid, 0) == 0 || errno == EPERM;
+    if (kill((pid_t)st->supervisor_pid, 0) < 0 && errno != EPERM) {
+        return false;
+    }
+    /* A killed supervisor whose parent never reaps it stays a zombie: dead all the same. */
+    char path[64], buf[256];
+    (void)snprintf(path, sizeof(path), "/proc/%ld/stat", st->supervisor_pid);
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        return true;
+    }
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    const char *close_paren = strrchr(buf, ')');
+    return !(close_paren && close_paren[1] == ' ' && close_paren[2] == 'Z');
 }

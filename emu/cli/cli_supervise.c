@@ -147,6 +147,11 @@ int emu_cli_supervise(const struct emu_cli_global *g, const struct run_opts *opt
     uv_close((uv_handle_t *)&s.timeout, NULL);
     s.runner = emu_task_runner_free(s.runner);
     emu_cli_docker_close(&s.d);
+    struct emu_buf stop_file;
+    if (emu_store_paths(job->data_dir, job->st.id, ".stop", &stop_file) == 0) {
+        (void)unlink(stop_file.data); /* the request was served */
+        emu_buf_done(&stop_file);
+    }
     if (live) {
         emu_cli_print_stopped(stderr, &job->st);
     }

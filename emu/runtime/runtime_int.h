@@ -44,6 +44,12 @@ struct runner_ctr {
     bool killed;
 };
 
+/* One image being ensured (the pause image included). */
+struct runner_image {
+    struct emu_task_runner *r;
+    const char *image;
+};
+
 struct emu_task_runner {
     struct emu_docker *docker;
     const struct emu_taskdef *td;
@@ -61,6 +67,7 @@ struct emu_task_runner {
     int setup_inflight; /* image, network and pause calls in flight */
     int cleanup_pending;
     int images_pending;
+    struct runner_image images[EMU_TASK_MAX_CONTAINERS + 1];
     struct emu_buf last_saved;
     struct emu_sweeper sweeper;
     bool force;

@@ -30,19 +30,32 @@ static void set_reason(char *dst, size_t n, const char *prefix, const struct emu
     (void)snprintf(dst, n, "%s: %s", prefix, msg);
 }
 
-/* Fails the task before it ran: every container not yet stopped stops with no exit code. */
-static void fail_task(struct emu_task_runner *r, const char *reason)
+/* Fails the task before it ran: the reason goes to the containers running image (to all
+ * when image is NULL or none runs it); they all stop with no exit code. */
+static void fail_task_image(struct emu_task_runner *r, const char *reason, const char *image)
 {
     int64_t now = emu_now_ms();
     emu_log_debug("task %s: %s", r->st->id, reason);
     (void)emu_task_request_stop(r->st, EMU_STOP_TASK_FAILED_TO_START, EMU_REASON_FAILED_TO_START,
                                 now);
+    size_t matched = 0;
+    for (size_t i = 0; image && i < r->st->n_containers; i++) {
+        const char *img = r->ctrs[i].create.image;
+        matched += img && strcmp(img, image) == 0;
+    }
     for (size_t i = 0; i < r->st->n_containers; i++) {
         struct emu_ctr_state *c = &r->st->containers[i];
-        if (!c->reason[0]) {
+        const char *img = r->ctrs[i].create.image;
+        bool uses = !matched || (img && strcmp(img, image) == 0);
+        if (!c->reason[0] && uses) {
             (void)snprintf(c->reason, sizeof(c->reason), "%s", reason);
         }
     }
+}
+
+static void fail_task(struct emu_task_runner *r, const char *reason)
+{
+    fail_task_image(r, reason, NULL);
 }
 
 /* ---- container calls ------------------------------------------------------------------- */
@@ -399,8 +412,14 @@ static void on_network(int status, const struct emu_docker_reply *rep, void *ud)
 
 static void on_image(int status, const struct emu_docker_reply *rep, void *ud)
 {
-    struct emu_task_runner *r = ud;
-    setup_done(r, status, rep, "CannotPullContainerError");
+    struct runner_image *ri = ud;
+    struct emu_task_runner *r = ri->r;
+    r->setup_inflight--;
+    if (status < 0 && r->st->desired != EMU_TASK_STOPPED) {
+        char why[EMU_REASON_MAX];
+        set_reason(why, sizeof(why), "CannotPullContainerError", rep, status);
+        fail_task_image(r, why, ri->image);
+    }
     if (--r->images_pending == 0 && r->st->desired != EMU_TASK_STOPPED) {
         struct emu_docker_kv *labels;
         size_t n;
@@ -432,11 +451,12 @@ static void ensure_images(struct emu_task_runner *r)
             continue;
         }
         seen[n_seen++] = img;
-        r->images_pending++;
+        struct runner_image *ri = &r->images[r->images_pending++];
+        *ri = (struct runner_image){r, img};
         struct emu_docker_pull_opts po = {.progress = stderr, .tty = false};
         /* The image map was applied when the create was built. */
         if (emu_docker_image_ensure(r->docker, NULL, img, r->opts.pull_policy, &po, on_image,
-                                    r) == 0) {
+                                    ri) == 0) {
             r->setup_inflight++;
         }
         else {

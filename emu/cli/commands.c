@@ -7,6 +7,11 @@
 const struct emu_cli_command *const emu_cli_commands[] = {
     &emu_cmd_validate,
     &emu_cmd_render,
+    &emu_cmd_run,
+    &emu_cmd_ps,
+    &emu_cmd_describe,
+    &emu_cmd_stop,
+    &emu_cmd_wait,
     &emu_cmd_serve,
     &emu_cmd_help,
     &emu_cmd_version,

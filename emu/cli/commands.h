@@ -7,6 +7,11 @@
 
 extern const struct emu_cli_command emu_cmd_validate;
 extern const struct emu_cli_command emu_cmd_render;
+extern const struct emu_cli_command emu_cmd_run;
+extern const struct emu_cli_command emu_cmd_ps;
+extern const struct emu_cli_command emu_cmd_describe;
+extern const struct emu_cli_command emu_cmd_stop;
+extern const struct emu_cli_command emu_cmd_wait;
 extern const struct emu_cli_command emu_cmd_serve;
 extern const struct emu_cli_command emu_cmd_help;
 extern const struct emu_cli_command emu_cmd_version;

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Shared between cmd_run.c (flags, validation, detaching) and cli_supervise.c (the loop that
+ * runs one task): the options of `run` and the prepared job. */
+#ifndef EMU_CLI_CLI_RUN_H
+#define EMU_CLI_CLI_RUN_H
+
+#include "emu/base/mem.h"
+#include "emu/cli/cli.h"
+#include "emu/cli/cli_tasks.h"
+#include "emu/runtime/runtime.h"
+
+#define RUN_MAX_PUBLISH 64
+
+struct run_opts {
+    struct emu_cli_taskdef_opts td; /* must stay first */
+    bool detach;
+    bool wait;
+    const char *timeout;
+    const char *publish;
+    const char *secrets_file;
+    bool keep;
+    const char *pull;
+    const char *image_map;
+    const char *pause_image;
+    const char *what;
+    const char *task_arn;
+    const char *task_id;
+    const char *account_id;
+    const char *launch_type;
+    const char *ec2_instance_id;
+    bool no_validate;
+};
+
+struct run_job {
+    const char *file;
+    char data_dir[EMU_CLI_PATH_MAX];
+    struct emu_arena arena;
+    struct emu_taskdef *td;
+    struct emu_task_plan plan;
+    struct emu_task_state st;
+    struct emu_secret_map secrets;
+    struct emu_publish publish[RUN_MAX_PUBLISH];
+    size_t n_publish;
+    struct emu_docker_image_map image_map;
+    enum emu_docker_pull_policy pull;
+    long timeout_s;
+};
+
+/* Runs the task on a fresh loop until it stopped; live view on stdout when live. Returns the
+ * process exit code. */
+int emu_cli_supervise(const struct emu_cli_global *g, const struct run_opts *opts,
+                      struct run_job *job, bool live);
+
+/* The parent of a detached run: waits for the state file to show RUNNING (prints the ID,
+ * returns 0) or STOPPED (prints why, returns 1). */
+int emu_cli_await_running(struct run_job *job);
+
+#endif

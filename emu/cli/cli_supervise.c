@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The supervisor side of `run`: one loop with the Docker client, the task runner, SIGINT
+ * (graceful stop, then forced), SIGTERM (a `fargate-emu stop` request whose reason waits in
+ * <id>.stop), the --timeout timer and the live view. */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "emu/base/err.h"
+#include "emu/base/file.h"
+#include "emu/cli/cli_live.h"
+#include "emu/cli/cli_run.h"
+
+struct supervisor {
+    const struct run_opts *opts;
+    struct run_job *job;
+    struct emu_cli_docker d;
+    struct emu_task_runner *runner;
+    struct emu_cli_live live;
+    bool show;
+    uv_signal_t sigint, sigterm;
+    uv_timer_t timeout;
+    int signals;
+    bool done;
+};
+
+static void on_change(const struct emu_task_state *st, void *ud)
+{
+    struct supervisor *s = ud;
+    if (s->show) {
+        emu_cli_live_update(&s->live, st);
+    }
+}
+
+static void on_done(const struct emu_task_state *st, void *ud)
+{
+    struct supervisor *s = ud;
+    (void)st;
+    s->done = true;
+}
+
+/* The reason a `fargate-emu stop` left in <id>.stop, if any. */
+static void stop_reason(struct supervisor *s, char *out, size_t n)
+{
+    struct emu_buf p;
+    out[0] = '\0';
+    if (emu_store_paths(s->job->data_dir, s->job->st.id, ".stop", &p) < 0) {
+        return;
+    }
+    char *data = NULL;
+    size_t len = 0;
+    if (emu_file_read(p.data, EMU_REASON_MAX, &data, &len) == 0) {
+        (void)snprintf(out, n, "%.*s", (int)strcspn(data, "\n"), data);
+        emu_free(data);
+    }
+    emu_buf_done(&p);
+}
+
+static void on_signal(uv_signal_t *h, int signum)
+{
+    struct supervisor *s = h->data;
+    char reason[EMU_REASON_MAX] = "";
+    if (signum == SIGTERM) {
+        stop_reason(s, reason, sizeof(reason));
+    }
+    bool force = ++s->signals > 1;
+    if (s->show && !s->live.tty) {
+        fprintf(stdout, "%s\n", force ? "stopping the task now (SIGKILL)"
+                                      : "stopping the task (again to force)");
+    }
+    if (s->runner) {
+        emu_task_runner_stop(s->runner, reason[0] ? reason : NULL, force);
+    }
+}
+
+static void on_timeout(uv_timer_t *t)
+{
+    struct supervisor *s = t->data;
+    char reason[128];
+    (void)snprintf(reason, sizeof(reason), "Task stopped by fargate-emu after --timeout %ld s",
+                   s->job->timeout_s);
+    if (s->runner) {
+        emu_task_runner_stop(s->runner, reason, false);
+    }
+}
+
+static int exit_code(const struct supervisor *s)
+{
+    const struct emu_task_state *st = &s->job->st;
+    if (s->opts->wait) {
+        return emu_cli_task_exit_code(st);
+    }
+    return st->started_ms ? EMU_EXIT_OK : EMU_EXIT_FAILURE;
+}
+
+int emu_cli_supervise(const struct emu_cli_global *g, const struct run_opts *opts,
+                      struct run_job *job, bool live)
+{
+    struct supervisor s = {.opts = opts, .job = job, .show = live};
+    emu_cli_live_init(&s.live, stdout, live && isatty(STDOUT_FILENO));
+    if (emu_cli_docker_open(g, "run", &s.d) < 0) {
+        char why[EMU_REASON_MAX];
+        (void)snprintf(why, sizeof(why), "ResourceInitializationError: cannot reach Docker");
+        (void)emu_task_request_stop(&job->st, EMU_STOP_TASK_FAILED_TO_START,
+                                    EMU_REASON_FAILED_TO_START, emu_now_ms());
+        job->st.status = EMU_TASK_STOPPED;
+        job->st.stopped_ms = emu_now_ms();
+        (void)emu_store_save(job->data_dir, &job->st);
+        return EMU_EXIT_FAILURE;
+    }
+    emu_cli_recover_all(&s.d, job->data_dir);
+    uv_loop_t *loop = &s.d.loop.loop;
+    (void)uv_signal_init(loop, &s.sigint);
+    (void)uv_signal_init(loop, &s.sigterm);
+    (void)uv_timer_init(loop, &s.timeout);
+    s.sigint.data = s.sigterm.data = s.timeout.data = &s;
+    (void)uv_signal_start(&s.sigint, on_signal, SIGINT);
+    (void)uv_signal_start(&s.sigterm, on_signal, SIGTERM);
+    if (job->timeout_s > 0) {
+        (void)uv_timer_start(&s.timeout, on_timeout, (uint64_t)job->timeout_s * 1000u, 0);
+    }
+    struct emu_task_runner_opts ro = {
+        .loop = loop,
+        .data_dir = job->data_dir,
+        .pause_image = opts->pause_image,
+        .secrets = &job->secrets,
+        .publish = job->publish,
+        .n_publish = job->n_publish,
+        .image_map = &job->image_map,
+        .pull_policy = job->pull,
+        .keep = opts->keep,
+        .on_change = on_change,
+        .on_done = on_done,
+        .ud = &s,
+    };
+    int r = emu_task_runner_start(s.d.docker, job->td, &job->plan, &job->st, &ro, &s.runner);
+    if (r < 0) {
+        fprintf(stderr, "fargate-emu run: cannot start the task: %s\n", emu_strerror(r));
+        s.done = true;
+    }
+    while (!s.done) {
+        (void)uv_run(loop, UV_RUN_ONCE);
+    }
+    uv_close((uv_handle_t *)&s.sigint, NULL);
+    uv_close((uv_handle_t *)&s.sigterm, NULL);
+    uv_close((uv_handle_t *)&s.timeout, NULL);
+    s.runner = emu_task_runner_free(s.runner);
+    emu_cli_docker_close(&s.d);
+    struct emu_buf stop_file;
+    if (emu_store_paths(job->data_dir, job->st.id, ".stop", &stop_file) == 0) {
+        (void)unlink(stop_file.data); /* the request was served */
+        emu_buf_done(&stop_file);
+    }
+    if (live) {
+        emu_cli_print_stopped(stderr, &job->st);
+    }
+    return r < 0 ? EMU_EXIT_FAILURE : exit_code(&s);
+}
+
+int emu_cli_await_running(struct run_job *job)
+{
+    int64_t begin = emu_now_ms();
+    for (;;) {
+        struct emu_task_state st;
+        if (emu_store_load(job->data_dir, job->st.id, &st) == 0) {
+            bool gone = st.supervisor_pid > 0 && !emu_store_supervisor_alive(&st);
+            bool never = st.supervisor_pid <= 0 && emu_now_ms() - begin > 30000;
+            if (st.status == EMU_TASK_RUNNING) {
+                printf("%s\n", st.id);
+                emu_task_state_done(&st);
+                return EMU_EXIT_OK;
+            }
+            bool finished = st.status == EMU_TASK_STOPPED;
+            if (finished || gone || never) {
+                if (st.status == EMU_TASK_STOPPED) {
+                    emu_cli_print_stopped(stderr, &st);
+                }
+                else {
+                    fprintf(stderr, "fargate-emu run: the supervisor of task %s %s; see "
+                                    "%s/tasks/%s.log\n", st.id,
+                            gone ? "exited before the task ran" : "never started",
+                            job->data_dir, st.id);
+                }
+                emu_task_state_done(&st);
+                return EMU_EXIT_FAILURE;
+            }
+            emu_task_state_done(&st);
+        }
+        emu_cli_sleep_ms(10);
+    }
+}

@@ -1,0 +1,309 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* `fargate-emu run`: validates a task definition, then runs it as ECS Fargate would (awsvpc
+ * namespace, dependency order, essential semantics, ordered stop), in the foreground with a
+ * live view, or detached under a background supervisor that keeps <id>.json current. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "emu/base/err.h"
+#include "emu/base/file.h"
+#include "emu/base/json.h"
+#include "emu/base/log.h"
+#include "emu/base/random.h"
+#include "emu/cli/cli_live.h"
+#include "emu/cli/cli_run.h"
+#include "emu/cli/cli_tasks.h"
+#include "emu/cli/commands.h"
+#include "emu/model/ids.h"
+#include "emu/model/validate.h"
+
+#define OPT(field) EMU_OPT_COMMAND, offsetof(struct run_opts, field)
+
+static const struct emu_cli_option run_options[] = {
+    {"detach", NULL, OPT(detach), NULL,
+     "return once the task is RUNNING and print its ID; a background supervisor keeps it"},
+    {"wait", NULL, OPT(wait), NULL,
+     "run until the task stops and exit with the first essential container's exit code"},
+    {"timeout", "S", OPT(timeout), NULL, "stop the task after S seconds"},
+    {"publish", "LIST", OPT(publish), NULL,
+     "HOSTPORT:CONTAINERPORT[,...]: publish a containerPort on another 127.0.0.1 port"},
+    {"secrets-file", "FILE", OPT(secrets_file), NULL,
+     "JSON object mapping secret ARNs or names to values, for `secrets`"},
+    {"keep", NULL, OPT(keep), NULL, "keep the task directory after the task stopped"},
+    {"pull", "POLICY", OPT(pull), "missing|always|never", "image pull policy (default missing)"},
+    {"image-map", "LIST", OPT(image_map), NULL, "FROM=TO[,...]: run image TO where FROM is named"},
+    {"pause-image", "IMAGE", OPT(pause_image), NULL,
+     "image of the container owning the task's network namespace (default "
+     "fargate-emu/pause:local)"},
+    {"what", "PART", OPT(what), "router-config|log-options|containers|all",
+     "accepted for compatibility with render, ignoring"},
+    {"task-arn", "ARN", OPT(task_arn), NULL, "task ARN (its last segment is the task ID)"},
+    {"task-id", "ID", OPT(task_id), NULL, "task ID, 32 hex (default: random)"},
+    {"account-id", "N", OPT(account_id), NULL, "AWS account ID in ARNs (default 123456789012)"},
+    {"launch-type", "TYPE", OPT(launch_type), "FARGATE|EC2", "launch type to validate for"},
+    {"ec2-instance-id", "ID", OPT(ec2_instance_id), NULL, "accepted as render does"},
+    {"no-validate", NULL, OPT(no_validate), NULL, "run even when validation fails"},
+    {NULL, NULL, 0, 0, NULL, NULL},
+};
+
+static int parse_publish(const char *list, struct run_job *job)
+{
+    const char *p = list;
+    while (p && *p) {
+        unsigned long h, c;
+        char *end;
+        errno = 0;
+        h = strtoul(p, &end, 10);
+        if (errno || end == p || *end != ':' || h == 0 || h > 65535) {
+            goto bad;
+        }
+        p = end + 1;
+        c = strtoul(p, &end, 10);
+        if (errno || end == p || (*end && *end != ',') || c == 0 || c > 65535 ||
+            job->n_publish >= RUN_MAX_PUBLISH) {
+            goto bad;
+        }
+        job->publish[job->n_publish++] = (struct emu_publish){(uint16_t)h, (uint16_t)c};
+        p = *end ? end + 1 : end;
+    }
+    return 0;
+bad:
+    fprintf(stderr, "fargate-emu run: --publish %s: expected HOSTPORT:CONTAINERPORT[,...] "
+                    "with ports 1-65535\n", list);
+    return EMU_EUSAGE;
+}
+
+static int parse_image_map(const char *list, struct run_job *job)
+{
+    char buf[4096];
+    if (snprintf(buf, sizeof(buf), "%s", list) >= (int)sizeof(buf)) {
+        fprintf(stderr, "fargate-emu run: --image-map is too long\n");
+        return EMU_EUSAGE;
+    }
+    char *save = NULL;
+    for (char *s = strtok_r(buf, ",", &save); s; s = strtok_r(NULL, ",", &save)) {
+        if (emu_docker_image_map_add(&job->image_map, s) < 0) {
+            fprintf(stderr, "fargate-emu run: --image-map %s: expected FROM=TO\n", s);
+            return EMU_EUSAGE;
+        }
+    }
+    return 0;
+}
+
+static int load_secrets(const char *path, struct run_job *job)
+{
+    char *data = NULL;
+    size_t len = 0;
+    int r = emu_file_read(path, EMU_JSON_MAX_INPUT, &data, &len);
+    if (r < 0) {
+        fprintf(stderr, "fargate-emu run: --secrets-file %s: %s\n", path, emu_strerror(r));
+        return EMU_EUSAGE;
+    }
+    char why[256] = "";
+    r = emu_secret_map_parse(data, len, &job->arena, &job->secrets, why, sizeof(why));
+    emu_free(data);
+    if (r < 0) {
+        fprintf(stderr, "fargate-emu run: --secrets-file %s: %s\n", path,
+                why[0] ? why : emu_strerror(r));
+        return EMU_EUSAGE;
+    }
+    return 0;
+}
+
+/* The task ID, ARN and plan; prints why on failure. */
+static int plan_task(const struct emu_cli_global *g, struct run_opts *opts, struct run_job *job)
+{
+    char id[33];
+    const char *arn = opts->task_arn;
+    if (arn) {
+        (void)snprintf(id, sizeof(id), "%s", emu_ids_task_id_of_arn(arn));
+    }
+    else if (opts->task_id) {
+        (void)snprintf(id, sizeof(id), "%s", opts->task_id);
+    }
+    else {
+        uint8_t bytes[16];
+        int r = emu_random_bytes(bytes, sizeof(bytes));
+        if (r < 0) {
+            fprintf(stderr, "fargate-emu run: no random task ID: %s\n", emu_strerror(r));
+            return r;
+        }
+        emu_ids_task_id_from_bytes(bytes, id);
+    }
+    if (strlen(id) != 32 || strspn(id, "0123456789abcdef") != 32) {
+        fprintf(stderr, "fargate-emu run: task ID %s is not 32 lowercase hex characters\n", id);
+        return EMU_EUSAGE;
+    }
+    const char *region = g->region ? g->region : "us-east-1";
+    const char *cluster = g->cluster ? g->cluster : "default";
+    if (!arn) {
+        arn = emu_ids_task_arn(&job->arena, region, opts->account_id ? opts->account_id
+                                                                      : "123456789012",
+                               cluster, id);
+    }
+    struct emu_render_ctx ctx;
+    emu_render_ctx_init(&ctx);
+    ctx.cluster = cluster;
+    ctx.task_arn = arn;
+    ctx.task_id = id;
+    ctx.host_data_dir = job->data_dir;
+    ctx.launch_type = emu_cli_pick_launch_type(opts->launch_type, job->td);
+    struct emu_diags diags;
+    emu_diags_init(&diags);
+    int r = arn ? emu_render_task_plan(job->td, &ctx, &job->arena, &job->plan, &diags) : -ENOMEM;
+    if (r < 0) {
+        emu_cli_print_diags(job->file, &diags, false, false);
+        fprintf(stderr, "fargate-emu run: cannot plan the task: %s\n", emu_strerror(r));
+    }
+    emu_diags_done(&diags);
+    r = r ? r : emu_task_state_from_plan(&job->st, job->td, &job->plan, id, arn, cluster, region);
+    if (r == 0 && !realpath(job->file, job->st.taskdef_path)) {
+        (void)snprintf(job->st.taskdef_path, sizeof(job->st.taskdef_path), "%s", job->file);
+    }
+    return r;
+}
+
+static int prepare(const struct emu_cli_global *g, struct run_opts *opts, struct run_job *job)
+{
+    struct emu_diags diags;
+    emu_diags_init(&diags);
+    int r = emu_cli_load_taskdef(job->file, &opts->td.overrides, &job->td, &diags);
+    if (r < 0) {
+        emu_cli_print_diags(job->file, &diags, false, false);
+        emu_diags_done(&diags);
+        return EMU_EUSAGE;
+    }
+    if (!opts->no_validate) {
+        (void)emu_taskdef_validate(job->td, emu_cli_pick_launch_type(opts->launch_type, job->td),
+                                   &diags);
+    }
+    if (emu_diags_count(&diags, EMU_DIAG_ERROR) > 0) {
+        emu_cli_print_diags(job->file, &diags, false, true);
+        fprintf(stderr, "%s: not run: ECS would refuse this task definition\n", job->file);
+        emu_diags_done(&diags);
+        return EMU_EVALIDATE;
+    }
+    emu_cli_print_diags(job->file, &diags, false, false);
+    emu_diags_done(&diags);
+    if (opts->what) {
+        fprintf(stderr, "fargate-emu run: --what only matters to render, ignoring\n");
+    }
+    r = emu_cli_data_dir(g, "run", job->data_dir, sizeof(job->data_dir));
+    r = r ? r : (opts->publish ? parse_publish(opts->publish, job) : 0);
+    r = r ? r : (opts->image_map ? parse_image_map(opts->image_map, job) : 0);
+    r = r ? r : (opts->secrets_file ? load_secrets(opts->secrets_file, job) : 0);
+    if (r == 0 && opts->timeout) {
+        char *end;
+        job->timeout_s = strtol(opts->timeout, &end, 10);
+        if (*end || job->timeout_s <= 0) {
+            fprintf(stderr, "fargate-emu run: --timeout %s: expected seconds > 0\n",
+                    opts->timeout);
+            r = EMU_EUSAGE;
+        }
+    }
+    job->pull = opts->pull ? emu_docker_pull_policy_from_string(opts->pull)
+                           : EMU_DOCKER_PULL_MISSING;
+    r = r ? r : plan_task(g, opts, job);
+    if (r == 0 && (r = emu_store_init(job->data_dir)) < 0) {
+        fprintf(stderr, "fargate-emu run: cannot create %s/tasks: %s\n", job->data_dir,
+                emu_strerror(r));
+    }
+    job->st.keep = opts->keep;
+    return r;
+}
+
+/* Detached: returns in the parent once the task is RUNNING (or stopped); the grandchild,
+ * in its own session, supervises and exits with the task. */
+static int detach(const struct emu_cli_global *g, struct run_opts *opts, struct run_job *job)
+{
+    int r = emu_store_save(job->data_dir, &job->st);
+    if (r < 0) {
+        fprintf(stderr, "fargate-emu run: cannot write the task state: %s\n", emu_strerror(r));
+        return EMU_EXIT_FAILURE;
+    }
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        fprintf(stderr, "fargate-emu run: fork: %s\n", strerror(errno));
+        return EMU_EXIT_FAILURE;
+    }
+    if (pid == 0) {
+        (void)setsid();
+        if (fork() != 0) {
+            _exit(0);
+        }
+        struct emu_buf log;
+        int fd = -1;
+        if (emu_store_paths(job->data_dir, job->st.id, ".log", &log) == 0) {
+            fd = open(log.data, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+            emu_buf_done(&log);
+        }
+        int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        (void)dup2(null, 0);
+        (void)dup2(fd, 1);
+        (void)dup2(fd, 2);
+        job->st.supervisor_pid = (long)getpid();
+        _exit(emu_cli_supervise(g, opts, job, false));
+    }
+    (void)waitpid(pid, NULL, 0);
+    return emu_cli_await_running(job);
+}
+
+static int exec_run(const struct emu_cli_global *g, void *optsp, int argc, char **argv)
+{
+    struct run_opts *opts = optsp;
+    if (argc != 1) {
+        fprintf(stderr, "fargate-emu run: expected one task definition file, got %d "
+                        "(usage: fargate-emu run %s)\n", argc, emu_cmd_run.usage);
+        return EMU_EXIT_USAGE;
+    }
+    if (opts->detach && opts->wait) {
+        fprintf(stderr, "fargate-emu run: give --detach or --wait, not both\n");
+        return EMU_EXIT_USAGE;
+    }
+    struct run_job *job = emu_calloc(1, sizeof(*job));
+    if (!job) {
+        return EMU_EXIT_FAILURE;
+    }
+    job->file = argv[0];
+    emu_arena_init(&job->arena, 0);
+    emu_docker_image_map_init(&job->image_map);
+    int code;
+    int r = prepare(g, opts, job);
+    if (r < 0) {
+        code = r == EMU_EUSAGE ? EMU_EXIT_USAGE : EMU_EXIT_FAILURE;
+    }
+    else if (opts->detach) {
+        code = detach(g, opts, job);
+    }
+    else {
+        job->st.supervisor_pid = (long)getpid();
+        code = emu_cli_supervise(g, opts, job, true);
+    }
+    emu_task_state_done(&job->st);
+    emu_taskdef_free(job->td);
+    emu_docker_image_map_done(&job->image_map);
+    emu_arena_done(&job->arena);
+    emu_free(job);
+    return code;
+}
+
+const struct emu_cli_command emu_cmd_run = {
+    .name = "run",
+    .summary = "Run a task definition as ECS Fargate would: validated first, then its "
+               "containers in an awsvpc-like namespace with dependency order, essential "
+               "semantics and an ordered stop; Ctrl-C stops it (twice: at once).",
+    .usage = "[--detach | --wait] [--timeout S] [--publish H:C,...] [--secrets-file FILE] "
+             "[--keep] [--pull POLICY] [--image-map FROM=TO,...] [--task-id ID] "
+             "[--data-dir DIR] [--docker-host URL] TASKDEF",
+    .options = run_options,
+    .opts_size = sizeof(struct run_opts),
+    .reads_taskdef = true,
+    .exec = exec_run,
+};

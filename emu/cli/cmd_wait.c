@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* `fargate-emu wait TASK`: blocks until the task is STOPPED, prints the exit code of its first
+ * essential container to stop and exits with it (1 when none ran to an exit code). */
+#include <stdio.h>
+
+#include "emu/base/err.h"
+#include "emu/cli/cli_tasks.h"
+#include "emu/cli/commands.h"
+
+static int exec_wait(const struct emu_cli_global *g, void *opts, int argc, char **argv)
+{
+    (void)opts;
+    if (argc != 1) {
+        fprintf(stderr, "fargate-emu wait: expected one task ID (usage: fargate-emu wait %s)\n",
+                emu_cmd_wait.usage);
+        return EMU_EXIT_USAGE;
+    }
+    char data_dir[EMU_CLI_PATH_MAX];
+    if (emu_cli_data_dir(g, "wait", data_dir, sizeof(data_dir)) < 0) {
+        return EMU_EXIT_USAGE;
+    }
+    struct emu_task_state st;
+    if (emu_cli_task_load(data_dir, "wait", argv[0], &st) < 0) {
+        return EMU_EXIT_FAILURE;
+    }
+    char id[33];
+    (void)snprintf(id, sizeof(id), "%s", st.id);
+    for (;;) {
+        if (st.status == EMU_TASK_STOPPED) {
+            int code = emu_cli_task_exit_code(&st);
+            printf("%d\n", st.has_exit_code ? st.exit_code : code);
+            emu_task_state_done(&st);
+            return code;
+        }
+        if (!emu_store_supervisor_alive(&st)) {
+            fprintf(stderr, "fargate-emu wait: task %s lost its supervisor while %s; "
+                            "`fargate-emu stop %s` cleans it up\n", id,
+                    emu_task_status_to_string(st.status), id);
+            emu_task_state_done(&st);
+            return EMU_EXIT_FAILURE;
+        }
+        emu_task_state_done(&st);
+        emu_cli_sleep_ms(100);
+        if (emu_store_load(data_dir, id, &st) < 0) {
+            fprintf(stderr, "fargate-emu wait: task %s disappeared\n", id);
+            return EMU_EXIT_FAILURE;
+        }
+    }
+}
+
+const struct emu_cli_command emu_cmd_wait = {
+    .name = "wait",
+    .summary = "Wait until a task stops; print and exit with its first essential container's "
+               "exit code.",
+    .usage = "[--data-dir DIR] TASK",
+    .options = NULL,
+    .opts_size = 0,
+    .reads_taskdef = false,
+    .exec = exec_wait,
+};

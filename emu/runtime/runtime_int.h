@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Private to emu/runtime: the supervisor's structures shared by task_runner.c (deciding),
+ * task_prepare.c (what to create) and task_cleanup.c (removing it all again). */
+#ifndef EMU_RUNTIME_RUNTIME_INT_H
+#define EMU_RUNTIME_RUNTIME_INT_H
+
+#include <uv.h>
+
+#include "emu/runtime/runtime.h"
+
+enum runner_phase {
+    PHASE_PREPARE = 0,
+    PHASE_IMAGES,
+    PHASE_NETWORK,
+    PHASE_CONTAINERS,
+    PHASE_CLEANUP,
+};
+
+/* Removes a task's Docker objects by their deterministic names: containers and the pause
+ * container first, then the network; "no such ..." counts as removed. */
+struct emu_sweeper {
+    struct emu_docker *docker;
+    const struct emu_task_state *st;
+    int pending;
+    bool network_phase;
+    bool finished;
+    int first_error;
+    void (*done)(struct emu_sweeper *sw);
+    void *ud;
+};
+
+/* Starts the removals; done runs once (possibly before this returns). */
+void emu__sweeper_start(struct emu_sweeper *sw);
+
+struct runner_ctr {
+    struct emu_task_runner *r;
+    size_t i;
+    struct emu_docker_create create;
+    bool busy;       /* a create, start or stop call is in flight */
+    bool waiting;    /* a wait call is in flight */
+    bool rewait;     /* the wait call failed: ask again on the next tick */
+    bool inspecting; /* a health inspect is in flight */
+    bool stop_sent;
+    bool killed;
+};
+
+/* One image being ensured (the pause image included). */
+struct runner_image {
+    struct emu_task_runner *r;
+    const char *image;
+};
+
+struct emu_task_runner {
+    struct emu_docker *docker;
+    const struct emu_taskdef *td;
+    const struct emu_task_plan *plan;
+    struct emu_task_state *st;
+    struct emu_task_runner_opts opts;
+    struct emu_arena arena;
+    struct emu_deps_graph graph;
+    struct runner_ctr *ctrs;
+    struct emu_docker_create pause_create;
+    const char *task_dir;
+    uv_timer_t timer;
+    enum runner_phase phase;
+    int inflight;       /* container calls in flight */
+    int setup_inflight; /* image, network and pause calls in flight */
+    int cleanup_pending;
+    int images_pending;
+    struct runner_image images[EMU_TASK_MAX_CONTAINERS + 1];
+    struct emu_buf last_saved;
+    struct emu_sweeper sweeper;
+    bool force;
+    bool cleaned_up;
+    bool finished;
+    bool timer_closed;
+    bool save_failed;
+};
+
+/* Builds the graph, the task dir and every create description; nothing touches Docker. On
+ * failure why holds the stoppedReason-style text. */
+int emu__runner_prepare(struct emu_task_runner *r, char *why, size_t why_len);
+
+/* Removes the task's containers, pause container, network and (unless --keep) task dir, then
+ * sets cleaned_up and settles. */
+void emu__runner_cleanup(struct emu_task_runner *r);
+
+/* Re-decides after an asynchronous step finished. */
+void emu__runner_settle(struct emu_task_runner *r);
+
+/* Rewrites a "port is already allocated" failure into advice naming --publish. */
+void emu__runner_explain_port(struct emu_task_runner *r, char *why, size_t why_len);
+
+
+#endif

@@ -198,8 +198,10 @@ int tt_to_string(struct tt_eval *ev, size_t off, const cJSON *v, const char *wha
         s = cJSON_IsTrue(v) ? "true" : "false";
     }
     else if (!v || cJSON_IsNull(v)) {
-        return tt_fail(ev, off, EMU_EINVAL, "%s is null; a null value cannot be included in a "
-                                            "string", what);
+        return tt_fail(ev, off, EMU_EINVAL,
+                       "%s is null; a null value cannot be included in a "
+                       "string",
+                       what);
     }
     else {
         return tt_fail(ev, off, EMU_EINVAL,
@@ -216,8 +218,8 @@ int tt_to_bool(struct tt_eval *ev, size_t off, const cJSON *v, const char *what,
         *ret = cJSON_IsTrue(v);
         return 0;
     }
-    if (cJSON_IsString(v) && (strcmp(v->valuestring, "true") == 0 ||
-                              strcmp(v->valuestring, "false") == 0)) {
+    if (cJSON_IsString(v) &&
+        (strcmp(v->valuestring, "true") == 0 || strcmp(v->valuestring, "false") == 0)) {
         *ret = v->valuestring[0] == 't';
         return 0;
     }
@@ -238,8 +240,8 @@ int tt_to_number(struct tt_eval *ev, size_t off, const cJSON *v, const char *wha
     if (cJSON_IsString(v) && v->valuestring[0]) {
         char *end = NULL;
         const char *s = v->valuestring;
-        bool ok = (s[0] >= '0' && s[0] <= '9') || ((s[0] == '-' || s[0] == '+') &&
-                                                   s[1] >= '0' && s[1] <= '9');
+        bool ok = (s[0] >= '0' && s[0] <= '9') ||
+                  ((s[0] == '-' || s[0] == '+') && s[1] >= '0' && s[1] <= '9');
         double d = ok ? strtod(s, &end) : 0;
         if (ok && end && *end == '\0' && isfinite(d)) {
             *ret = d;
@@ -253,8 +255,8 @@ int tt_to_number(struct tt_eval *ev, size_t off, const cJSON *v, const char *wha
 
 /* ---- Expressions ------------------------------------------------------------------------- */
 
-static const char *const namespaces[] = {"var", "local", "module", "data", "path", "terraform",
-                                         "each", "count", "self"};
+static const char *const namespaces[] = {"var",       "local", "module", "data", "path",
+                                         "terraform", "each",  "count",  "self"};
 
 static struct tt_val eval_var(struct tt_eval *ev, const struct tt_node *n)
 {
@@ -347,9 +349,8 @@ static struct tt_val eval_index(struct tt_eval *ev, const struct tt_node *n)
         emu_buf_done(&kb);
     }
     else {
-        tt_fail(ev, n->off, EMU_EINVAL, "cannot %s a %s value", attr ? "read an attribute of"
-                                                                    : "index",
-                tt_type_name(obj.v));
+        tt_fail(ev, n->off, EMU_EINVAL, "cannot %s a %s value",
+                attr ? "read an attribute of" : "index", tt_type_name(obj.v));
     }
     tt_drop(&key);
     if (!res.v) {
@@ -662,8 +663,7 @@ static int render_for(struct tt_eval *ev, const struct tt_node *n, struct emu_bu
                 tt_oom(ev, n->off);
                 break;
             }
-            if ((n->name && push_scope(ev, n->name, idx) < 0) ||
-                push_scope(ev, n->name2, c) < 0) {
+            if ((n->name && push_scope(ev, n->name, idx) < 0) || push_scope(ev, n->name2, c) < 0) {
                 tt_fail(ev, n->off, EMU_E2BIG, "for directives are nested too deeply");
             }
             else {
@@ -760,8 +760,8 @@ int emu_tftpl_render(const char *tpl, size_t len, const cJSON *vars, struct emu_
     memset(err, 0, sizeof(*err));
     emu_json_init();
     if (len > EMU_TFTPL_MAX_OUTPUT) {
-        snprintf(err->message, sizeof(err->message),
-                 "the template is larger than the %u MB limit", EMU_TFTPL_MAX_OUTPUT >> 20);
+        snprintf(err->message, sizeof(err->message), "the template is larger than the %u MB limit",
+                 EMU_TFTPL_MAX_OUTPUT >> 20);
         err->line = 1;
         err->column = 1;
         return EMU_E2BIG;

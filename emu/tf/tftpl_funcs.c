@@ -38,8 +38,9 @@ static int too_big(struct fn_call *c, int r)
     if (r == EMU_ENOMEM) {
         return tt_oom(c->ev, c->node->off);
     }
-    return tt_fail(c->ev, c->node->off, EMU_E2BIG, "the result of %s() is larger than the %u MB "
-                                                   "limit",
+    return tt_fail(c->ev, c->node->off, EMU_E2BIG,
+                   "the result of %s() is larger than the %u MB "
+                   "limit",
                    c->node->name, FN_MAX_OUTPUT >> 20);
 }
 
@@ -80,8 +81,11 @@ static int json_string(const char *s, struct emu_buf *out)
             r = emu_buf_append(out, e, 2);
         }
         else if (ch == '\n' || ch == '\r' || ch == '\t' || ch == '\b' || ch == '\f') {
-            char e[2] = {'\\', ch == '\n' ? 'n' : ch == '\r' ? 'r' : ch == '\t' ? 't'
-                                                  : ch == '\b' ? 'b' : 'f'};
+            char e[2] = {'\\', ch == '\n'   ? 'n'
+                               : ch == '\r' ? 'r'
+                               : ch == '\t' ? 't'
+                               : ch == '\b' ? 'b'
+                                            : 'f'};
             r = emu_buf_append(out, e, 2);
         }
         else if (ch < 0x20 || ch == '<' || ch == '>' || ch == '&') {
@@ -217,8 +221,7 @@ static cJSON *fn_join(struct fn_call *c)
                 break;
             }
             first = false;
-            ok = tt_to_string(c->ev, arg_off(c, i), e, "an element of the joined list", &out) ==
-                 0;
+            ok = tt_to_string(c->ev, arg_off(c, i), e, "an element of the joined list", &out) == 0;
         }
     }
     if (ok) {
@@ -297,8 +300,7 @@ static cJSON *fn_replace(struct fn_call *c)
     if (str_arg(c, 0, &s) && str_arg(c, 1, &from) && str_arg(c, 2, &to)) {
         if (from.len >= 2 && from.data[0] == '/' && from.data[from.len - 1] == '/') {
             tt_fail(c->ev, arg_off(c, 1), EMU_EINVAL,
-                    "replace() with a regular expression (\"%.60s\") is not supported",
-                    from.data);
+                    "replace() with a regular expression (\"%.60s\") is not supported", from.data);
         }
         else {
             int r = 0;
@@ -368,8 +370,8 @@ static cJSON *fn_length(struct fn_call *c)
     }
     else {
         tt_fail(c->ev, arg_off(c, 0), EMU_EINVAL,
-                "length() needs a string, a list or a map, not %s %s",
-                cJSON_IsNull(v) ? "" : "a", tt_type_name(v));
+                "length() needs a string, a list or a map, not %s %s", cJSON_IsNull(v) ? "" : "a",
+                tt_type_name(v));
         return NULL;
     }
     cJSON *r = cJSON_CreateNumber(n);
@@ -448,8 +450,7 @@ static cJSON *fn_format(struct fn_call *c)
         }
         if (next >= c->n) {
             tt_fail(c->ev, c->node->off, EMU_EINVAL,
-                    "format(): not enough arguments for the format string (%zu given)",
-                    c->n - 1);
+                    "format(): not enough arguments for the format string (%zu given)", c->n - 1);
             ok = false;
             break;
         }
@@ -469,11 +470,11 @@ static cJSON *fn_format(struct fn_call *c)
 }
 
 static const struct fn_def functions[] = {
-    {"format", 1, SIZE_MAX, fn_format},   {"join", 2, SIZE_MAX, fn_join},
-    {"jsonencode", 1, 1, fn_jsonencode},  {"length", 1, 1, fn_length},
-    {"lower", 1, 1, fn_lower},            {"replace", 3, 3, fn_replace},
-    {"tobool", 1, 1, fn_tobool},          {"tonumber", 1, 1, fn_tonumber},
-    {"tostring", 1, 1, fn_tostring},      {"trimspace", 1, 1, fn_trimspace},
+    {"format", 1, SIZE_MAX, fn_format},  {"join", 2, SIZE_MAX, fn_join},
+    {"jsonencode", 1, 1, fn_jsonencode}, {"length", 1, 1, fn_length},
+    {"lower", 1, 1, fn_lower},           {"replace", 3, 3, fn_replace},
+    {"tobool", 1, 1, fn_tobool},         {"tonumber", 1, 1, fn_tonumber},
+    {"tostring", 1, 1, fn_tostring},     {"trimspace", 1, 1, fn_trimspace},
     {"upper", 1, 1, fn_upper},
 };
 
@@ -493,8 +494,8 @@ struct tt_val tt_call(struct tt_eval *ev, const struct tt_node *n)
     }
     if (n->n < fn->min_args || n->n > fn->max_args || n->n > MAX_ARGS) {
         if (fn->max_args == SIZE_MAX) {
-            tt_fail(ev, n->off, EMU_EINVAL, "%s() takes at least %zu argument%s, got %zu",
-                    fn->name, fn->min_args, fn->min_args == 1 ? "" : "s", n->n);
+            tt_fail(ev, n->off, EMU_EINVAL, "%s() takes at least %zu argument%s, got %zu", fn->name,
+                    fn->min_args, fn->min_args == 1 ? "" : "s", n->n);
         }
         else {
             tt_fail(ev, n->off, EMU_EINVAL, "%s() takes %zu argument%s, got %zu", fn->name,

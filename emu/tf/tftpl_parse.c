@@ -36,7 +36,7 @@ struct parser {
     unsigned depth;
 };
 
-static const char *const part_names[] = {"literal", "interpolation", "if", "else",
+static const char *const part_names[] = {"literal", "interpolation", "if",     "else",
                                          "endif",   "for",           "endfor", "end"};
 
 void tt_error_at(struct emu_tftpl_error *err, const char *src, size_t len, size_t off,
@@ -107,8 +107,8 @@ static int push_item(struct parser *p, struct tt_node *n, size_t *cap, struct tt
     if (n->n == *cap) {
         size_t ncap = *cap ? *cap * 2 : 4;
         struct tt_node **items = emu_arena_alloc(p->arena, ncap * sizeof(*items));
-        struct tt_node **keys = key || n->keys ? emu_arena_alloc(p->arena, ncap * sizeof(*keys))
-                                               : NULL;
+        struct tt_node **keys =
+            key || n->keys ? emu_arena_alloc(p->arena, ncap * sizeof(*keys)) : NULL;
         if (!items || ((key || n->keys) && !keys)) {
             return oom(p);
         }
@@ -233,7 +233,8 @@ static struct tt_node *parse_number(struct parser *p)
     while (p->pos < p->len && is_digit((unsigned char)p->src[p->pos])) {
         p->pos++;
     }
-    if (p->pos + 1 < p->len && p->src[p->pos] == '.' && is_digit((unsigned char)p->src[p->pos + 1])) {
+    if (p->pos + 1 < p->len && p->src[p->pos] == '.' &&
+        is_digit((unsigned char)p->src[p->pos + 1])) {
         p->pos++;
         while (p->pos < p->len && is_digit((unsigned char)p->src[p->pos])) {
             p->pos++;
@@ -544,9 +545,9 @@ struct binop {
 
 /* HCL's levels, loosest first: || && (== !=) (< <= > >=) (+ -) (* / %). Longer tokens first. */
 static const struct binop binops[] = {
-    {"||", TT_OP_OR, 1},  {"&&", TT_OP_AND, 2}, {"==", TT_OP_EQ, 3}, {"!=", TT_OP_NE, 3},
-    {"<=", TT_OP_LE, 4},  {">=", TT_OP_GE, 4},  {"<", TT_OP_LT, 4},  {">", TT_OP_GT, 4},
-    {"+", TT_OP_ADD, 5},  {"-", TT_OP_SUB, 5},  {"*", TT_OP_MUL, 6}, {"/", TT_OP_DIV, 6},
+    {"||", TT_OP_OR, 1}, {"&&", TT_OP_AND, 2}, {"==", TT_OP_EQ, 3}, {"!=", TT_OP_NE, 3},
+    {"<=", TT_OP_LE, 4}, {">=", TT_OP_GE, 4},  {"<", TT_OP_LT, 4},  {">", TT_OP_GT, 4},
+    {"+", TT_OP_ADD, 5}, {"-", TT_OP_SUB, 5},  {"*", TT_OP_MUL, 6}, {"/", TT_OP_DIV, 6},
     {"%", TT_OP_MOD, 6},
 };
 
@@ -643,8 +644,8 @@ static bool is_space(char c)
 }
 
 /* Ends the literal being collected in lit (if any) as a part; ltrim applies a `~}` before it. */
-static int flush_literal(struct parser *p, struct parts *parts, struct emu_buf *lit,
-                         size_t lit_off, bool *ltrim)
+static int flush_literal(struct parser *p, struct parts *parts, struct emu_buf *lit, size_t lit_off,
+                         bool *ltrim)
 {
     const char *s = lit->data ? lit->data : "";
     size_t n = lit->len;
@@ -700,20 +701,21 @@ static int close_sequence(struct parser *p, size_t open_off, bool directive, boo
     }
     char here[40];
     describe_here(p, here, sizeof(here));
-    return fail(p, p->pos, "expected \"}\" to close the %s, found %s (to write a literal \"%s\", "
-                           "escape it as \"%s\")",
+    return fail(p, p->pos,
+                "expected \"}\" to close the %s, found %s (to write a literal \"%s\", "
+                "escape it as \"%s\")",
                 directive ? "directive" : "interpolation", here, directive ? "%{" : "${",
                 directive ? "%%{" : "$${");
 }
 
-static int parse_directive(struct parser *p, struct parts *parts, size_t open_off,
-                           bool *strip_next)
+static int parse_directive(struct parser *p, struct parts *parts, size_t open_off, bool *strip_next)
 {
     skip_ws(p);
     size_t kw_off = p->pos;
     if (p->pos >= p->len || !is_ident_start((unsigned char)p->src[p->pos])) {
-        return fail(p, kw_off, "expected a directive keyword (if, else, endif, for, endfor) "
-                               "after \"%%{\"");
+        return fail(p, kw_off,
+                    "expected a directive keyword (if, else, endif, for, endfor) "
+                    "after \"%%{\"");
     }
     const char *kw = read_ident(p);
     if (!kw) {
@@ -749,7 +751,8 @@ static int parse_directive(struct parser *p, struct parts *parts, size_t open_of
             part.val_var = read_ident(p);
         }
         skip_ws(p);
-        if (!at(p, "in") || (p->pos + 2 < p->len && is_ident_char((unsigned char)p->src[p->pos + 2]))) {
+        if (!at(p, "in") ||
+            (p->pos + 2 < p->len && is_ident_char((unsigned char)p->src[p->pos + 2]))) {
             return fail(p, p->pos, "expected \"in\" after the variable names of a for directive");
         }
         p->pos += 2;
@@ -823,8 +826,8 @@ static int parse_parts(struct parser *p, bool quoted, struct parts *out)
             else {
                 struct tt_node *e = parse_expr(p);
                 if (!e || close_sequence(p, open_off, false, &strip_next) < 0 ||
-                    push_part(p, out, (struct part){.kind = P_INTERP, .off = open_off,
-                                                    .node = e}) < 0) {
+                    push_part(p, out, (struct part){.kind = P_INTERP, .off = open_off, .node = e}) <
+                        0) {
                     break;
                 }
             }
@@ -853,9 +856,9 @@ static int parse_parts(struct parser *p, bool quoted, struct parts *out)
                 for (i = 0; i < digits && p->pos + 2 + i < p->len; i++) {
                     char h = p->src[p->pos + 2 + i];
                     int v = is_digit((unsigned char)h) ? h - '0'
-                            : (h >= 'a' && h <= 'f') ? h - 'a' + 10
-                            : (h >= 'A' && h <= 'F') ? h - 'A' + 10
-                                                     : -1;
+                            : (h >= 'a' && h <= 'f')   ? h - 'a' + 10
+                            : (h >= 'A' && h <= 'F')   ? h - 'A' + 10
+                                                       : -1;
                     if (v < 0) {
                         break;
                     }
@@ -980,15 +983,16 @@ static struct tt_node *build_seq(struct parser *p, struct parts *parts, size_t *
             enum part_kind want = is_if ? P_ENDIF : P_ENDFOR;
             if (end->kind != want) {
                 if (end->kind == P_END) {
-                    fail(p, pt->off, "this %s directive has no matching %s",
-                         is_if ? "if" : "for", part_names[want]);
+                    fail(p, pt->off, "this %s directive has no matching %s", is_if ? "if" : "for",
+                         part_names[want]);
                 }
                 else if (!is_if && end->kind == P_ELSE) {
                     fail(p, end->off, "unexpected else directive: a for directive has no else");
                 }
                 else {
-                    fail(p, end->off, "unexpected %s directive: expected the %s of the %s "
-                                      "directive opened before it",
+                    fail(p, end->off,
+                         "unexpected %s directive: expected the %s of the %s "
+                         "directive opened before it",
                          part_names[end->kind], part_names[want], is_if ? "if" : "for");
                 }
                 return NULL;
@@ -1024,8 +1028,8 @@ static struct tt_node *build_template(struct parser *p, struct parts *parts, siz
         return NULL;
     }
     if (end->kind != P_END) {
-        fail(p, end->off, "unexpected %s directive: no %s directive is open",
-             part_names[end->kind], end->kind == P_ENDFOR ? "for" : "if");
+        fail(p, end->off, "unexpected %s directive: no %s directive is open", part_names[end->kind],
+             end->kind == P_ENDFOR ? "for" : "if");
         return NULL;
     }
     seq->off = start_off;

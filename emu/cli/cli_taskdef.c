@@ -230,6 +230,17 @@ int emu_cli_load_taskdef_opts(const struct emu_cli_taskdef_opts *o, const char *
         if (r == EMU_ENOMEM) {
             (void)emu_diags_add(diags, EMU_DIAG_ERROR, "", "out of memory while parsing");
         }
+        else if (r == EMU_EJSON && o->tftpl) {
+            (void)emu_diags_add(diags, EMU_DIAG_ERROR, "",
+                                "the template rendered to malformed JSON (the line and column "
+                                "above are in the rendered text)");
+        }
+        else if (r == EMU_EJSON && o->tf_plan) {
+            (void)emu_diags_add(diags, EMU_DIAG_ERROR, "",
+                                "the container_definitions of %s are malformed JSON (the line "
+                                "and column above are in that string)",
+                                src->plan->address);
+        }
     }
     if (r == EMU_E2BIG && !o->tftpl && !o->tf_plan) {
         (void)emu_diags_add(diags, EMU_DIAG_ERROR, "",

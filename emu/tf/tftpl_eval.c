@@ -767,7 +767,7 @@ int emu_tftpl_render(const char *tpl, size_t len, const cJSON *vars, struct emu_
         return EMU_E2BIG;
     }
     struct emu_arena arena;
-    emu_arena_init(&arena, 16u * len + 64u * 1024u);
+    emu_arena_init(&arena, 64u * len + 1024u * 1024u); /* tree nodes: bounded by the input */
     struct tt_node *root = NULL;
     int r = tt_parse(tpl, len, &arena, &root, err);
     if (r == 0) {

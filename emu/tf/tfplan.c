@@ -285,13 +285,13 @@ static int pick(struct reader *rd, const char *resource, const cJSON **ret)
     else if (resource && !picked) {
         (void)emu_diags_add(rd->diags, EMU_DIAG_ERROR, "",
                             "no aws_ecs_task_definition at address \"%s\"; there is: %s", resource,
-                            names.data);
+                            names.data ? names.data : "");
         e = EMU_ENOENT;
     }
     else if (!resource && count > 1) {
         (void)emu_diags_add(rd->diags, EMU_DIAG_ERROR, "",
                             "%zu aws_ecs_task_definition resources; pick one with --resource: %s",
-                            count, names.data);
+                            count, names.data ? names.data : "");
         e = EMU_EINVAL;
     }
     emu_buf_done(&names);

@@ -37,7 +37,8 @@ const struct emu_cli_option emu_cli_taskdef_options[] = {
     {"var", "NAME=VALUE", SOURCE(vars), NULL, "a string variable for --tftpl (repeatable)",
      EMU_OPT_LIST},
     {"var-json", "NAME=JSON", SOURCE(var_json), NULL,
-     "a variable for --tftpl given as JSON: a list, map, number or bool (repeatable)",
+     "a variable for --tftpl given as JSON: a list, map, number or bool; --var wins for the "
+     "same name (repeatable)",
      EMU_OPT_LIST},
     {"var-file", "FILE", SOURCE(var_file), NULL,
      "variables for --tftpl from a .tfvars.json object (--var and --var-json win)", EMU_OPT_SCALAR},

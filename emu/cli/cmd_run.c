@@ -173,7 +173,7 @@ static int prepare(const struct emu_cli_global *g, struct run_opts *opts, struct
 {
     struct emu_diags diags;
     emu_diags_init(&diags);
-    int r = emu_cli_load_taskdef(job->file, &opts->td.overrides, &job->td, &diags);
+    int r = emu_cli_load_taskdef_opts(&opts->td, job->file, &job->td, NULL, &diags);
     if (r < 0) {
         emu_cli_print_diags(job->file, &diags, false, false);
         emu_diags_done(&diags);
@@ -258,9 +258,8 @@ static int detach(const struct emu_cli_global *g, struct run_opts *opts, struct 
 static int exec_run(const struct emu_cli_global *g, void *optsp, int argc, char **argv)
 {
     struct run_opts *opts = optsp;
-    if (argc != 1) {
-        fprintf(stderr, "fargate-emu run: expected one task definition file, got %d "
-                        "(usage: fargate-emu run %s)\n", argc, emu_cmd_run.usage);
+    const char *file = NULL;
+    if (emu_cli_taskdef_source("run", &opts->td, argc, argv, &file) < 0) {
         return EMU_EXIT_USAGE;
     }
     if (opts->detach && opts->wait) {
@@ -271,7 +270,7 @@ static int exec_run(const struct emu_cli_global *g, void *optsp, int argc, char 
     if (!job) {
         return EMU_EXIT_FAILURE;
     }
-    job->file = argv[0];
+    job->file = file;
     emu_arena_init(&job->arena, 0);
     emu_docker_image_map_init(&job->image_map);
     int code;

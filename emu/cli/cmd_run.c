@@ -17,6 +17,7 @@
 #include "emu/base/log.h"
 #include "emu/base/random.h"
 #include "emu/cli/cli_live.h"
+#include "emu/cli/cli_image_map.h"
 #include "emu/cli/cli_run.h"
 #include "emu/cli/cli_tasks.h"
 #include "emu/cli/commands.h"
@@ -37,7 +38,11 @@ static const struct emu_cli_option run_options[] = {
      "JSON object mapping secret ARNs or names to values, for `secrets`", EMU_OPT_SCALAR},
     {"keep", NULL, OPT(keep), NULL, "keep the task directory after the task stopped", EMU_OPT_SCALAR},
     {"pull", "POLICY", OPT(pull), "missing|always|never", "image pull policy (default missing)", EMU_OPT_SCALAR},
-    {"image-map", "LIST", OPT(image_map), NULL, "FROM=TO[,...]: run image TO where FROM is named", EMU_OPT_SCALAR},
+    {"image-map", "FROM=TO", OPT(image_map), NULL,
+     "run image TO where the task definition names FROM (repeatable; comma lists allowed)",
+     EMU_OPT_LIST},
+    {"image-map-file", "FILE", OPT(image_map_file), NULL,
+     "FROM=TO lines (# comments) to map images from; --image-map entries win", EMU_OPT_SCALAR},
     {"pause-image", "IMAGE", OPT(pause_image), NULL,
      "image of the container owning the task's network namespace (default "
      "fargate-emu/pause:local)", EMU_OPT_SCALAR},
@@ -77,23 +82,6 @@ bad:
     fprintf(stderr, "fargate-emu run: --publish %s: expected HOSTPORT:CONTAINERPORT[,...] "
                     "with ports 1-65535\n", list);
     return EMU_EUSAGE;
-}
-
-static int parse_image_map(const char *list, struct run_job *job)
-{
-    char buf[4096];
-    if (snprintf(buf, sizeof(buf), "%s", list) >= (int)sizeof(buf)) {
-        fprintf(stderr, "fargate-emu run: --image-map is too long\n");
-        return EMU_EUSAGE;
-    }
-    char *save = NULL;
-    for (char *s = strtok_r(buf, ",", &save); s; s = strtok_r(NULL, ",", &save)) {
-        if (emu_docker_image_map_add(&job->image_map, s) < 0) {
-            fprintf(stderr, "fargate-emu run: --image-map %s: expected FROM=TO\n", s);
-            return EMU_EUSAGE;
-        }
-    }
-    return 0;
 }
 
 static int load_secrets(const char *path, struct run_job *job)
@@ -196,7 +184,7 @@ static int prepare(const struct emu_cli_global *g, struct run_opts *opts, struct
     }
     r = emu_cli_data_dir(g, "run", job->data_dir, sizeof(job->data_dir));
     r = r ? r : (opts->publish ? parse_publish(opts->publish, job) : 0);
-    r = r ? r : (opts->image_map ? parse_image_map(opts->image_map, job) : 0);
+    r = r ? r : emu_cli_image_map_load(&opts->image_map, opts->image_map_file, &job->image_map);
     r = r ? r : (opts->secrets_file ? load_secrets(opts->secrets_file, job) : 0);
     if (r == 0 && opts->timeout) {
         char *end;

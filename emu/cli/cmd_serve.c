@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* `fargate-emu serve`: runs the bundled AWS endpoints (the S3 shim) in the foreground on
- * loopback, prints one JSON line with the bound addresses when ready, stops on SIGINT/SIGTERM. */
+/* `fargate-emu serve`: runs the bundled AWS endpoints (S3, CloudWatch Logs) in the foreground
+ * on loopback, prints one JSON line with every bound endpoint when ready, stops on
+ * SIGINT/SIGTERM. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,10 +15,12 @@
 #include "emu/base/loop.h"
 #include "emu/cli/cli.h"
 #include "emu/cli/commands.h"
+#include "shims/cloudwatch_logs/cwl.h"
 #include "shims/s3/s3.h"
 
 struct serve_opts {
     const char *s3;
+    const char *logs;
     const char *access_key;
     const char *secret_key;
     const char *base_domain;
@@ -29,6 +32,8 @@ struct serve_opts {
 static const struct emu_cli_option serve_options[] = {
     {"s3", "ADDR:PORT", OPT(s3), NULL,
      "address of the S3 endpoint (default 127.0.0.1:0, port 0 picks a free port)"},
+    {"logs", "ADDR:PORT", OPT(logs), NULL,
+     "address of the CloudWatch Logs endpoint (default 127.0.0.1:0)"},
     {"access-key", "KEY", OPT(access_key), NULL,
      "access key id clients sign with (default " SHIM_S3_DEFAULT_ACCESS_KEY ")"},
     {"secret-key", "SECRET", OPT(secret_key), NULL,
@@ -96,16 +101,27 @@ static int pick_data_dir(const struct emu_cli_global *g, struct emu_buf *out)
     return r;
 }
 
-static int print_ready(const char *addr, uint16_t port, const char *data_dir, const char *region,
-                       const char *ak, const char *sk, bool anonymous)
+/* One started endpoint, for the ready line. */
+struct endpoint {
+    const char *name; /* key in the ready line: "s3", "logs" */
+    char addr[64];
+    uint16_t port;
+};
+
+static int print_ready(const struct endpoint *eps, size_t n, const char *data_dir,
+                       const char *region, const char *ak, const char *sk, bool anonymous)
 {
     struct emu_buf b;
     emu_buf_init(&b, 64 * 1024);
-    bool v6 = strchr(addr, ':') != NULL;
-    int r = emu_buf_puts(&b, "{\"ready\":true,\"s3\":{\"address\":");
-    r = r ? r : emu_json_write_string(addr, &b);
-    r = r ? r : emu_buf_printf(&b, ",\"port\":%u,\"endpoint\":\"http://%s%s%s:%u\"}", port,
-                               v6 ? "[" : "", addr, v6 ? "]" : "", port);
+    int r = emu_buf_puts(&b, "{\"ready\":true");
+    for (size_t i = 0; r == 0 && i < n; i++) {
+        bool v6 = strchr(eps[i].addr, ':') != NULL;
+        r = emu_buf_printf(&b, ",\"%s\":{\"address\":", eps[i].name);
+        r = r ? r : emu_json_write_string(eps[i].addr, &b);
+        r = r ? r : emu_buf_printf(&b, ",\"port\":%u,\"endpoint\":\"http://%s%s%s:%u\"}",
+                                   eps[i].port, v6 ? "[" : "", eps[i].addr, v6 ? "]" : "",
+                                   eps[i].port);
+    }
     r = r ? r : emu_buf_puts(&b, ",\"data_dir\":");
     r = r ? r : emu_json_write_string(data_dir, &b);
     r = r ? r : emu_buf_puts(&b, ",\"region\":");
@@ -130,6 +146,77 @@ static void stop_loop(void *ud)
     uv_stop(&l->loop);
 }
 
+/* Everything serve runs, torn down in one place. */
+struct serve {
+    struct emu_loop loop;
+    struct shim_s3 *s3;
+    struct shim_cwl *cwl;
+    struct endpoint eps[4];
+    size_t n_eps;
+    struct emu_buf dir;
+    const char *region, *ak, *sk;
+};
+
+/* Parses one --<name> ADDR:PORT into the next endpoint slot. */
+static int add_endpoint(struct serve *sv, const char *name, const char *listen)
+{
+    struct endpoint *ep = &sv->eps[sv->n_eps];
+    if (parse_listen(listen ? listen : "127.0.0.1:0", ep->addr, sizeof(ep->addr), &ep->port) < 0) {
+        fprintf(stderr, "fargate-emu serve: --%s expects ADDR:PORT, got '%s'\n", name, listen);
+        return EMU_EXIT_USAGE;
+    }
+    ep->name = name;
+    sv->n_eps++;
+    return 0;
+}
+
+/* Starts the shims in order; returns 0 or logs and returns the error. */
+static int start_shims(struct serve *sv, const struct serve_opts *o)
+{
+    struct emu_buf sub;
+    emu_buf_init(&sub, 4096);
+    int r = emu_buf_printf(&sub, "%s/s3", sv->dir.data);
+    struct shim_s3_config s3cfg = {
+        .root = sub.data,
+        .address = sv->eps[0].addr,
+        .port = sv->eps[0].port,
+        .region = sv->region,
+        .base_domain = o->base_domain,
+        .access_key = sv->ak,
+        .secret_key = sv->sk,
+        .allow_anonymous = o->allow_anonymous,
+    };
+    r = r ? r : shim_s3_start(&sv->loop.loop, &s3cfg, &sv->s3);
+    if (r < 0) {
+        r = emu_log_errno(r, "Failed to start the S3 endpoint on %s:%u (data in '%s')",
+                          sv->eps[0].addr, sv->eps[0].port, sub.data ? sub.data : "");
+        goto out;
+    }
+    sv->eps[0].port = shim_s3_port(sv->s3);
+    sub.len = 0;
+    r = emu_buf_printf(&sub, "%s/logs", sv->dir.data);
+    struct shim_cwl_config cwlcfg = {
+        .root = sub.data,
+        .address = sv->eps[1].addr,
+        .port = sv->eps[1].port,
+        .region = sv->region,
+        .access_key = sv->ak,
+        .secret_key = sv->sk,
+        .allow_anonymous = o->allow_anonymous,
+    };
+    r = r ? r : shim_cwl_start(&sv->loop.loop, &cwlcfg, &sv->cwl);
+    if (r < 0) {
+        r = emu_log_errno(r, "Failed to start the CloudWatch Logs endpoint on %s:%u (data in "
+                          "'%s')",
+                          sv->eps[1].addr, sv->eps[1].port, sub.data ? sub.data : "");
+        goto out;
+    }
+    sv->eps[1].port = shim_cwl_port(sv->cwl);
+out:
+    emu_buf_done(&sub);
+    return r;
+}
+
 static int exec_serve(const struct emu_cli_global *g, void *optsp, int argc, char **argv)
 {
     (void)argv;
@@ -139,83 +226,68 @@ static int exec_serve(const struct emu_cli_global *g, void *optsp, int argc, cha
                 emu_cmd_serve.usage);
         return EMU_EXIT_USAGE;
     }
-    char addr[64];
-    uint16_t port = 0;
-    if (parse_listen(o->s3 ? o->s3 : "127.0.0.1:0", addr, sizeof(addr), &port) < 0) {
-        fprintf(stderr, "fargate-emu serve: --s3 expects ADDR:PORT, got '%s'\n", o->s3);
+    struct serve sv = {0};
+    if (add_endpoint(&sv, "s3", o->s3) || add_endpoint(&sv, "logs", o->logs)) {
         return EMU_EXIT_USAGE;
     }
     if ((o->access_key == NULL) != (o->secret_key == NULL)) {
         fprintf(stderr, "fargate-emu serve: --access-key and --secret-key go together\n");
         return EMU_EXIT_USAGE;
     }
-    const char *ak = o->access_key ? o->access_key : SHIM_S3_DEFAULT_ACCESS_KEY;
-    const char *sk = o->secret_key ? o->secret_key : SHIM_S3_DEFAULT_SECRET_KEY;
-    const char *region = g->region ? g->region : SHIM_S3_DEFAULT_REGION;
-    struct emu_buf dir, s3dir;
-    emu_buf_init(&dir, 4096);
-    emu_buf_init(&s3dir, 4096);
-    int r = pick_data_dir(g, &dir);
-    if (r == 0 && mkdir(dir.data, 0755) < 0 && errno != EEXIST) {
+    sv.ak = o->access_key ? o->access_key : SHIM_S3_DEFAULT_ACCESS_KEY;
+    sv.sk = o->secret_key ? o->secret_key : SHIM_S3_DEFAULT_SECRET_KEY;
+    sv.region = g->region ? g->region : SHIM_S3_DEFAULT_REGION;
+    emu_buf_init(&sv.dir, 4096);
+    int r = pick_data_dir(g, &sv.dir);
+    if (r == 0 && mkdir(sv.dir.data, 0755) < 0 && errno != EEXIST) {
         r = -errno;
     }
-    r = r ? r : emu_buf_printf(&s3dir, "%s/s3", dir.data);
     if (r < 0) {
-        emu_log_errno(r, "Failed to prepare the data directory '%s'", dir.data ? dir.data : "");
-        emu_buf_done(&dir);
-        emu_buf_done(&s3dir);
+        emu_log_errno(r, "Failed to prepare the data directory '%s'",
+                      sv.dir.data ? sv.dir.data : "");
+        emu_buf_done(&sv.dir);
         return EMU_EXIT_FAILURE;
     }
     (void)emu_loop_global_init();
-    struct emu_loop loop;
-    struct shim_s3 *s3 = NULL;
-    struct shim_s3_config cfg = {
-        .root = s3dir.data,
-        .address = addr,
-        .port = port,
-        .region = region,
-        .base_domain = o->base_domain,
-        .access_key = ak,
-        .secret_key = sk,
-        .allow_anonymous = o->allow_anonymous,
-    };
-    int code = EMU_EXIT_OK;
-    r = emu_loop_init(&loop);
+    r = emu_loop_init(&sv.loop);
     if (r < 0) {
         emu_log_errno(r, "Failed to create the event loop");
-        emu_buf_done(&dir);
-        emu_buf_done(&s3dir);
+        emu_buf_done(&sv.dir);
         return EMU_EXIT_FAILURE;
     }
-    r = emu_loop_on_shutdown(&loop, 0, stop_loop, &loop);
-    r = r ? r : shim_s3_start(&loop.loop, &cfg, &s3);
+    int code = EMU_EXIT_OK;
+    r = emu_loop_on_shutdown(&sv.loop, 0, stop_loop, &sv.loop);
+    r = r ? r : start_shims(&sv, o);
     if (r < 0) {
-        emu_log_errno(r, "Failed to start the S3 endpoint on %s:%u (data in '%s')", addr, port,
-                      s3dir.data);
         code = EMU_EXIT_FAILURE;
         goto out;
     }
-    emu_log_info("S3 endpoint on http://%s:%u (region %s), data in %s; credentials: access key "
-                 "'%s', secret key '%s'%s",
-                 addr, shim_s3_port(s3), region, s3dir.data, ak, sk,
+    for (size_t i = 0; i < sv.n_eps; i++) {
+        emu_log_info("%s endpoint on http://%s:%u", sv.eps[i].name, sv.eps[i].addr,
+                     sv.eps[i].port);
+    }
+    emu_log_info("region %s, data in %s; credentials: access key '%s', secret key '%s'%s",
+                 sv.region, sv.dir.data, sv.ak, sv.sk,
                  o->allow_anonymous ? "; anonymous access allowed" : "");
-    (void)print_ready(addr, shim_s3_port(s3), dir.data, region, ak, sk, o->allow_anonymous);
-    (void)emu_loop_run(&loop);
-    emu_log_info("stopping (signal %d)", loop.signal);
+    (void)print_ready(sv.eps, sv.n_eps, sv.dir.data, sv.region, sv.ak, sv.sk,
+                      o->allow_anonymous);
+    (void)emu_loop_run(&sv.loop);
+    emu_log_info("stopping (signal %d)", sv.loop.signal);
 out:
-    shim_s3_stop(s3);
-    if (emu_loop_done(&loop) < 0) {
+    shim_cwl_stop(sv.cwl);
+    shim_s3_stop(sv.s3);
+    if (emu_loop_done(&sv.loop) < 0) {
         emu_log_warn("the event loop did not close cleanly, ignoring");
     }
-    emu_buf_done(&dir);
-    emu_buf_done(&s3dir);
+    emu_buf_done(&sv.dir);
     return code;
 }
 
 const struct emu_cli_command emu_cmd_serve = {
     .name = "serve",
-    .summary = "Run the bundled AWS endpoints (S3) in the foreground until SIGINT/SIGTERM.",
-    .usage = "[--s3 ADDR:PORT] [--data-dir DIR] [--access-key K --secret-key S] [--region R] "
+    .summary = "Run the bundled AWS endpoints (S3, CloudWatch Logs) in the foreground until "
+               "SIGINT/SIGTERM.",
+    .usage = "[--s3 ADDR:PORT] [--logs ADDR:PORT] [--data-dir DIR] [--access-key K --secret-key S] [--region R] "
              "[--allow-anonymous]",
     .options = serve_options,
     .opts_size = sizeof(struct serve_opts),

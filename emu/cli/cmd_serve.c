@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* `fargate-emu serve`: runs the bundled AWS endpoints (S3, CloudWatch Logs) in the foreground
- * on loopback, prints one JSON line with every bound endpoint when ready, stops on
+/* `fargate-emu serve`: runs the bundled AWS endpoints (S3, CloudWatch Logs, STS) in the
+ * foreground on loopback, prints one JSON line with every bound endpoint when ready, stops on
  * SIGINT/SIGTERM. */
 #include <errno.h>
 #include <stdio.h>
@@ -17,10 +17,12 @@
 #include "emu/cli/commands.h"
 #include "shims/cloudwatch_logs/cwl.h"
 #include "shims/s3/s3.h"
+#include "shims/sts/sts.h"
 
 struct serve_opts {
     const char *s3;
     const char *logs;
+    const char *sts;
     const char *access_key;
     const char *secret_key;
     const char *base_domain;
@@ -34,6 +36,9 @@ static const struct emu_cli_option serve_options[] = {
      "address of the S3 endpoint (default 127.0.0.1:0, port 0 picks a free port)"},
     {"logs", "ADDR:PORT", OPT(logs), NULL,
      "address of the CloudWatch Logs endpoint (default 127.0.0.1:0)"},
+    {"sts", "ADDR:PORT", OPT(sts), NULL,
+     "address of the STS endpoint (default 127.0.0.1:0); its temporary credentials work on "
+     "every endpoint"},
     {"access-key", "KEY", OPT(access_key), NULL,
      "access key id clients sign with (default " SHIM_S3_DEFAULT_ACCESS_KEY ")"},
     {"secret-key", "SECRET", OPT(secret_key), NULL,
@@ -151,6 +156,7 @@ struct serve {
     struct emu_loop loop;
     struct shim_s3 *s3;
     struct shim_cwl *cwl;
+    struct shim_sts *sts;
     struct endpoint eps[4];
     size_t n_eps;
     struct emu_buf dir;
@@ -212,6 +218,21 @@ static int start_shims(struct serve *sv, const struct serve_opts *o)
         goto out;
     }
     sv->eps[1].port = shim_cwl_port(sv->cwl);
+    struct shim_sts_config stscfg = {
+        .address = sv->eps[2].addr,
+        .port = sv->eps[2].port,
+        .region = sv->region,
+        .access_key = sv->ak,
+        .secret_key = sv->sk,
+        .allow_anonymous = o->allow_anonymous,
+    };
+    r = shim_sts_start(&sv->loop.loop, &stscfg, &sv->sts);
+    if (r < 0) {
+        r = emu_log_errno(r, "Failed to start the STS endpoint on %s:%u", sv->eps[2].addr,
+                          sv->eps[2].port);
+        goto out;
+    }
+    sv->eps[2].port = shim_sts_port(sv->sts);
 out:
     emu_buf_done(&sub);
     return r;
@@ -227,7 +248,8 @@ static int exec_serve(const struct emu_cli_global *g, void *optsp, int argc, cha
         return EMU_EXIT_USAGE;
     }
     struct serve sv = {0};
-    if (add_endpoint(&sv, "s3", o->s3) || add_endpoint(&sv, "logs", o->logs)) {
+    if (add_endpoint(&sv, "s3", o->s3) || add_endpoint(&sv, "logs", o->logs) ||
+        add_endpoint(&sv, "sts", o->sts)) {
         return EMU_EXIT_USAGE;
     }
     if ((o->access_key == NULL) != (o->secret_key == NULL)) {
@@ -274,21 +296,23 @@ static int exec_serve(const struct emu_cli_global *g, void *optsp, int argc, cha
     (void)emu_loop_run(&sv.loop);
     emu_log_info("stopping (signal %d)", sv.loop.signal);
 out:
+    shim_sts_stop(sv.sts);
     shim_cwl_stop(sv.cwl);
     shim_s3_stop(sv.s3);
     if (emu_loop_done(&sv.loop) < 0) {
         emu_log_warn("the event loop did not close cleanly, ignoring");
     }
     emu_buf_done(&sv.dir);
+    shim_sts_creds_clear();
     return code;
 }
 
 const struct emu_cli_command emu_cmd_serve = {
     .name = "serve",
-    .summary = "Run the bundled AWS endpoints (S3, CloudWatch Logs) in the foreground until "
-               "SIGINT/SIGTERM.",
-    .usage = "[--s3 ADDR:PORT] [--logs ADDR:PORT] [--data-dir DIR] [--access-key K --secret-key S] [--region R] "
-             "[--allow-anonymous]",
+    .summary = "Run the bundled AWS endpoints (S3, CloudWatch Logs, STS) in the foreground "
+               "until SIGINT/SIGTERM.",
+    .usage = "[--s3 ADDR:PORT] [--logs ADDR:PORT] [--sts ADDR:PORT] [--data-dir DIR] "
+             "[--access-key K --secret-key S] [--region R] [--allow-anonymous]",
     .options = serve_options,
     .opts_size = sizeof(struct serve_opts),
     .reads_taskdef = false,

@@ -15,6 +15,7 @@
 #include "emu/base/loop.h"
 #include "emu/cli/cli.h"
 #include "emu/cli/commands.h"
+#include "emu/cli/serve_iam.h"
 #include "shims/cloudwatch_logs/cwl.h"
 #include "shims/s3/s3.h"
 #include "shims/sts/sts.h"
@@ -27,6 +28,8 @@ struct serve_opts {
     const char *secret_key;
     const char *base_domain;
     bool allow_anonymous;
+    bool enforce_iam;
+    const char *task_role_policy;
 };
 
 #define OPT(field) EMU_OPT_COMMAND, offsetof(struct serve_opts, field)
@@ -47,6 +50,11 @@ static const struct emu_cli_option serve_options[] = {
      "virtual-hosted style suffix: Host bucket.DOMAIN names a bucket (default localhost)"},
     {"allow-anonymous", NULL, OPT(allow_anonymous), NULL,
      "accept unsigned requests too (signed ones are still verified)"},
+    {"enforce-iam", NULL, OPT(enforce_iam), NULL,
+     "evaluate the task role's policies for every call and answer AccessDenied as AWS does"},
+    {"task-role-policy", "FILE", OPT(task_role_policy), NULL,
+     "the task role's identity policy document (or a JSON array of documents), with "
+     "--enforce-iam"},
     {NULL, NULL, 0, 0, NULL, NULL},
 };
 
@@ -114,7 +122,8 @@ struct endpoint {
 };
 
 static int print_ready(const struct endpoint *eps, size_t n, const char *data_dir,
-                       const char *region, const char *ak, const char *sk, bool anonymous)
+                       const char *region, const char *ak, const char *sk, bool anonymous,
+                       bool enforce_iam)
 {
     struct emu_buf b;
     emu_buf_init(&b, 64 * 1024);
@@ -135,7 +144,8 @@ static int print_ready(const struct endpoint *eps, size_t n, const char *data_di
     r = r ? r : emu_json_write_string(ak, &b);
     r = r ? r : emu_buf_puts(&b, ",\"secret_key\":");
     r = r ? r : emu_json_write_string(sk, &b);
-    r = r ? r : emu_buf_printf(&b, ",\"allow_anonymous\":%s}\n", anonymous ? "true" : "false");
+    r = r ? r : emu_buf_printf(&b, ",\"allow_anonymous\":%s", anonymous ? "true" : "false");
+    r = r ? r : emu_buf_printf(&b, ",\"enforce_iam\":%s}\n", enforce_iam ? "true" : "false");
     if (r == 0) {
         fputs(b.data, stdout);
         fflush(stdout);
@@ -157,6 +167,8 @@ struct serve {
     struct shim_s3 *s3;
     struct shim_cwl *cwl;
     struct shim_sts *sts;
+    struct emu_serve_iam iam;
+    bool iam_on;
     struct endpoint eps[4];
     size_t n_eps;
     struct emu_buf dir;
@@ -252,6 +264,10 @@ static int exec_serve(const struct emu_cli_global *g, void *optsp, int argc, cha
         add_endpoint(&sv, "sts", o->sts)) {
         return EMU_EXIT_USAGE;
     }
+    if (o->enforce_iam != (o->task_role_policy != NULL)) {
+        fprintf(stderr, "fargate-emu serve: --enforce-iam and --task-role-policy go together\n");
+        return EMU_EXIT_USAGE;
+    }
     if ((o->access_key == NULL) != (o->secret_key == NULL)) {
         fprintf(stderr, "fargate-emu serve: --access-key and --secret-key go together\n");
         return EMU_EXIT_USAGE;
@@ -259,6 +275,10 @@ static int exec_serve(const struct emu_cli_global *g, void *optsp, int argc, cha
     sv.ak = o->access_key ? o->access_key : SHIM_S3_DEFAULT_ACCESS_KEY;
     sv.sk = o->secret_key ? o->secret_key : SHIM_S3_DEFAULT_SECRET_KEY;
     sv.region = g->region ? g->region : SHIM_S3_DEFAULT_REGION;
+    if (o->enforce_iam && emu_serve_iam_start(&sv.iam, o->task_role_policy) < 0) {
+        return EMU_EXIT_USAGE;
+    }
+    sv.iam_on = o->enforce_iam;
     emu_buf_init(&sv.dir, 4096);
     int r = pick_data_dir(g, &sv.dir);
     if (r == 0 && mkdir(sv.dir.data, 0755) < 0 && errno != EEXIST) {
@@ -268,6 +288,9 @@ static int exec_serve(const struct emu_cli_global *g, void *optsp, int argc, cha
         emu_log_errno(r, "Failed to prepare the data directory '%s'",
                       sv.dir.data ? sv.dir.data : "");
         emu_buf_done(&sv.dir);
+        if (sv.iam_on) {
+            emu_serve_iam_stop(&sv.iam);
+        }
         return EMU_EXIT_FAILURE;
     }
     (void)emu_loop_global_init();
@@ -275,6 +298,9 @@ static int exec_serve(const struct emu_cli_global *g, void *optsp, int argc, cha
     if (r < 0) {
         emu_log_errno(r, "Failed to create the event loop");
         emu_buf_done(&sv.dir);
+        if (sv.iam_on) {
+            emu_serve_iam_stop(&sv.iam);
+        }
         return EMU_EXIT_FAILURE;
     }
     int code = EMU_EXIT_OK;
@@ -292,7 +318,7 @@ static int exec_serve(const struct emu_cli_global *g, void *optsp, int argc, cha
                  sv.region, sv.dir.data, sv.ak, sv.sk,
                  o->allow_anonymous ? "; anonymous access allowed" : "");
     (void)print_ready(sv.eps, sv.n_eps, sv.dir.data, sv.region, sv.ak, sv.sk,
-                      o->allow_anonymous);
+                      o->allow_anonymous, o->enforce_iam);
     (void)emu_loop_run(&sv.loop);
     emu_log_info("stopping (signal %d)", sv.loop.signal);
 out:
@@ -304,6 +330,9 @@ out:
     }
     emu_buf_done(&sv.dir);
     shim_sts_creds_clear();
+    if (sv.iam_on) {
+        emu_serve_iam_stop(&sv.iam);
+    }
     return code;
 }
 
@@ -312,7 +341,8 @@ const struct emu_cli_command emu_cmd_serve = {
     .summary = "Run the bundled AWS endpoints (S3, CloudWatch Logs, STS) in the foreground "
                "until SIGINT/SIGTERM.",
     .usage = "[--s3 ADDR:PORT] [--logs ADDR:PORT] [--sts ADDR:PORT] [--data-dir DIR] "
-             "[--access-key K --secret-key S] [--region R] [--allow-anonymous]",
+             "[--access-key K --secret-key S] [--region R] [--allow-anonymous] "
+             "[--enforce-iam --task-role-policy FILE]",
     .options = serve_options,
     .opts_size = sizeof(struct serve_opts),
     .reads_taskdef = false,

@@ -9,18 +9,11 @@
 #include <stdint.h>
 #include <uv.h>
 
-#include "emu/aws/sigv4.h"
 
 struct shim_cwl;
 
 #define SHIM_CWL_DEFAULT_ACCOUNT "123456789012"
 
-/* Decides whether a caller may perform an action on a resource (the --enforce-iam hook).
- * Returns true to allow; on false *ret_explicit says whether an explicit Deny matched and
- * ret_principal (256 bytes) names the caller as the AccessDenied message does. */
-typedef bool (*shim_cwl_authorize_fn)(void *ud, const char *access_key_id, const char *action,
-                                      const char *resource, bool *ret_explicit,
-                                      char ret_principal[256]);
 
 struct shim_cwl_config {
     const char *root;       /* store directory (created if missing) */
@@ -31,8 +24,6 @@ struct shim_cwl_config {
     const char *access_key; /* long-term pair clients sign with; NULL = none */
     const char *secret_key;
     bool allow_anonymous;   /* accept unsigned requests too */
-    shim_cwl_authorize_fn authorize; /* IAM checks; NULL = everything allowed */
-    void *authorize_ud;
 };
 
 /* Opens (or creates) the store, reloading every group, stream and event, and starts serving.

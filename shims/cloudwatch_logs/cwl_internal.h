@@ -248,8 +248,6 @@ struct shim_cwl {
     struct shim_auth auth;
     char *region;
     char *account;
-    shim_cwl_authorize_fn authorize;
-    void *authorize_ud;
 };
 
 struct cwl_call {

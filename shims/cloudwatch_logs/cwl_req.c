@@ -167,7 +167,8 @@ static int get_limit(struct cwl_req *q, long max, struct cwl_err *e)
         return cwl_err_set(e, "InvalidParameterException",
                            VALIDATION "Value '%lld' at 'limit' failed to satisfy constraint: "
                                       "Member must have value %s %ld",
-                           (long long)v, v < 1 ? "greater than or equal to" : "less than or equal to",
+                           (long long)v,
+                           v < 1 ? "greater than or equal to" : "less than or equal to",
                            v < 1 ? 1L : max);
     }
     q->has_limit = true;

@@ -15,6 +15,7 @@
 #include "emu/base/log.h"
 #include "emu/base/mem.h"
 #include "shims/cloudwatch_logs/cwl_internal.h"
+#include "shims/common/iam_hook.h"
 
 static void (*const handlers[_CWL_OP_MAX])(struct cwl_call *c) = {
     [CWL_OP_CREATE_LOG_GROUP] = cwl_op_create_log_group,
@@ -72,7 +73,9 @@ int cwl_stream_arn(const struct cwl_call *c, const char *group, const char *stre
 
 bool cwl_authorized(struct cwl_call *c, const char *group, const char *stream)
 {
-    if (!c->cwl->authorize) {
+    void *ud = NULL;
+    shim_iam_authorize_fn authorize = shim_iam_authorizer(&ud);
+    if (!authorize) {
         return true;
     }
     struct emu_buf res, action, msg;
@@ -93,8 +96,8 @@ bool cwl_authorized(struct cwl_call *c, const char *group, const char *stream)
     r = r ? r : emu_buf_printf(&action, "logs:%s", cwl_op_name(c->op));
     bool explicit_deny = false;
     char principal[256] = "";
-    bool ok = r == 0 && c->cwl->authorize(c->cwl->authorize_ud, c->key_id, action.data,
-                                          res.data, &explicit_deny, principal);
+    bool ok = r == 0 && authorize(ud, c->key_id, action.data, res.data, &explicit_deny,
+                                  principal);
     if (!ok) {
         const char *a = action.data ? action.data : "";
         const char *rs = res.data ? res.data : "";
@@ -212,8 +215,6 @@ int shim_cwl_start(uv_loop_t *loop, const struct shim_cwl_config *cfg, struct sh
         .service = "logs",
         .allow_anonymous = cfg->allow_anonymous,
     };
-    cwl->authorize = cfg->authorize;
-    cwl->authorize_ud = cfg->authorize_ud;
     int r = (!cwl->region || !cwl->account || (cfg->access_key && !ak) ||
              (cfg->secret_key && !sk))
                 ? EMU_ENOMEM

@@ -356,3 +356,51 @@ def test_restart_keeps_everything(tmp_path):
     assert len(c.get_log_events(logGroupName="/durable", logStreamName="s/1 x",
                                 startFromHead=True)["events"]) == 3
     s.stop()
+
+
+def test_enforce_iam(tmp_path):
+    policy = tmp_path / "task-role.json"
+    policy.write_text(json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["logs:CreateLogGroup", "logs:CreateLogStream",
+                                       "logs:PutLogEvents", "logs:DescribeLogStreams"],
+         "Resource": "arn:aws:logs:us-east-1:123456789012:log-group:fluent-bit-*"},
+        {"Effect": "Allow", "Action": "logs:PutLogEvents", "Resource":
+         "arn:aws:logs:us-east-1:123456789012:log-group:fluent-bit-*:log-stream:*"},
+        {"Effect": "Deny", "Action": "logs:CreateLogGroup",
+         "Resource": "arn:aws:logs:*:*:log-group:fluent-bit-forbidden:*"}]}))
+    s = Server(str(tmp_path / "data"), "--enforce-iam", "--task-role-policy", str(policy))
+    try:
+        assert s.ready["enforce_iam"] is True
+        c = logs(s)
+        c.create_log_group(logGroupName="fluent-bit-ok")
+        c.create_log_stream(logGroupName="fluent-bit-ok", logStreamName="s")
+        c.put_log_events(logGroupName="fluent-bit-ok", logStreamName="s",
+                         logEvents=[{"timestamp": now_ms(), "message": "allowed"}])
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            c.create_log_group(logGroupName="app-logs")
+        assert code(e) == "AccessDeniedException"
+        assert e.value.response["Error"]["Message"] == (
+            "User: arn:aws:sts::123456789012:assumed-role/fargate-emu-task-role/fargate-emu is "
+            "not authorized to perform: logs:CreateLogGroup on resource: "
+            "arn:aws:logs:us-east-1:123456789012:log-group:app-logs:* because no "
+            "identity-based policy allows the logs:CreateLogGroup action")
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            c.create_log_group(logGroupName="fluent-bit-forbidden")
+        assert "with an explicit deny in an identity-based policy" in str(e.value)
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            c.get_log_events(logGroupName="fluent-bit-ok", logStreamName="s")
+        assert code(e) == "AccessDeniedException"
+        sts = boto3.client("sts", endpoint_url=s.ready["sts"]["endpoint"],
+                           aws_access_key_id=AK, aws_secret_access_key=SK,
+                           region_name="us-east-1")
+        cr = sts.assume_role(RoleArn="arn:aws:iam::123456789012:role/app-task",
+                             RoleSessionName="t1")["Credentials"]
+        tc = boto3.client("logs", endpoint_url=s.endpoint, region_name="us-east-1",
+                          aws_access_key_id=cr["AccessKeyId"],
+                          aws_secret_access_key=cr["SecretAccessKey"],
+                          aws_session_token=cr["SessionToken"])
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            tc.describe_log_groups()
+        assert "User: arn:aws:sts::123456789012:assumed-role/app-task/t1 is not" in str(e.value)
+    finally:
+        s.stop()

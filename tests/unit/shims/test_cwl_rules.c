@@ -217,8 +217,9 @@ static void test_requests(void **state)
     assert_int_equal(cwl_op_from_target("Logs_20140328.Nope"), _CWL_OP_INVALID);
     assert_int_equal(cwl_op_from_target(NULL), _CWL_OP_INVALID);
     assert_int_equal(parse(CWL_OP_PUT_LOG_EVENTS,
-                           "{\"logGroupName\":\"g\",\"logStreamName\":\"s\",\"sequenceToken\":\"x\","
-                           "\"logEvents\":[{\"timestamp\":1,\"message\":\"a\\nb\"}]}",
+                           "{\"logGroupName\":\"g\",\"logStreamName\":\"s\","
+                           "\"sequenceToken\":\"x\",\"logEvents\":"
+                           "[{\"timestamp\":1,\"message\":\"a\\nb\"}]}",
                            &q, &e),
                      0);
     assert_int_equal(q.n_events, 1);

@@ -1,22 +1,25 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* `fargate-emu serve`: runs the bundled AWS endpoints (S3, CloudWatch Logs, STS) in the
  * foreground on loopback, prints one JSON line with every bound endpoint when ready, stops on
- * SIGINT/SIGTERM. */
+ * SIGINT/SIGTERM; with --enforce-iam every call is checked against the task role's policies. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "emu/aws/iam.h"
 #include "emu/base/buf.h"
 #include "emu/base/err.h"
+#include "emu/base/file.h"
 #include "emu/base/json.h"
 #include "emu/base/log.h"
 #include "emu/base/loop.h"
+#include "emu/base/mem.h"
 #include "emu/cli/cli.h"
 #include "emu/cli/commands.h"
-#include "emu/cli/serve_iam.h"
 #include "shims/cloudwatch_logs/cwl.h"
+#include "shims/common/iam_hook.h"
 #include "shims/s3/s3.h"
 #include "shims/sts/sts.h"
 
@@ -154,6 +157,74 @@ static int print_ready(const struct endpoint *eps, size_t n, const char *data_di
     return r;
 }
 
+/* --enforce-iam: the task role's policies, evaluated for every call to every shim. */
+struct serve_iam {
+    struct emu_iam_policies task_role;
+};
+
+/* The caller named in AccessDenied messages for the serve credentials (long-term key). */
+#define TASK_ROLE_PRINCIPAL                                                                   \
+    "arn:aws:sts::123456789012:assumed-role/fargate-emu-task-role/fargate-emu"
+
+static bool authorize(void *ud, const char *key_id, const char *action, const char *resource,
+                      bool *ret_explicit, char ret_principal[256])
+{
+    const struct serve_iam *iam = ud;
+    struct emu_iam_result r;
+    emu_iam_evaluate(&iam->task_role, action, resource, &r);
+    if (r.skipped_conditional) {
+        emu_log_warn("IAM: statement %s%s%s matches %s on %s but has a Condition block, which "
+                     "fargate-emu does not evaluate; it was not applied",
+                     r.skipped_sid ? "'" : "", r.skipped_sid ? r.skipped_sid : "(no Sid)",
+                     r.skipped_sid ? "'" : "", action, resource);
+    }
+    if (r.decision == EMU_IAM_ALLOW) {
+        return true;
+    }
+    *ret_explicit = r.decision == EMU_IAM_EXPLICIT_DENY;
+    if (!key_id || shim_sts_principal(key_id, ret_principal, 256) < 0) {
+        (void)snprintf(ret_principal, 256, "%s", TASK_ROLE_PRINCIPAL);
+    }
+    emu_log_info("IAM: denied %s on %s for %s (%s)", action, resource, ret_principal,
+                 *ret_explicit ? "explicit deny" : "no statement allows it");
+    return false;
+}
+
+static int iam_start(struct serve_iam *iam, const char *path)
+{
+    emu_iam_policies_init(&iam->task_role);
+    char *data = NULL;
+    size_t len = 0;
+    int r = emu_file_read(path, EMU_IAM_MAX_DOCUMENT, &data, &len);
+    if (r < 0) {
+        fprintf(stderr, "fargate-emu serve: cannot read --task-role-policy '%s': %s\n", path,
+                emu_strerror(r));
+        return r;
+    }
+    char err[256] = "";
+    r = emu_iam_policies_add(&iam->task_role, data, len, err, sizeof(err));
+    emu_free(data);
+    if (r < 0) {
+        fprintf(stderr, "fargate-emu serve: --task-role-policy '%s': %s\n", path,
+                err[0] ? err : emu_strerror(r));
+        emu_iam_policies_done(&iam->task_role);
+        return r;
+    }
+    if (iam->task_role.n_conditional) {
+        emu_log_warn("IAM: %zu statement(s) in '%s' have Condition blocks, which fargate-emu does "
+                     "not evaluate: they are not applied, and each call they match is reported",
+                     iam->task_role.n_conditional, path);
+    }
+    shim_iam_set_authorizer(authorize, iam);
+    return 0;
+}
+
+static void iam_stop(struct serve_iam *iam)
+{
+    shim_iam_set_authorizer(NULL, NULL);
+    emu_iam_policies_done(&iam->task_role);
+}
+
 /* Shutdown step for SIGINT/SIGTERM: leave uv_run so the endpoints are stopped in order. */
 static void stop_loop(void *ud)
 {
@@ -167,7 +238,7 @@ struct serve {
     struct shim_s3 *s3;
     struct shim_cwl *cwl;
     struct shim_sts *sts;
-    struct emu_serve_iam iam;
+    struct serve_iam iam;
     bool iam_on;
     struct endpoint eps[4];
     size_t n_eps;
@@ -275,7 +346,7 @@ static int exec_serve(const struct emu_cli_global *g, void *optsp, int argc, cha
     sv.ak = o->access_key ? o->access_key : SHIM_S3_DEFAULT_ACCESS_KEY;
     sv.sk = o->secret_key ? o->secret_key : SHIM_S3_DEFAULT_SECRET_KEY;
     sv.region = g->region ? g->region : SHIM_S3_DEFAULT_REGION;
-    if (o->enforce_iam && emu_serve_iam_start(&sv.iam, o->task_role_policy) < 0) {
+    if (o->enforce_iam && iam_start(&sv.iam, o->task_role_policy) < 0) {
         return EMU_EXIT_USAGE;
     }
     sv.iam_on = o->enforce_iam;
@@ -289,7 +360,7 @@ static int exec_serve(const struct emu_cli_global *g, void *optsp, int argc, cha
                       sv.dir.data ? sv.dir.data : "");
         emu_buf_done(&sv.dir);
         if (sv.iam_on) {
-            emu_serve_iam_stop(&sv.iam);
+            iam_stop(&sv.iam);
         }
         return EMU_EXIT_FAILURE;
     }
@@ -299,7 +370,7 @@ static int exec_serve(const struct emu_cli_global *g, void *optsp, int argc, cha
         emu_log_errno(r, "Failed to create the event loop");
         emu_buf_done(&sv.dir);
         if (sv.iam_on) {
-            emu_serve_iam_stop(&sv.iam);
+            iam_stop(&sv.iam);
         }
         return EMU_EXIT_FAILURE;
     }
@@ -331,7 +402,7 @@ out:
     emu_buf_done(&sv.dir);
     shim_sts_creds_clear();
     if (sv.iam_on) {
-        emu_serve_iam_stop(&sv.iam);
+        iam_stop(&sv.iam);
     }
     return code;
 }

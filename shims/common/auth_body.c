@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* SigV4 verification for the JSON and query-protocol shims (CloudWatch Logs, STS): the body is
- * in hand, so its hash goes into the canonical request, and refusals are answered in the
- * service's own error shape rather than S3's. */
+/* Access control of the JSON and query-protocol shims (CloudWatch Logs, STS): SigV4 with the
+ * body in hand (its hash goes into the canonical request), refusals in the service's own error
+ * shape rather than S3's, and the process-wide IAM authorizer with S3's AccessDenied answer. */
 #include <string.h>
 #include <time.h>
 
@@ -9,6 +9,7 @@
 #include "emu/base/mem.h"
 #include "shims/common/auth.h"
 #include "shims/common/codec.h"
+#include "shims/common/iam_hook.h"
 
 #define AUTH_MAX_HEADERS 128
 
@@ -170,4 +171,37 @@ int shim_auth_verify_buffered(struct shim_request *req, const struct shim_auth *
     }
     emu_sigv4_verdict_done(&v);
     return r;
+}
+
+static shim_iam_authorize_fn authorizer;
+static void *authorizer_ud;
+
+void shim_iam_set_authorizer(shim_iam_authorize_fn fn, void *ud)
+{
+    authorizer = fn;
+    authorizer_ud = ud;
+}
+
+shim_iam_authorize_fn shim_iam_authorizer(void **ret_ud)
+{
+    if (ret_ud) {
+        *ret_ud = authorizer_ud;
+    }
+    return authorizer;
+}
+
+bool shim_iam_check_s3(struct shim_request *req, const char *key_id, const char *action,
+                       const char *resource)
+{
+    if (!authorizer) {
+        return true;
+    }
+    bool explicit_deny = false;
+    char principal[256] = "";
+    if (authorizer(authorizer_ud, key_id ? key_id : "", action, resource, &explicit_deny,
+                   principal)) {
+        return true;
+    }
+    shim_respond_error_xml(req, 403, "AccessDenied", "Access Denied", NULL);
+    return false;
 }

@@ -1,27 +1,38 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* `fargate-emu serve`: runs the bundled AWS endpoints (the S3 shim) in the foreground on
- * loopback, prints one JSON line with the bound addresses when ready, stops on SIGINT/SIGTERM. */
+/* `fargate-emu serve`: runs the bundled AWS endpoints (S3, CloudWatch Logs, STS) in the
+ * foreground on loopback, prints one JSON line with every bound endpoint when ready, stops on
+ * SIGINT/SIGTERM; with --enforce-iam every call is checked against the task role's policies. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "emu/aws/iam.h"
 #include "emu/base/buf.h"
 #include "emu/base/err.h"
+#include "emu/base/file.h"
 #include "emu/base/json.h"
 #include "emu/base/log.h"
 #include "emu/base/loop.h"
+#include "emu/base/mem.h"
 #include "emu/cli/cli.h"
 #include "emu/cli/commands.h"
+#include "shims/cloudwatch_logs/cwl.h"
+#include "shims/common/iam_hook.h"
 #include "shims/s3/s3.h"
+#include "shims/sts/sts.h"
 
 struct serve_opts {
     const char *s3;
+    const char *logs;
+    const char *sts;
     const char *access_key;
     const char *secret_key;
     const char *base_domain;
     bool allow_anonymous;
+    bool enforce_iam;
+    struct emu_cli_list task_role_policy; /* --task-role-policy, repeatable */
 };
 
 #define OPT(field) EMU_OPT_COMMAND, offsetof(struct serve_opts, field)
@@ -29,6 +40,11 @@ struct serve_opts {
 static const struct emu_cli_option serve_options[] = {
     {"s3", "ADDR:PORT", OPT(s3), NULL,
      "address of the S3 endpoint (default 127.0.0.1:0, port 0 picks a free port)", EMU_OPT_SCALAR},
+    {"logs", "ADDR:PORT", OPT(logs), NULL,
+     "address of the CloudWatch Logs endpoint (default 127.0.0.1:0)", EMU_OPT_SCALAR},
+    {"sts", "ADDR:PORT", OPT(sts), NULL,
+     "address of the STS endpoint (default 127.0.0.1:0); its temporary credentials work on "
+     "every endpoint", EMU_OPT_SCALAR},
     {"access-key", "KEY", OPT(access_key), NULL,
      "access key id clients sign with (default " SHIM_S3_DEFAULT_ACCESS_KEY ")", EMU_OPT_SCALAR},
     {"secret-key", "SECRET", OPT(secret_key), NULL,
@@ -37,6 +53,11 @@ static const struct emu_cli_option serve_options[] = {
      "virtual-hosted style suffix: Host bucket.DOMAIN names a bucket (default localhost)", EMU_OPT_SCALAR},
     {"allow-anonymous", NULL, OPT(allow_anonymous), NULL,
      "accept unsigned requests too (signed ones are still verified)", EMU_OPT_SCALAR},
+    {"enforce-iam", NULL, OPT(enforce_iam), NULL,
+     "evaluate the task role's policies for every call and answer AccessDenied as AWS does", EMU_OPT_SCALAR},
+    {"task-role-policy", "FILE", OPT(task_role_policy), NULL,
+     "a task role identity policy document (or a JSON array of documents), with "
+     "--enforce-iam (repeatable)", EMU_OPT_LIST},
     {NULL, NULL, 0, 0, NULL, NULL, EMU_OPT_SCALAR},
 };
 
@@ -96,16 +117,28 @@ static int pick_data_dir(const struct emu_cli_global *g, struct emu_buf *out)
     return r;
 }
 
-static int print_ready(const char *addr, uint16_t port, const char *data_dir, const char *region,
-                       const char *ak, const char *sk, bool anonymous)
+/* One started endpoint, for the ready line. */
+struct endpoint {
+    const char *name; /* key in the ready line: "s3", "logs" */
+    char addr[64];
+    uint16_t port;
+};
+
+static int print_ready(const struct endpoint *eps, size_t n, const char *data_dir,
+                       const char *region, const char *ak, const char *sk, bool anonymous,
+                       bool enforce_iam)
 {
     struct emu_buf b;
     emu_buf_init(&b, 64 * 1024);
-    bool v6 = strchr(addr, ':') != NULL;
-    int r = emu_buf_puts(&b, "{\"ready\":true,\"s3\":{\"address\":");
-    r = r ? r : emu_json_write_string(addr, &b);
-    r = r ? r : emu_buf_printf(&b, ",\"port\":%u,\"endpoint\":\"http://%s%s%s:%u\"}", port,
-                               v6 ? "[" : "", addr, v6 ? "]" : "", port);
+    int r = emu_buf_puts(&b, "{\"ready\":true");
+    for (size_t i = 0; r == 0 && i < n; i++) {
+        bool v6 = strchr(eps[i].addr, ':') != NULL;
+        r = emu_buf_printf(&b, ",\"%s\":{\"address\":", eps[i].name);
+        r = r ? r : emu_json_write_string(eps[i].addr, &b);
+        r = r ? r : emu_buf_printf(&b, ",\"port\":%u,\"endpoint\":\"http://%s%s%s:%u\"}",
+                                   eps[i].port, v6 ? "[" : "", eps[i].addr, v6 ? "]" : "",
+                                   eps[i].port);
+    }
     r = r ? r : emu_buf_puts(&b, ",\"data_dir\":");
     r = r ? r : emu_json_write_string(data_dir, &b);
     r = r ? r : emu_buf_puts(&b, ",\"region\":");
@@ -114,7 +147,8 @@ static int print_ready(const char *addr, uint16_t port, const char *data_dir, co
     r = r ? r : emu_json_write_string(ak, &b);
     r = r ? r : emu_buf_puts(&b, ",\"secret_key\":");
     r = r ? r : emu_json_write_string(sk, &b);
-    r = r ? r : emu_buf_printf(&b, ",\"allow_anonymous\":%s}\n", anonymous ? "true" : "false");
+    r = r ? r : emu_buf_printf(&b, ",\"allow_anonymous\":%s", anonymous ? "true" : "false");
+    r = r ? r : emu_buf_printf(&b, ",\"enforce_iam\":%s}\n", enforce_iam ? "true" : "false");
     if (r == 0) {
         fputs(b.data, stdout);
         fflush(stdout);
@@ -123,11 +157,181 @@ static int print_ready(const char *addr, uint16_t port, const char *data_dir, co
     return r;
 }
 
+/* --enforce-iam: the task role's policies, evaluated for every call to every shim. */
+struct serve_iam {
+    struct emu_iam_policies task_role;
+};
+
+/* The caller named in AccessDenied messages for the serve credentials (long-term key). */
+#define TASK_ROLE_PRINCIPAL                                                                   \
+    "arn:aws:sts::123456789012:assumed-role/fargate-emu-task-role/fargate-emu"
+
+static bool authorize(void *ud, const char *key_id, const char *action, const char *resource,
+                      bool *ret_explicit, char ret_principal[256])
+{
+    const struct serve_iam *iam = ud;
+    struct emu_iam_result r;
+    emu_iam_evaluate(&iam->task_role, action, resource, &r);
+    if (r.skipped_conditional) {
+        emu_log_warn("IAM: statement %s%s%s matches %s on %s but has a Condition block, which "
+                     "fargate-emu does not evaluate; it was not applied",
+                     r.skipped_sid ? "'" : "", r.skipped_sid ? r.skipped_sid : "(no Sid)",
+                     r.skipped_sid ? "'" : "", action, resource);
+    }
+    if (r.decision == EMU_IAM_ALLOW) {
+        return true;
+    }
+    *ret_explicit = r.decision == EMU_IAM_EXPLICIT_DENY;
+    if (!key_id || shim_sts_principal(key_id, ret_principal, 256) < 0) {
+        (void)snprintf(ret_principal, 256, "%s", TASK_ROLE_PRINCIPAL);
+    }
+    emu_log_info("IAM: denied %s on %s for %s (%s)", action, resource, ret_principal,
+                 *ret_explicit ? "explicit deny" : "no statement allows it");
+    return false;
+}
+
+static int iam_add_file(struct serve_iam *iam, const char *path)
+{
+    char *data = NULL;
+    size_t len = 0;
+    int r = emu_file_read(path, EMU_IAM_MAX_DOCUMENT, &data, &len);
+    if (r < 0) {
+        fprintf(stderr, "fargate-emu serve: cannot read --task-role-policy '%s': %s\n", path,
+                emu_strerror(r));
+        return r;
+    }
+    char err[256] = "";
+    size_t conditional_before = iam->task_role.n_conditional;
+    r = emu_iam_policies_add(&iam->task_role, data, len, err, sizeof(err));
+    emu_free(data);
+    if (r < 0) {
+        fprintf(stderr, "fargate-emu serve: --task-role-policy '%s': %s\n", path,
+                err[0] ? err : emu_strerror(r));
+        return r;
+    }
+    if (iam->task_role.n_conditional > conditional_before) {
+        emu_log_warn("IAM: %zu statement(s) in '%s' have Condition blocks, which fargate-emu does "
+                     "not evaluate: they are not applied, and each call they match is reported",
+                     iam->task_role.n_conditional - conditional_before, path);
+    }
+    return 0;
+}
+
+/* Loads every --task-role-policy file (each a policy document or a JSON array of them). */
+static int iam_start(struct serve_iam *iam, const struct emu_cli_list *paths)
+{
+    emu_iam_policies_init(&iam->task_role);
+    for (size_t i = 0; i < paths->n; i++) {
+        int r = iam_add_file(iam, paths->items[i]);
+        if (r < 0) {
+            emu_iam_policies_done(&iam->task_role);
+            return r;
+        }
+    }
+    shim_iam_set_authorizer(authorize, iam);
+    return 0;
+}
+
+static void iam_stop(struct serve_iam *iam)
+{
+    shim_iam_set_authorizer(NULL, NULL);
+    emu_iam_policies_done(&iam->task_role);
+}
+
 /* Shutdown step for SIGINT/SIGTERM: leave uv_run so the endpoints are stopped in order. */
 static void stop_loop(void *ud)
 {
     struct emu_loop *l = ud;
     uv_stop(&l->loop);
+}
+
+/* Everything serve runs, torn down in one place. */
+struct serve {
+    struct emu_loop loop;
+    struct shim_s3 *s3;
+    struct shim_cwl *cwl;
+    struct shim_sts *sts;
+    struct serve_iam iam;
+    bool iam_on;
+    struct endpoint eps[4];
+    size_t n_eps;
+    struct emu_buf dir;
+    const char *region, *ak, *sk;
+};
+
+/* Parses one --<name> ADDR:PORT into the next endpoint slot. */
+static int add_endpoint(struct serve *sv, const char *name, const char *listen)
+{
+    struct endpoint *ep = &sv->eps[sv->n_eps];
+    if (parse_listen(listen ? listen : "127.0.0.1:0", ep->addr, sizeof(ep->addr), &ep->port) < 0) {
+        fprintf(stderr, "fargate-emu serve: --%s expects ADDR:PORT, got '%s'\n", name, listen);
+        return EMU_EXIT_USAGE;
+    }
+    ep->name = name;
+    sv->n_eps++;
+    return 0;
+}
+
+/* Starts the shims in order; returns 0 or logs and returns the error. */
+static int start_shims(struct serve *sv, const struct serve_opts *o)
+{
+    struct emu_buf sub;
+    emu_buf_init(&sub, 4096);
+    int r = emu_buf_printf(&sub, "%s/s3", sv->dir.data);
+    struct shim_s3_config s3cfg = {
+        .root = sub.data,
+        .address = sv->eps[0].addr,
+        .port = sv->eps[0].port,
+        .region = sv->region,
+        .base_domain = o->base_domain,
+        .access_key = sv->ak,
+        .secret_key = sv->sk,
+        .allow_anonymous = o->allow_anonymous,
+    };
+    r = r ? r : shim_s3_start(&sv->loop.loop, &s3cfg, &sv->s3);
+    if (r < 0) {
+        r = emu_log_errno(r, "Failed to start the S3 endpoint on %s:%u (data in '%s')",
+                          sv->eps[0].addr, sv->eps[0].port, sub.data ? sub.data : "");
+        goto out;
+    }
+    sv->eps[0].port = shim_s3_port(sv->s3);
+    sub.len = 0;
+    r = emu_buf_printf(&sub, "%s/logs", sv->dir.data);
+    struct shim_cwl_config cwlcfg = {
+        .root = sub.data,
+        .address = sv->eps[1].addr,
+        .port = sv->eps[1].port,
+        .region = sv->region,
+        .access_key = sv->ak,
+        .secret_key = sv->sk,
+        .allow_anonymous = o->allow_anonymous,
+    };
+    r = r ? r : shim_cwl_start(&sv->loop.loop, &cwlcfg, &sv->cwl);
+    if (r < 0) {
+        r = emu_log_errno(r, "Failed to start the CloudWatch Logs endpoint on %s:%u (data in "
+                          "'%s')",
+                          sv->eps[1].addr, sv->eps[1].port, sub.data ? sub.data : "");
+        goto out;
+    }
+    sv->eps[1].port = shim_cwl_port(sv->cwl);
+    struct shim_sts_config stscfg = {
+        .address = sv->eps[2].addr,
+        .port = sv->eps[2].port,
+        .region = sv->region,
+        .access_key = sv->ak,
+        .secret_key = sv->sk,
+        .allow_anonymous = o->allow_anonymous,
+    };
+    r = shim_sts_start(&sv->loop.loop, &stscfg, &sv->sts);
+    if (r < 0) {
+        r = emu_log_errno(r, "Failed to start the STS endpoint on %s:%u", sv->eps[2].addr,
+                          sv->eps[2].port);
+        goto out;
+    }
+    sv->eps[2].port = shim_sts_port(sv->sts);
+out:
+    emu_buf_done(&sub);
+    return r;
 }
 
 static int exec_serve(const struct emu_cli_global *g, void *optsp, int argc, char **argv)
@@ -139,84 +343,90 @@ static int exec_serve(const struct emu_cli_global *g, void *optsp, int argc, cha
                 emu_cmd_serve.usage);
         return EMU_EXIT_USAGE;
     }
-    char addr[64];
-    uint16_t port = 0;
-    if (parse_listen(o->s3 ? o->s3 : "127.0.0.1:0", addr, sizeof(addr), &port) < 0) {
-        fprintf(stderr, "fargate-emu serve: --s3 expects ADDR:PORT, got '%s'\n", o->s3);
+    struct serve sv = {0};
+    if (add_endpoint(&sv, "s3", o->s3) || add_endpoint(&sv, "logs", o->logs) ||
+        add_endpoint(&sv, "sts", o->sts)) {
+        return EMU_EXIT_USAGE;
+    }
+    if (o->enforce_iam != (o->task_role_policy.n > 0)) {
+        fprintf(stderr, "fargate-emu serve: --enforce-iam and --task-role-policy go together\n");
         return EMU_EXIT_USAGE;
     }
     if ((o->access_key == NULL) != (o->secret_key == NULL)) {
         fprintf(stderr, "fargate-emu serve: --access-key and --secret-key go together\n");
         return EMU_EXIT_USAGE;
     }
-    const char *ak = o->access_key ? o->access_key : SHIM_S3_DEFAULT_ACCESS_KEY;
-    const char *sk = o->secret_key ? o->secret_key : SHIM_S3_DEFAULT_SECRET_KEY;
-    const char *region = g->region ? g->region : SHIM_S3_DEFAULT_REGION;
-    struct emu_buf dir, s3dir;
-    emu_buf_init(&dir, 4096);
-    emu_buf_init(&s3dir, 4096);
-    int r = pick_data_dir(g, &dir);
-    if (r == 0 && mkdir(dir.data, 0755) < 0 && errno != EEXIST) {
+    sv.ak = o->access_key ? o->access_key : SHIM_S3_DEFAULT_ACCESS_KEY;
+    sv.sk = o->secret_key ? o->secret_key : SHIM_S3_DEFAULT_SECRET_KEY;
+    sv.region = g->region ? g->region : SHIM_S3_DEFAULT_REGION;
+    if (o->enforce_iam && iam_start(&sv.iam, &o->task_role_policy) < 0) {
+        return EMU_EXIT_USAGE;
+    }
+    sv.iam_on = o->enforce_iam;
+    emu_buf_init(&sv.dir, 4096);
+    int r = pick_data_dir(g, &sv.dir);
+    if (r == 0 && mkdir(sv.dir.data, 0755) < 0 && errno != EEXIST) {
         r = -errno;
     }
-    r = r ? r : emu_buf_printf(&s3dir, "%s/s3", dir.data);
     if (r < 0) {
-        emu_log_errno(r, "Failed to prepare the data directory '%s'", dir.data ? dir.data : "");
-        emu_buf_done(&dir);
-        emu_buf_done(&s3dir);
+        emu_log_errno(r, "Failed to prepare the data directory '%s'",
+                      sv.dir.data ? sv.dir.data : "");
+        emu_buf_done(&sv.dir);
+        if (sv.iam_on) {
+            iam_stop(&sv.iam);
+        }
         return EMU_EXIT_FAILURE;
     }
     (void)emu_loop_global_init();
-    struct emu_loop loop;
-    struct shim_s3 *s3 = NULL;
-    struct shim_s3_config cfg = {
-        .root = s3dir.data,
-        .address = addr,
-        .port = port,
-        .region = region,
-        .base_domain = o->base_domain,
-        .access_key = ak,
-        .secret_key = sk,
-        .allow_anonymous = o->allow_anonymous,
-    };
-    int code = EMU_EXIT_OK;
-    r = emu_loop_init(&loop);
+    r = emu_loop_init(&sv.loop);
     if (r < 0) {
         emu_log_errno(r, "Failed to create the event loop");
-        emu_buf_done(&dir);
-        emu_buf_done(&s3dir);
+        emu_buf_done(&sv.dir);
+        if (sv.iam_on) {
+            iam_stop(&sv.iam);
+        }
         return EMU_EXIT_FAILURE;
     }
-    r = emu_loop_on_shutdown(&loop, 0, stop_loop, &loop);
-    r = r ? r : shim_s3_start(&loop.loop, &cfg, &s3);
+    int code = EMU_EXIT_OK;
+    r = emu_loop_on_shutdown(&sv.loop, 0, stop_loop, &sv.loop);
+    r = r ? r : start_shims(&sv, o);
     if (r < 0) {
-        emu_log_errno(r, "Failed to start the S3 endpoint on %s:%u (data in '%s')", addr, port,
-                      s3dir.data);
         code = EMU_EXIT_FAILURE;
         goto out;
     }
-    emu_log_info("S3 endpoint on http://%s:%u (region %s), data in %s; credentials: access key "
-                 "'%s', secret key '%s'%s",
-                 addr, shim_s3_port(s3), region, s3dir.data, ak, sk,
+    for (size_t i = 0; i < sv.n_eps; i++) {
+        emu_log_info("%s endpoint on http://%s:%u", sv.eps[i].name, sv.eps[i].addr,
+                     sv.eps[i].port);
+    }
+    emu_log_info("region %s, data in %s; credentials: access key '%s', secret key '%s'%s",
+                 sv.region, sv.dir.data, sv.ak, sv.sk,
                  o->allow_anonymous ? "; anonymous access allowed" : "");
-    (void)print_ready(addr, shim_s3_port(s3), dir.data, region, ak, sk, o->allow_anonymous);
-    (void)emu_loop_run(&loop);
-    emu_log_info("stopping (signal %d)", loop.signal);
+    (void)print_ready(sv.eps, sv.n_eps, sv.dir.data, sv.region, sv.ak, sv.sk,
+                      o->allow_anonymous, o->enforce_iam);
+    (void)emu_loop_run(&sv.loop);
+    emu_log_info("stopping (signal %d)", sv.loop.signal);
 out:
-    shim_s3_stop(s3);
-    if (emu_loop_done(&loop) < 0) {
+    shim_sts_stop(sv.sts);
+    shim_cwl_stop(sv.cwl);
+    shim_s3_stop(sv.s3);
+    if (emu_loop_done(&sv.loop) < 0) {
         emu_log_warn("the event loop did not close cleanly, ignoring");
     }
-    emu_buf_done(&dir);
-    emu_buf_done(&s3dir);
+    emu_buf_done(&sv.dir);
+    shim_sts_creds_clear();
+    if (sv.iam_on) {
+        iam_stop(&sv.iam);
+    }
     return code;
 }
 
 const struct emu_cli_command emu_cmd_serve = {
     .name = "serve",
-    .summary = "Run the bundled AWS endpoints (S3) in the foreground until SIGINT/SIGTERM.",
-    .usage = "[--s3 ADDR:PORT] [--data-dir DIR] [--access-key K --secret-key S] [--region R] "
-             "[--allow-anonymous]",
+    .summary = "Run the bundled AWS endpoints (S3, CloudWatch Logs, STS) in the foreground "
+               "until SIGINT/SIGTERM.",
+    .usage = "[--s3 ADDR:PORT] [--logs ADDR:PORT] [--sts ADDR:PORT] [--data-dir DIR] "
+             "[--access-key K --secret-key S] [--region R] [--allow-anonymous] "
+             "[--enforce-iam --task-role-policy FILE]",
     .options = serve_options,
     .opts_size = sizeof(struct serve_opts),
     .reads_taskdef = false,

@@ -15,12 +15,23 @@
 
 #define AUTH_MAX_HEADERS 128
 
-static int lookup_key(void *userdata, const char *access_key_id, const char **ret_secret,
-                      const char **ret_session_token)
+static emu_sigv4_lookup_fn temp_lookup;
+static void *temp_lookup_ud;
+
+void shim_auth_set_temp_lookup(emu_sigv4_lookup_fn fn, void *ud)
+{
+    temp_lookup = fn;
+    temp_lookup_ud = ud;
+}
+
+int shim__auth_lookup_key(void *userdata, const char *access_key_id, const char **ret_secret,
+                           const char **ret_session_token)
 {
     const struct shim_auth *cfg = userdata;
     if (!cfg->access_key || !cfg->secret_key || strcmp(access_key_id, cfg->access_key) != 0) {
-        return EMU_ENOENT;
+        return temp_lookup ? temp_lookup(temp_lookup_ud, access_key_id, ret_secret,
+                                         ret_session_token)
+                           : EMU_ENOENT;
     }
     *ret_secret = cfg->secret_key;
     *ret_session_token = NULL;
@@ -128,7 +139,7 @@ int shim_auth_verify(struct shim_request *req, const struct shim_auth *cfg,
         .service = cfg->service,
         .flags = cfg->s3 ? EMU_SIGV4_S3 : 0,
         .now = time(NULL),
-        .lookup = lookup_key,
+        .lookup = shim__auth_lookup_key,
         .userdata = (void *)(uintptr_t)cfg,
     };
     struct emu_sigv4_verdict v;
@@ -136,6 +147,9 @@ int shim_auth_verify(struct shim_request *req, const struct shim_auth *cfg,
     int r = emu_sigv4_verify(&sreq, &vp, &v);
     if (r == EMU_EAWS) {
         refuse(req, &v);
+    }
+    else if (r == EMU_ETIMEDOUT) {
+        shim_respond_error_xml(req, 400, "ExpiredToken", "The provided token has expired.", NULL);
     }
     else if (r < 0) {
         shim_respond_error_xml(req, r == EMU_E2BIG ? 400 : 500,

@@ -20,6 +20,18 @@ struct shim_auth {
     bool allow_anonymous;   /* unsigned requests pass; signed ones are still verified */
 };
 
+/* Process-wide lookup of temporary credentials (those the STS shim issues), tried by every
+ * shim after its long-term pair; NULL = none. fn returns -ETIMEDOUT for an expired key (the
+ * refusal is ExpiredToken). Set it before starting the shims. TODO(creds.h): once
+ * shims/common/creds.h lands, the lookup calls shim_creds_lookup and this hook goes. */
+void shim_auth_set_temp_lookup(emu_sigv4_lookup_fn fn, void *ud);
+
+/* Error shape of a service's authentication refusals (shim_auth_verify_buffered). */
+enum shim_auth_style {
+    SHIM_AUTH_JSON = 0, /* JSON 1.0/1.1 services: {"__type","message"}, 400 */
+    SHIM_AUTH_QUERY,    /* query-protocol services (STS): <ErrorResponse>, 403 */
+};
+
 /* Body checks of one request. */
 struct shim_payload {
     enum emu_sigv4_payload mode;
@@ -53,5 +65,24 @@ int shim_payload_finish(struct shim_payload *p);
 void shim_payload_respond_error(struct shim_request *req, const struct shim_payload *p);
 
 void shim_payload_done(struct shim_payload *p);
+
+/* Private to shims/common: the long-term pair, then the temporary lookup (userdata is the
+ * shim_auth). */
+int shim__auth_lookup_key(void *userdata, const char *access_key_id, const char **ret_secret,
+                          const char **ret_session_token);
+
+/* Verifies req with its whole body (non-S3 services sign the body's hash without sending it).
+ * Returns 0 and the signing key id in ret_key_id (may be NULL), or a negative code after
+ * answering req in the service's style (UnrecognizedClientException, InvalidSignatureException,
+ * ExpiredTokenException, MissingAuthenticationTokenException, or the query-protocol names).
+ * With allow_anonymous an unsigned request passes with ret_key_id "". */
+int shim_auth_verify_buffered(struct shim_request *req, const struct shim_auth *cfg,
+                              enum shim_auth_style style, const void *body, size_t len,
+                              char ret_key_id[EMU_SIGV4_MAX_KEY_ID]);
+
+/* Query-protocol error body (STS): <ErrorResponse><Error><Type/><Code/><Message/></Error>
+ * <RequestId/></ErrorResponse>. sender picks Type Sender or Receiver. */
+void shim_respond_error_query(struct shim_request *req, unsigned status, const char *xmlns,
+                              bool sender, const char *code, const char *message);
 
 #endif

@@ -53,7 +53,32 @@ static bool copy_conditions_hold(const struct shim_request *req, const struct s3
     return true;
 }
 
-/* Copies the open source into a new object c->key with metadata from src or the request. */
+static void copy_committed(struct s3_call *c, int r)
+{
+    struct shim_request *req = c->req;
+    if (r < 0) {
+        emu_log_error("s3: CopyObject to %s/%s: %s", c->bucket, c->key, emu_strerror(r));
+        s3_error(req, s3_err_from_errno(r, true), NULL, NULL, NULL);
+        return;
+    }
+    char date[40];
+    shim_iso8601(c->meta.mtime_ms, date);
+    struct emu_buf b;
+    emu_buf_init(&b, 4096);
+    r = s3_xml_start(&b, "CopyObjectResult");
+    r = r ? r : emu_buf_printf(&b, "<LastModified>%s</LastModified><ETag>&quot;%s&quot;</ETag>"
+                                   "</CopyObjectResult>",
+                               date, c->meta.etag);
+    if (r < 0) {
+        emu_buf_done(&b);
+        s3_error(req, S3E_INTERNAL, NULL, NULL, NULL);
+        return;
+    }
+    shim_respond_buf(req, 200, "application/xml", &b);
+}
+
+/* Prepares the copy of the open source (the call takes fd) into a new object c->key with
+ * metadata from src or the request; the copy and commit run on the thread pool. */
 static int copy_into(struct s3_call *c, int fd, const struct s3_meta *src, bool replace)
 {
     int r = replace ? s3_meta_from_request(&c->meta, c->req) : 0;
@@ -61,17 +86,18 @@ static int copy_into(struct s3_call *c, int fd, const struct s3_meta *src, bool 
         r = s3_meta_add(&c->meta, src->hdrs[i].name, src->hdrs[i].value);
     }
     r = r ? r : s3_writer_open(c->b, c->s3->max_object_size, &c->w);
-    r = r ? r : s3_writer_copy(c->w, fd, 0, src->size, true);
+    c->meta.key = r ? NULL : emu_strdup(c->key);
+    r = r ? r : c->meta.key ? 0 : EMU_ENOMEM;
     if (r < 0) {
         return r;
     }
-    unsigned char md5[16];
-    s3_writer_md5(c->w, md5);
-    shim_hex_encode(md5, 16, c->meta.etag);
-    c->meta.size = src->size;
     c->meta.mtime_ms = now_ms();
-    c->meta.key = emu_strdup(c->key);
-    return c->meta.key ? s3_writer_commit_object(c->w, &c->meta) : EMU_ENOMEM;
+    c->src_fd = fd;
+    c->src_off = 0;
+    c->src_len = src->size;
+    c->src_hash = true;
+    s3__commit_async(c, s3__fill_copy, NULL, copy_committed);
+    return 0;
 }
 
 void s3_op_copy_object(struct s3_call *c)
@@ -133,20 +159,7 @@ void s3_op_copy_object(struct s3_call *c)
                  NULL, NULL, NULL);
         goto out;
     }
-    char date[40];
-    shim_iso8601(c->meta.mtime_ms, date);
-    struct emu_buf b;
-    emu_buf_init(&b, 4096);
-    r = s3_xml_start(&b, "CopyObjectResult");
-    r = r ? r : emu_buf_printf(&b, "<LastModified>%s</LastModified><ETag>&quot;%s&quot;</ETag>"
-                                   "</CopyObjectResult>",
-                               date, c->meta.etag);
-    if (r < 0) {
-        emu_buf_done(&b);
-        s3_error(req, S3E_INTERNAL, NULL, NULL, NULL);
-        goto out;
-    }
-    shim_respond_buf(req, 200, "application/xml", &b);
+    fd = -1; /* the call owns it now */
 out:
     if (fd >= 0) {
         close(fd);

@@ -9,6 +9,7 @@
  * streams the body. */
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "emu/base/err.h"
 #include "emu/base/mem.h"
@@ -83,12 +84,27 @@ static bool has_header(const void *ctx, const char *name)
     return shim_request_header(ctx, name) != NULL;
 }
 
+static void service_free(struct shim_s3 *s3)
+{
+    s3_store_free(s3->store);
+    emu_free((void *)(uintptr_t)s3->auth.access_key);
+    emu_free((void *)(uintptr_t)s3->auth.secret_key);
+    emu_free(s3->region);
+    emu_free(s3->base_domain);
+    emu_free(s3);
+}
+
 static void call_free(void *p)
 {
     struct s3_call *c = p;
     if (!c) {
         return;
     }
+    struct shim_s3 *s3 = c->s3;
+    if (c->src_fd >= 0) {
+        close(c->src_fd);
+    }
+    emu_free(c->parts);
     s3_writer_free(c->w);
     s3_bucket_unref(c->b);
     shim_payload_done(&c->payload);
@@ -96,6 +112,9 @@ static void call_free(void *p)
     emu_free(c->bucket);
     emu_free(c->key);
     emu_free(c);
+    if (--s3->calls == 0 && s3->stopped) {
+        service_free(s3);
+    }
 }
 
 /* Decodes a captured path slice; NULL on a bad escape (*ret_err set) or OOM. */
@@ -182,6 +201,8 @@ static void on_request(struct shim_request *req, void *ctx)
     }
     c->s3 = s3;
     c->req = req;
+    c->src_fd = -1;
+    s3->calls++;
     shim_request_set_data(req, c, call_free);
     if (shim_auth_verify(req, &s3->auth, &c->payload) < 0) {
         return;
@@ -263,10 +284,10 @@ void shim_s3_stop(struct shim_s3 *s3)
         return;
     }
     shim_http_stop(s3->http); /* frees live requests before the store goes */
-    s3_store_free(s3->store);
-    emu_free((void *)(uintptr_t)s3->auth.access_key);
-    emu_free((void *)(uintptr_t)s3->auth.secret_key);
-    emu_free(s3->region);
-    emu_free(s3->base_domain);
-    emu_free(s3);
+    s3->http = NULL;
+    s3->stopped = true;
+    if (s3->calls == 0) {
+        service_free(s3);
+    }
+    /* else calls whose jobs still run on the thread pool free the service with the last one */
 }

@@ -306,7 +306,8 @@ int main(int argc, char **argv)
         return 2;
     }
     double t0 = now_s();
-    if (strcmp(o.op, "mb") == 0 || o.file || strcmp(arg(argc, argv, "--single", "no"), "yes") == 0) {
+    bool one = strcmp(arg(argc, argv, "--single", "no"), "yes") == 0;
+    if (strcmp(o.op, "mb") == 0 || o.file || one) {
         uint64_t bytes = 0;
         int st = single(&o, &bytes);
         double dt = now_s() - t0;

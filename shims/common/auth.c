@@ -12,18 +12,34 @@
 #include "emu/base/err.h"
 #include "emu/base/mem.h"
 #include "shims/common/codec.h"
+#include "shims/common/creds.h"
 
 #define AUTH_MAX_HEADERS 128
+
+/* Lookup state of one verification: the long-term pair, then the temporary credentials the
+ * STS shim registered (copied here so they outlive a concurrent expiry). */
+struct lookup_ctx {
+    const struct shim_auth *cfg;
+    int64_t now;
+    struct shim_cred cred;
+};
 
 static int lookup_key(void *userdata, const char *access_key_id, const char **ret_secret,
                       const char **ret_session_token)
 {
-    const struct shim_auth *cfg = userdata;
-    if (!cfg->access_key || !cfg->secret_key || strcmp(access_key_id, cfg->access_key) != 0) {
-        return EMU_ENOENT;
+    struct lookup_ctx *lc = userdata;
+    const struct shim_auth *cfg = lc->cfg;
+    if (cfg->access_key && cfg->secret_key && strcmp(access_key_id, cfg->access_key) == 0) {
+        *ret_secret = cfg->secret_key;
+        *ret_session_token = NULL;
+        return 0;
     }
-    *ret_secret = cfg->secret_key;
-    *ret_session_token = NULL;
+    int r = shim_creds_lookup(access_key_id, lc->now, &lc->cred);
+    if (r < 0) {
+        return r; /* -ENOENT: InvalidAccessKeyId; -ETIMEDOUT: ExpiredToken */
+    }
+    *ret_secret = lc->cred.secret_access_key;
+    *ret_session_token = lc->cred.session_token;
     return 0;
 }
 
@@ -123,19 +139,30 @@ int shim_auth_verify(struct shim_request *req, const struct shim_auth *cfg,
         .headers = hdrs,
         .n_headers = n,
     };
+    struct lookup_ctx *lc = emu_calloc(1, sizeof(*lc)); /* 4 KiB token: off the stack */
+    if (!lc) {
+        shim_respond_error_xml(req, 503, "SlowDown", "Please reduce your request rate.", NULL);
+        return EMU_ENOMEM;
+    }
+    lc->cfg = cfg;
+    lc->now = (int64_t)time(NULL);
     struct emu_sigv4_verify_params vp = {
         .region = cfg->region,
         .service = cfg->service,
         .flags = cfg->s3 ? EMU_SIGV4_S3 : 0,
-        .now = time(NULL),
+        .now = (time_t)lc->now,
         .lookup = lookup_key,
-        .userdata = (void *)(uintptr_t)cfg,
+        .userdata = lc,
     };
     struct emu_sigv4_verdict v;
     emu_sigv4_verdict_init(&v);
     int r = emu_sigv4_verify(&sreq, &vp, &v);
     if (r == EMU_EAWS) {
         refuse(req, &v);
+    }
+    else if (r == EMU_ETIMEDOUT) {
+        shim_respond_error_xml(req, 400, "ExpiredToken", "The provided token has expired.",
+                               NULL);
     }
     else if (r < 0) {
         shim_respond_error_xml(req, r == EMU_E2BIG ? 400 : 500,
@@ -152,6 +179,8 @@ int shim_auth_verify(struct shim_request *req, const struct shim_auth *cfg,
         }
     }
     emu_sigv4_verdict_done(&v);
+    explicit_bzero(lc, sizeof(*lc));
+    emu_free(lc);
     return r;
 }
 

@@ -4,9 +4,9 @@
  *
  * DESIGN: no thread is ever started here; blocking work (fsync, rename, big copies) goes to the
  * libuv thread pool through shim_request_offload, with the connection suspended meanwhile and
- * resumed from the loop once the job's after callback has responded. Each wake-up (epoll fd readable, or the timer) calls
- * MHD_run once, then re-arms the timer from MHD_get_timeout (0 when MHD still has buffered
- * work). MHD calls back into request.c from inside MHD_run: the URI log callback creates the
+ * resumed from the loop once the job's after callback has responded. Each wake-up (epoll fd
+ * readable, or the timer) calls MHD_run once, then re-arms the timer from MHD_get_timeout (0
+ * when MHD still has buffered work). MHD calls back into request.c from inside MHD_run: the URI log callback creates the
  * request, the access handler feeds it, the completion callback frees it. Stopping closes the
  * libuv handles first (so libuv drops the epoll fd) and then stops the daemon. */
 #include "shims/common/http_internal.h"

@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Offloaded writes: the job that runs copies, fsync, rename and the directory group commit on
- * the libuv thread pool for PutObject, UploadPart, CopyObject, UploadPartCopy and
+/* Offloaded writes: the directory group commit, and the job that runs copies, fsync and rename
+ * on the libuv thread pool for PutObject, UploadPart, CopyObject, UploadPartCopy and
  * CompleteMultipartUpload, so concurrent requests overlap their fsyncs instead of queueing
  * behind each other on the loop.
  *
  * DESIGN: the request is suspended while the job runs, so the pool thread is the only one to
  * touch the s3_call; the loop then refreshes the key index from disk (the last rename wins,
  * whatever order the jobs finish in) and answers. */
+#include <pthread.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "emu/base/err.h"
@@ -15,6 +17,90 @@
 #include "emu/base/mem.h"
 #include "shims/common/codec.h"
 #include "shims/s3/s3_internal.h"
+
+/* Directory group commit: a rename is durable once its directory is fsynced. Threads queue
+ * the directory they renamed into; whoever finds no sync running takes the whole queue and
+ * fsyncs each distinct directory in it once, so one round covers every rename done before it
+ * started. The fds stay owned by the waiting callers. (syncfs rounds that also covered the
+ * data fsyncs measured no faster here and would flush unrelated writers' data too.) */
+#define GROUP_MAX 64
+
+static struct {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    uint64_t queued; /* tickets handed out */
+    uint64_t synced; /* every ticket up to this one is durable */
+    bool busy;
+    int fds[GROUP_MAX];
+    size_t n;
+    int round_err;       /* result of the last finished round */
+    uint64_t failed_upto; /* tickets up to here were in a round that failed */
+    uint64_t failed_from;
+} gs = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, false, {0}, 0, 0, 0, 0};
+
+/* fsyncs the distinct directories of fds; 0 or the first -errno. */
+static int sync_round(const int *fds, size_t n)
+{
+    struct stat seen[GROUP_MAX];
+    size_t n_seen = 0;
+    int r = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct stat st;
+        if (fstat(fds[i], &st) < 0) {
+            r = r ? r : -errno;
+            continue;
+        }
+        bool dup = false;
+        for (size_t k = 0; k < n_seen && !dup; k++) {
+            dup = seen[k].st_dev == st.st_dev && seen[k].st_ino == st.st_ino;
+        }
+        if (dup) {
+            continue;
+        }
+        seen[n_seen++] = st;
+        if (fsync(fds[i]) < 0) {
+            r = r ? r : -errno;
+        }
+    }
+    return r;
+}
+
+/* Returns once the entries of directory fd as of the call are durable: 0 or -errno. */
+int s3__dir_group_sync(int fd)
+{
+    pthread_mutex_lock(&gs.mu);
+    while (gs.n == GROUP_MAX) {
+        pthread_cond_wait(&gs.cv, &gs.mu);
+    }
+    gs.fds[gs.n++] = fd;
+    uint64_t ticket = ++gs.queued;
+    while (gs.synced < ticket) {
+        if (gs.busy) {
+            pthread_cond_wait(&gs.cv, &gs.mu);
+            continue;
+        }
+        int batch[GROUP_MAX];
+        size_t n = gs.n;
+        uint64_t from = gs.synced + 1, upto = gs.queued;
+        memcpy(batch, gs.fds, n * sizeof(int));
+        gs.n = 0;
+        gs.busy = true;
+        pthread_mutex_unlock(&gs.mu);
+        int r = sync_round(batch, n);
+        pthread_mutex_lock(&gs.mu);
+        if (r < 0) {
+            gs.round_err = r;
+            gs.failed_from = from;
+            gs.failed_upto = upto;
+        }
+        gs.synced = upto;
+        gs.busy = false;
+        pthread_cond_broadcast(&gs.cv); /* waiters, and room in the queue again */
+    }
+    int r = ticket >= gs.failed_from && ticket <= gs.failed_upto ? gs.round_err : 0;
+    pthread_mutex_unlock(&gs.mu);
+    return r;
+}
 
 int s3__fill_copy(struct s3_call *c)
 {

@@ -172,6 +172,10 @@ int s3_writer_commit(struct s3_writer *w, const struct s3_meta *m, const char *r
 /* The blocking part of s3_writer_commit (trailer, fsync, rename, group-committed directory
  * fsync), safe on a pool thread: no bucket state is read but the directory fd. 0 or -errno. */
 int s3_writer_finish(struct s3_writer *w, const struct s3_meta *m, const char *rel_path);
+/* Directory group commit (s3_commit.c, thread-safe): returns once the entries of directory fd
+ * as of the call are durable, sharing one fsync round with concurrent callers. fd stays the
+ * caller's. 0 or -errno. */
+int s3__dir_group_sync(int fd);
 /* Sets key's index entry from what is on disk now (removes it when the file is gone), so
  * concurrent writers of one key leave the index matching the object that won. Loop only. */
 int s3_bucket_index_refresh(struct s3_bucket *b, const char *key);

@@ -1,14 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Objects on disk: the writer that turns a temp file into an object or part atomically (write,
  * MD5, trailer, fsync, rename, fsync of the directory), object lookup and removal, and the
- * per-bucket key index kept in step with them. s3_writer_finish and the directory group
- * commit are thread-safe (they run on the libuv thread pool); the index is loop-only. */
+ * per-bucket key index kept in step with them. s3_writer_finish is thread-safe (it runs on the
+ * libuv thread pool); the index is loop-only. */
 #define _GNU_SOURCE /* copy_file_range */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -225,90 +224,6 @@ static int ensure_parent(int dirfd, const char *rel)
     return 0;
 }
 
-/* Directory group commit: a rename is durable once its directory is fsynced. Threads queue
- * the directory they renamed into; whoever finds no sync running takes the whole queue and
- * fsyncs each distinct directory in it once, so one round covers every rename done before it
- * started. The fds stay owned by the waiting callers. (syncfs rounds that also covered the
- * data fsyncs measured no faster here and would flush unrelated writers' data too.) */
-#define GROUP_MAX 64
-
-static struct {
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    uint64_t queued; /* tickets handed out */
-    uint64_t synced; /* every ticket up to this one is durable */
-    bool busy;
-    int fds[GROUP_MAX];
-    size_t n;
-    int round_err;       /* result of the last finished round */
-    uint64_t failed_upto; /* tickets up to here were in a round that failed */
-    uint64_t failed_from;
-} gs = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, false, {0}, 0, 0, 0, 0};
-
-/* fsyncs the distinct directories of fds; 0 or the first -errno. */
-static int sync_round(const int *fds, size_t n)
-{
-    struct stat seen[GROUP_MAX];
-    size_t n_seen = 0;
-    int r = 0;
-    for (size_t i = 0; i < n; i++) {
-        struct stat st;
-        if (fstat(fds[i], &st) < 0) {
-            r = r ? r : -errno;
-            continue;
-        }
-        bool dup = false;
-        for (size_t k = 0; k < n_seen && !dup; k++) {
-            dup = seen[k].st_dev == st.st_dev && seen[k].st_ino == st.st_ino;
-        }
-        if (dup) {
-            continue;
-        }
-        seen[n_seen++] = st;
-        if (fsync(fds[i]) < 0) {
-            r = r ? r : -errno;
-        }
-    }
-    return r;
-}
-
-/* Returns once the entries of directory fd as of the call are durable: 0 or -errno. */
-static int group_sync(int fd)
-{
-    pthread_mutex_lock(&gs.mu);
-    while (gs.n == GROUP_MAX) {
-        pthread_cond_wait(&gs.cv, &gs.mu);
-    }
-    gs.fds[gs.n++] = fd;
-    uint64_t ticket = ++gs.queued;
-    while (gs.synced < ticket) {
-        if (gs.busy) {
-            pthread_cond_wait(&gs.cv, &gs.mu);
-            continue;
-        }
-        int batch[GROUP_MAX];
-        size_t n = gs.n;
-        uint64_t from = gs.synced + 1, upto = gs.queued;
-        memcpy(batch, gs.fds, n * sizeof(int));
-        gs.n = 0;
-        gs.busy = true;
-        pthread_mutex_unlock(&gs.mu);
-        int r = sync_round(batch, n);
-        pthread_mutex_lock(&gs.mu);
-        if (r < 0) {
-            gs.round_err = r;
-            gs.failed_from = from;
-            gs.failed_upto = upto;
-        }
-        gs.synced = upto;
-        gs.busy = false;
-        pthread_cond_broadcast(&gs.cv); /* waiters, and room in the queue again */
-    }
-    int r = ticket >= gs.failed_from && ticket <= gs.failed_upto ? gs.round_err : 0;
-    pthread_mutex_unlock(&gs.mu);
-    return r;
-}
-
 /* fsyncs rel's directory: through the group commit (pool threads), or at once (loop). */
 static void fsync_parent(int dirfd, const char *rel, bool group)
 {
@@ -322,7 +237,7 @@ static void fsync_parent(int dirfd, const char *rel, bool group)
     dir[n] = '\0';
     int fd = openat(dirfd, n ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd >= 0 && group) {
-        (void)group_sync(fd);
+        (void)s3__dir_group_sync(fd);
         close(fd);
     }
     else if (fd >= 0) {

@@ -100,20 +100,11 @@ static int copy_into(struct s3_call *c, int fd, const struct s3_meta *src, bool 
     return 0;
 }
 
-void s3_op_copy_object(struct s3_call *c)
+bool s3__copy_source_open(struct s3_call *c, int *ret_fd, struct s3_meta *ret_src,
+                          bool *ret_same)
 {
     struct shim_request *req = c->req;
     const char *h = shim_request_header(req, "x-amz-copy-source");
-    const char *directive = shim_request_header(req, "x-amz-metadata-directive");
-    bool replace = directive && strcasecmp(directive, "REPLACE") == 0;
-    if (directive && !replace && strcasecmp(directive, "COPY") != 0) {
-        s3_error(req, S3E_INVALID_ARGUMENT, NULL, NULL, "Unknown metadata directive.");
-        return;
-    }
-    if (s3_key_check(c->key, strlen(c->key)) < 0) {
-        s3_error(req, S3E_KEY_TOO_LONG, NULL, NULL, NULL);
-        return;
-    }
     struct emu_buf dec;
     emu_buf_init(&dec, 4096);
     size_t hlen = strcspn(h, "?");
@@ -124,11 +115,12 @@ void s3_op_copy_object(struct s3_call *c)
         !split_source(dec.data, &sb, &sk)) {
         emu_buf_done(&dec);
         s3_error(req, S3E_INVALID_ARGUMENT, NULL, NULL, "Invalid copy source.");
-        return;
+        return false;
     }
     struct s3_bucket *src_b = NULL;
     int fd = -1;
     struct s3_meta src = {0};
+    bool ok = false;
     int r = s3_store_bucket_get(c->s3->store, sb, &src_b);
     if (r < 0) {
         s3_error(req, S3E_NO_SUCH_BUCKET, sb, NULL, NULL);
@@ -143,14 +135,48 @@ void s3_op_copy_object(struct s3_call *c)
         s3_error(req, S3E_PRECONDITION_FAILED, NULL, NULL, NULL);
         goto out;
     }
-    if (!replace && src_b == c->b && strcmp(sk, c->key) == 0) {
+    *ret_same = src_b == c->b && strcmp(sk, c->key) == 0;
+    *ret_fd = fd;
+    *ret_src = src;
+    fd = -1;
+    src = (struct s3_meta){0};
+    ok = true;
+out:
+    if (fd >= 0) {
+        close(fd);
+    }
+    s3_meta_done(&src);
+    emu_buf_done(&dec);
+    return ok;
+}
+
+void s3_op_copy_object(struct s3_call *c)
+{
+    struct shim_request *req = c->req;
+    const char *directive = shim_request_header(req, "x-amz-metadata-directive");
+    bool replace = directive && strcasecmp(directive, "REPLACE") == 0;
+    if (directive && !replace && strcasecmp(directive, "COPY") != 0) {
+        s3_error(req, S3E_INVALID_ARGUMENT, NULL, NULL, "Unknown metadata directive.");
+        return;
+    }
+    if (s3_key_check(c->key, strlen(c->key)) < 0) {
+        s3_error(req, S3E_KEY_TOO_LONG, NULL, NULL, NULL);
+        return;
+    }
+    int fd = -1;
+    struct s3_meta src = {0};
+    bool same = false;
+    if (!s3__copy_source_open(c, &fd, &src, &same)) {
+        return;
+    }
+    if (!replace && same) {
         s3_error(req, S3E_INVALID_REQUEST, NULL, NULL,
                  "This copy request is illegal because it is trying to copy an object to "
                  "itself without changing the object's metadata, storage class, website "
                  "redirect location or encryption attributes.");
         goto out;
     }
-    r = copy_into(c, fd, &src, replace);
+    int r = copy_into(c, fd, &src, replace);
     if (r < 0) {
         if (r != EMU_E2BIG) {
             emu_log_error("s3: CopyObject to %s/%s: %s", c->bucket, c->key, emu_strerror(r));
@@ -165,7 +191,6 @@ out:
         close(fd);
     }
     s3_meta_done(&src);
-    emu_buf_done(&dec);
 }
 
 /* Deletes one key of a batch and appends its <Deleted> or <Error> element. */

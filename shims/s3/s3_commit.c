@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Offloaded writes: the directory group commit, and the job that runs copies, fsync and rename
- * on the libuv thread pool for PutObject, UploadPart, CopyObject, UploadPartCopy and
- * CompleteMultipartUpload, so concurrent requests overlap their fsyncs instead of queueing
- * behind each other on the loop.
+/* Offloaded writes and UploadPartCopy: the directory group commit, and the job that runs copies,
+ * fsync and rename on the libuv thread pool for PutObject, UploadPart, CopyObject,
+ * UploadPartCopy and CompleteMultipartUpload, so concurrent requests overlap their fsyncs
+ * instead of queueing behind each other on the loop.
  *
  * DESIGN: the request is suspended while the job runs, so the pool thread is the only one to
  * touch the s3_call; the loop then refreshes the key index from disk (the last rename wins,
  * whatever order the jobs finish in) and answers. */
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -170,4 +171,111 @@ void s3__commit_async(struct s3_call *c, int (*fill)(struct s3_call *c), const c
     if (r < 0) {
         done(c, r);
     }
+}
+
+/* "bytes=first-last" within size: 1 and the span, 0 when absent, -EINVAL malformed, -ERANGE
+ * outside the source. */
+static int copy_range(const char *h, uint64_t size, uint64_t *ret_off, uint64_t *ret_len)
+{
+    if (!h) {
+        return 0;
+    }
+    char *end = NULL;
+    if (strncmp(h, "bytes=", 6) != 0 || h[6] < '0' || h[6] > '9') {
+        return EMU_EINVAL;
+    }
+    unsigned long long first = strtoull(h + 6, &end, 10);
+    if (*end != '-' || end[1] < '0' || end[1] > '9') {
+        return EMU_EINVAL;
+    }
+    unsigned long long last = strtoull(end + 1, &end, 10);
+    if (*end || last < first) {
+        return EMU_EINVAL;
+    }
+    if (last >= size) {
+        return EMU_ERANGE;
+    }
+    *ret_off = first;
+    *ret_len = last - first + 1;
+    return 1;
+}
+
+static void part_copy_committed(struct s3_call *c, int r)
+{
+    if (r < 0) {
+        emu_log_error("s3: UploadPartCopy %s/%s: %s", c->bucket, c->key, emu_strerror(r));
+        s3_error(c->req, r == EMU_ENOENT ? S3E_NO_SUCH_UPLOAD : S3E_INTERNAL, NULL, NULL, NULL);
+        return;
+    }
+    char date[40];
+    shim_iso8601(c->meta.mtime_ms, date);
+    struct emu_buf b;
+    emu_buf_init(&b, 4096);
+    r = s3_xml_start(&b, "CopyPartResult");
+    r = r ? r : emu_buf_printf(&b, "<LastModified>%s</LastModified><ETag>&quot;%s&quot;</ETag>"
+                                   "</CopyPartResult>",
+                               date, c->meta.etag);
+    if (r < 0) {
+        emu_buf_done(&b);
+        s3_error(c->req, S3E_INTERNAL, NULL, NULL, NULL);
+        return;
+    }
+    shim_respond_buf(c->req, 200, "application/xml", &b);
+}
+
+void s3_op_upload_part_copy(struct s3_call *c)
+{
+    struct shim_request *req = c->req;
+    const char *pn = shim_request_query(req, "partNumber");
+    char *end = NULL;
+    long n = pn ? strtol(pn, &end, 10) : 0;
+    if (!pn || !*pn || *end || n < 1 || n > S3_MAX_PARTS) {
+        s3_error(req, S3E_INVALID_ARGUMENT, NULL, NULL,
+                 "Part number must be an integer between 1 and 10000, inclusive");
+        return;
+    }
+    const char *id = shim_request_query(req, "uploadId");
+    if (s3_upload_open(c->b, id, c->key, &c->meta) < 0) {
+        s3_error(req, S3E_NO_SUCH_UPLOAD, NULL, NULL, NULL);
+        return;
+    }
+    memcpy(c->upload_id, id, 33);
+    c->part_number = (unsigned)n;
+    int fd = -1;
+    struct s3_meta src = {0};
+    bool same = false;
+    if (!s3__copy_source_open(c, &fd, &src, &same)) {
+        return;
+    }
+    uint64_t off = 0, len = src.size;
+    int r = copy_range(shim_request_header(req, "x-amz-copy-source-range"), src.size, &off, &len);
+    if (r < 0) {
+        char msg[160];
+        snprintf(msg, sizeof(msg),
+                 r == EMU_ERANGE ? "Range specified is not valid for source object of size: %llu"
+                                 : "The x-amz-copy-source-range value must be of the form "
+                                   "bytes=first-last where first and last are the zero-based "
+                                   "offsets of the first and last bytes to copy",
+                 (unsigned long long)src.size);
+        s3_error(req, S3E_INVALID_ARGUMENT, NULL, NULL, msg);
+        close(fd);
+        s3_meta_done(&src);
+        return;
+    }
+    s3_meta_done(&src);
+    char zero[48] = {0};
+    r = s3__part_meta(c, len, zero);
+    r = r ? r : s3_writer_open(c->b, len, &c->w);
+    if (r < 0) {
+        close(fd);
+        s3_error(req, S3E_SLOW_DOWN, NULL, NULL, NULL);
+        return;
+    }
+    c->src_fd = fd;
+    c->src_off = off;
+    c->src_len = len;
+    c->src_hash = true;
+    char rel[64];
+    s3_upload_part_path(c->upload_id, c->part_number, rel);
+    s3__commit_async(c, s3__fill_copy, rel, part_copy_committed);
 }

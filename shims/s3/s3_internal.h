@@ -300,6 +300,8 @@ enum s3_op {
     S3_OP_COMPLETE_UPLOAD,
     S3_OP_ABORT_UPLOAD,
     S3_OP_LIST_PARTS,
+    S3_OP_GET_OBJECT_TAGGING,
+    S3_OP_NOT_IMPLEMENTED, /* routed so a bucket/key check does not come first */
     _S3_OP_MAX,
 };
 
@@ -349,6 +351,13 @@ void s3_op_complete_upload(struct s3_call *c);
 void s3_op_abort_upload(struct s3_call *c);
 void s3_op_list_parts(struct s3_call *c);
 void s3_op_list_uploads(struct s3_call *c);
+void s3_op_upload_part_copy(struct s3_call *c);
+void s3_op_get_object_tagging(struct s3_call *c);
+
+/* Opens the object named by x-amz-copy-source (s3_batch.c) after its x-amz-copy-source-if-*
+ * conditions; *ret_same when it is c's own key. Answers and returns false on any refusal. */
+bool s3__copy_source_open(struct s3_call *c, int *ret_fd, struct s3_meta *ret_src,
+                          bool *ret_same);
 
 /* Shared by object and multipart handlers (s3_object.c): streams the request body through the
  * payload checks into a new writer (call->w), then runs done. */

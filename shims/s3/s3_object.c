@@ -319,3 +319,31 @@ void s3_op_delete_object(struct s3_call *c)
     }
     shim_respond_empty(c->req, 204);
 }
+
+/* Objects carry no tags here: an existing object answers an empty TagSet (the CLI asks before
+ * a multipart copy); setting tags stays NotImplemented. */
+void s3_op_get_object_tagging(struct s3_call *c)
+{
+    if (!key_ok(c)) {
+        return;
+    }
+    int fd = -1;
+    struct s3_meta m = {0};
+    int r = s3_object_open(c->b, c->key, &fd, &m);
+    if (r < 0) {
+        s3_error(c->req, s3_err_from_errno(r, true), NULL, c->key, NULL);
+        return;
+    }
+    close(fd);
+    s3_meta_done(&m);
+    struct emu_buf b;
+    emu_buf_init(&b, 4096);
+    r = s3_xml_start(&b, "Tagging");
+    r = r ? r : emu_buf_puts(&b, "<TagSet></TagSet></Tagging>");
+    if (r < 0) {
+        emu_buf_done(&b);
+        s3_error(c->req, S3E_INTERNAL, NULL, NULL, NULL);
+        return;
+    }
+    shim_respond_buf(c->req, 200, "application/xml", &b);
+}

@@ -19,6 +19,9 @@
 
 static const struct shim_route s3_routes[] = {
     {"GET", "/", NULL, NULL, NULL, S3_OP_LIST_BUCKETS},
+    {"GET", "/{bucket}", "tagging", NULL, NULL, S3_OP_NOT_IMPLEMENTED},
+    {"PUT", "/{bucket}", "tagging", NULL, NULL, S3_OP_NOT_IMPLEMENTED},
+    {"DELETE", "/{bucket}", "tagging", NULL, NULL, S3_OP_NOT_IMPLEMENTED},
     {"GET", "/{bucket}", "location", NULL, NULL, S3_OP_GET_BUCKET_LOCATION},
     {"GET", "/{bucket}", "uploads", NULL, NULL, S3_OP_LIST_UPLOADS},
     {"GET", "/{bucket}", "list-type", NULL, NULL, S3_OP_LIST_OBJECTS_V2},
@@ -32,6 +35,9 @@ static const struct shim_route s3_routes[] = {
     {"PUT", "/{bucket}/{key+}", "uploadId", "x-amz-copy-source", NULL, S3_OP_UPLOAD_PART_COPY},
     {"PUT", "/{bucket}/{key+}", "uploadId", NULL, NULL, S3_OP_UPLOAD_PART},
     {"GET", "/{bucket}/{key+}", "uploadId", NULL, NULL, S3_OP_LIST_PARTS},
+    {"GET", "/{bucket}/{key+}", "tagging", NULL, NULL, S3_OP_GET_OBJECT_TAGGING},
+    {"PUT", "/{bucket}/{key+}", "tagging", NULL, NULL, S3_OP_NOT_IMPLEMENTED},
+    {"DELETE", "/{bucket}/{key+}", "tagging", NULL, NULL, S3_OP_NOT_IMPLEMENTED},
     {"DELETE", "/{bucket}/{key+}", "uploadId", NULL, NULL, S3_OP_ABORT_UPLOAD},
     {"PUT", "/{bucket}/{key+}", NULL, "x-amz-copy-source", NULL, S3_OP_COPY_OBJECT},
     {"PUT", "/{bucket}/{key+}", NULL, NULL, NULL, S3_OP_PUT_OBJECT},
@@ -57,10 +63,12 @@ static void (*const s3_handlers[_S3_OP_MAX])(struct s3_call *c) = {
     [S3_OP_DELETE_OBJECT] = s3_op_delete_object,
     [S3_OP_CREATE_UPLOAD] = s3_op_create_upload,
     [S3_OP_UPLOAD_PART] = s3_op_upload_part,
-    [S3_OP_UPLOAD_PART_COPY] = NULL, /* NotImplemented */
+    [S3_OP_UPLOAD_PART_COPY] = s3_op_upload_part_copy,
     [S3_OP_COMPLETE_UPLOAD] = s3_op_complete_upload,
     [S3_OP_ABORT_UPLOAD] = s3_op_abort_upload,
     [S3_OP_LIST_PARTS] = s3_op_list_parts,
+    [S3_OP_GET_OBJECT_TAGGING] = s3_op_get_object_tagging,
+    [S3_OP_NOT_IMPLEMENTED] = NULL,
 };
 
 /* Sub-resources S3 has and this endpoint does not implement: refused with NotImplemented. */
@@ -70,7 +78,7 @@ static const char *const unsupported_subresources[] = {
     "lifecycle",  "logging",      "metrics",    "notification",      "object-lock",
     "ownershipControls",          "policy",     "policyStatus",      "publicAccessBlock",
     "replication", "requestPayment",            "restore",           "retention",
-    "select",     "tagging",      "torrent",    "versioning",        "versions",
+    "select",     "torrent",    "versioning",        "versions",
     "website",    "renameObject", "session",
 };
 

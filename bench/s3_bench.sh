@@ -29,8 +29,8 @@ run_server() {
   local name=$1 port=$2 pid=$3 ak=$4 sk=$5 put get lput lget r1 r2
   local common=(--port "$port" --access-key "$ak" --secret-key "$sk")
   "$load" "${common[@]}" --op mb > /dev/null
-  put=$("$load" "${common[@]}" --op put --count "$small" --concurrency 16 --size 1024)
-  get=$("$load" "${common[@]}" --op get --count "$small" --concurrency 16 --size 1024)
+  put=$("$load" "${common[@]}" --op put --count "$small" --concurrency 16 --size 1024 || true)
+  get=$("$load" "${common[@]}" --op get --count "$small" --concurrency 16 --size 1024 || true)
   r1=$(hwm "$pid")
   lput=$("$load" "${common[@]}" --op put --key large --file "$work/large.bin")
   lget=$("$load" "${common[@]}" --op get --key large --single yes)

@@ -377,6 +377,12 @@ static int exec_serve(const struct emu_cli_global *g, void *optsp, int argc, cha
         }
         return EMU_EXIT_FAILURE;
     }
+    /* The S3 shim fsyncs and renames on the libuv thread pool: 16 threads let 16 concurrent
+     * PUTs share journal commits. libuv reads this once, at its first pool use; a value the
+     * user set wins. */
+    if (!getenv("UV_THREADPOOL_SIZE")) {
+        (void)setenv("UV_THREADPOOL_SIZE", "16", 0);
+    }
     (void)emu_loop_global_init();
     r = emu_loop_init(&sv.loop);
     if (r < 0) {

@@ -12,29 +12,26 @@
 #include "emu/base/err.h"
 #include "emu/base/mem.h"
 #include "shims/common/codec.h"
+#include "shims/common/creds.h"
 
 #define AUTH_MAX_HEADERS 128
 
-static emu_sigv4_lookup_fn temp_lookup;
-static void *temp_lookup_ud;
-
-void shim_auth_set_temp_lookup(emu_sigv4_lookup_fn fn, void *ud)
-{
-    temp_lookup = fn;
-    temp_lookup_ud = ud;
-}
-
 int shim__auth_lookup_key(void *userdata, const char *access_key_id, const char **ret_secret,
-                           const char **ret_session_token)
+                          const char **ret_session_token)
 {
-    const struct shim_auth *cfg = userdata;
-    if (!cfg->access_key || !cfg->secret_key || strcmp(access_key_id, cfg->access_key) != 0) {
-        return temp_lookup ? temp_lookup(temp_lookup_ud, access_key_id, ret_secret,
-                                         ret_session_token)
-                           : EMU_ENOENT;
+    struct shim__auth_lookup *lc = userdata;
+    const struct shim_auth *cfg = lc->cfg;
+    if (cfg->access_key && cfg->secret_key && strcmp(access_key_id, cfg->access_key) == 0) {
+        *ret_secret = cfg->secret_key;
+        *ret_session_token = NULL;
+        return 0;
     }
-    *ret_secret = cfg->secret_key;
-    *ret_session_token = NULL;
+    int r = shim_creds_lookup(access_key_id, lc->now, &lc->cred);
+    if (r < 0) {
+        return r; /* -ENOENT: InvalidAccessKeyId; -ETIMEDOUT: ExpiredToken */
+    }
+    *ret_secret = lc->cred.secret_access_key;
+    *ret_session_token = lc->cred.session_token;
     return 0;
 }
 
@@ -134,13 +131,20 @@ int shim_auth_verify(struct shim_request *req, const struct shim_auth *cfg,
         .headers = hdrs,
         .n_headers = n,
     };
+    struct shim__auth_lookup *lc = emu_calloc(1, sizeof(*lc)); /* 4 KiB token: off the stack */
+    if (!lc) {
+        shim_respond_error_xml(req, 503, "SlowDown", "Please reduce your request rate.", NULL);
+        return EMU_ENOMEM;
+    }
+    lc->cfg = cfg;
+    lc->now = (int64_t)time(NULL);
     struct emu_sigv4_verify_params vp = {
         .region = cfg->region,
         .service = cfg->service,
         .flags = cfg->s3 ? EMU_SIGV4_S3 : 0,
-        .now = time(NULL),
+        .now = (time_t)lc->now,
         .lookup = shim__auth_lookup_key,
-        .userdata = (void *)(uintptr_t)cfg,
+        .userdata = lc,
     };
     struct emu_sigv4_verdict v;
     emu_sigv4_verdict_init(&v);
@@ -149,7 +153,8 @@ int shim_auth_verify(struct shim_request *req, const struct shim_auth *cfg,
         refuse(req, &v);
     }
     else if (r == EMU_ETIMEDOUT) {
-        shim_respond_error_xml(req, 400, "ExpiredToken", "The provided token has expired.", NULL);
+        shim_respond_error_xml(req, 400, "ExpiredToken", "The provided token has expired.",
+                               NULL);
     }
     else if (r < 0) {
         shim_respond_error_xml(req, r == EMU_E2BIG ? 400 : 500,
@@ -166,6 +171,8 @@ int shim_auth_verify(struct shim_request *req, const struct shim_auth *cfg,
         }
     }
     emu_sigv4_verdict_done(&v);
+    explicit_bzero(lc, sizeof(*lc));
+    emu_free(lc);
     return r;
 }
 

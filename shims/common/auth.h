@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "emu/aws/sigv4.h"
+#include "shims/common/creds.h"
 #include "shims/common/http.h"
 
 struct shim_auth {
@@ -19,12 +20,6 @@ struct shim_auth {
     bool s3;                /* S3 canonicalisation rules */
     bool allow_anonymous;   /* unsigned requests pass; signed ones are still verified */
 };
-
-/* Process-wide lookup of temporary credentials (those the STS shim issues), tried by every
- * shim after its long-term pair; NULL = none. fn returns -ETIMEDOUT for an expired key (the
- * refusal is ExpiredToken). Set it before starting the shims. TODO(creds.h): once
- * shims/common/creds.h lands, the lookup calls shim_creds_lookup and this hook goes. */
-void shim_auth_set_temp_lookup(emu_sigv4_lookup_fn fn, void *ud);
 
 /* Error shape of a service's authentication refusals (shim_auth_verify_buffered). */
 enum shim_auth_style {
@@ -66,8 +61,14 @@ void shim_payload_respond_error(struct shim_request *req, const struct shim_payl
 
 void shim_payload_done(struct shim_payload *p);
 
-/* Private to shims/common: the long-term pair, then the temporary lookup (userdata is the
- * shim_auth). */
+/* Private to shims/common: one verification's key lookup, the long-term pair of cfg and then
+ * the temporary credentials of shims/common/creds.h (copied into cred, so they outlive a
+ * concurrent expiry). userdata is a struct shim__auth_lookup. */
+struct shim__auth_lookup {
+    const struct shim_auth *cfg;
+    int64_t now;
+    struct shim_cred cred;
+};
 int shim__auth_lookup_key(void *userdata, const char *access_key_id, const char **ret_secret,
                           const char **ret_session_token);
 

@@ -137,12 +137,13 @@ int shim_auth_verify_buffered(struct shim_request *req, const struct shim_auth *
         .body = body ? body : "",
         .body_len = body ? len : 0,
     };
+    struct shim__auth_lookup lc = {.cfg = cfg, .now = (int64_t)time(NULL)};
     struct emu_sigv4_verify_params vp = {
         .region = cfg->region,
         .service = cfg->service,
-        .now = time(NULL),
+        .now = (time_t)lc.now,
         .lookup = shim__auth_lookup_key,
-        .userdata = (void *)(uintptr_t)cfg,
+        .userdata = &lc,
     };
     struct emu_sigv4_verdict v;
     emu_sigv4_verdict_init(&v);

@@ -2,9 +2,11 @@
 /* The only libmicrohttpd <-> libuv adapter: MHD runs in external-epoll mode, its epoll fd sits
  * in a uv_poll_t and a uv_timer_t follows MHD_get_timeout, so every shim shares one loop.
  *
- * DESIGN: no thread is ever started. Each wake-up (epoll fd readable, or the timer) calls
- * MHD_run once, then re-arms the timer from MHD_get_timeout (0 when MHD still has buffered
- * work). MHD calls back into request.c from inside MHD_run: the URI log callback creates the
+ * DESIGN: no thread is ever started here; blocking work (fsync, rename, big copies) goes to the
+ * libuv thread pool through shim_request_offload, with the connection suspended meanwhile and
+ * resumed from the loop once the job's after callback has responded. Each wake-up (epoll fd
+ * readable, or the timer) calls MHD_run once, then re-arms the timer from MHD_get_timeout (0
+ * when MHD still has buffered work). MHD calls back into request.c from inside MHD_run: the URI log callback creates the
  * request, the access handler feeds it, the completion callback frees it. Stopping closes the
  * libuv handles first (so libuv drops the epoll fd) and then stops the daemon. */
 #include "shims/common/http_internal.h"
@@ -65,6 +67,137 @@ static size_t unescape_none(void *cls, struct MHD_Connection *c, char *s)
     return strlen(s);
 }
 
+struct shim_job {
+    uv_work_t work;
+    struct shim_request *req; /* NULL once the request is gone (server stopping) */
+    shim_work_fn fn;
+    shim_after_fn after;
+    void *ud;
+    void *orphan_data; /* service data of a freed request, freed when the job ends */
+    void (*orphan_free)(void *);
+};
+
+static void job_work(uv_work_t *w)
+{
+    struct shim_job *job = w->data;
+    job->fn(job->ud);
+}
+
+static void unlink_suspended(struct shim_request *req)
+{
+    struct shim_http_server *srv = req->srv;
+    if (req->susp_prev) {
+        req->susp_prev->susp_next = req->susp_next;
+    }
+    else {
+        srv->suspended = req->susp_next;
+    }
+    if (req->susp_next) {
+        req->susp_next->susp_prev = req->susp_prev;
+    }
+    req->susp_prev = req->susp_next = NULL;
+    req->suspended = false;
+}
+
+static void job_after(uv_work_t *w, int status)
+{
+    (void)status; /* work requests are never cancelled here */
+    struct shim_job *job = w->data;
+    struct shim_request *req = job->req;
+    if (!req) {
+        if (job->orphan_free) {
+            job->orphan_free(job->orphan_data);
+        }
+        emu_free(job);
+        return;
+    }
+    req->job = NULL;
+    job->after(req, job->ud);
+    emu_free(job);
+    if (!req->response) {
+        shim_respond_error_xml(req, 500, "InternalError",
+                               "We encountered an internal error. Please try again.", NULL);
+    }
+    if (req->suspended) {
+        struct shim_http_server *srv = req->srv;
+        unlink_suspended(req);
+        MHD_resume_connection(req->conn);
+        /* External polling: MHD only notices the resume on its next run. */
+        (void)uv_timer_start(&srv->timer, on_timer, 0, 0);
+    }
+}
+
+int shim_request_offload(struct shim_request *req, shim_work_fn work, shim_after_fn after,
+                         void *ud)
+{
+    if (req->job || req->response || !work || !after) {
+        return EMU_EINVAL;
+    }
+    if (req->srv->stopping) {
+        return EMU_ECANCELED;
+    }
+    struct shim_job *job = emu_calloc(1, sizeof(*job));
+    if (!job) {
+        return EMU_ENOMEM;
+    }
+    *job = (struct shim_job){.req = req, .fn = work, .after = after, .ud = ud};
+    job->work.data = job;
+    int r = uv_queue_work(req->srv->loop, &job->work, job_work, job_after);
+    if (r < 0) {
+        emu_free(job);
+        return r;
+    }
+    req->job = job;
+    return 0;
+}
+
+void shim__request_suspend(struct shim_request *req)
+{
+    struct shim_http_server *srv = req->srv;
+    MHD_suspend_connection(req->conn);
+    req->suspended = true;
+    req->susp_prev = NULL;
+    req->susp_next = srv->suspended;
+    if (srv->suspended) {
+        srv->suspended->susp_prev = req;
+    }
+    srv->suspended = req;
+}
+
+void shim__job_orphan(struct shim_request *req)
+{
+    if (req->suspended) {
+        unlink_suspended(req);
+    }
+    if (req->job) {
+        req->job->req = NULL;
+        req->job->orphan_data = req->data;
+        req->job->orphan_free = req->data_free;
+        req->data = NULL;
+        req->data_free = NULL;
+        req->job = NULL;
+    }
+}
+
+/* After the handler or the done callback: queue the response, or park the connection while an
+ * offloaded job runs. */
+static shim_mhd_result respond_or_suspend(struct shim_request *req)
+{
+    if (req->job && !req->response) {
+        shim__request_suspend(req);
+        return MHD_YES;
+    }
+    return shim__respond_queue(req);
+}
+
+/* Whether the request announces a body (a response before it makes MHD close the connection,
+ * which is what we want when refusing a large upload early). */
+static bool has_body(const struct shim_request *req)
+{
+    const char *cl = shim_request_header(req, "Content-Length");
+    return shim_request_header(req, "Transfer-Encoding") || (cl && strcmp(cl, "0") != 0);
+}
+
 static shim_mhd_result on_access(void *cls, struct MHD_Connection *conn, const char *url,
                                  const char *method, const char *version,
                                  const char *upload_data, size_t *upload_data_size,
@@ -74,6 +207,9 @@ static shim_mhd_result on_access(void *cls, struct MHD_Connection *conn, const c
     (void)version;
     struct shim_http_server *srv = cls;
     struct shim_request *req = *con_cls;
+    if (srv->stopping) {
+        return MHD_NO; /* resumed while the server stops: close the connection */
+    }
     if (!req) {
         /* Out of memory when the request began: refuse without allocating. */
         static const char busy[] = "<Error><Code>SlowDown</Code></Error>";
@@ -99,8 +235,13 @@ static shim_mhd_result on_access(void *cls, struct MHD_Connection *conn, const c
         else {
             srv->on_request(req, srv->ctx);
         }
-        if (req->response) {
-            return shim__respond_queue(req);
+        if (req->response && !has_body(req)) {
+            /* Queued at the next call, once MHD has seen the (empty) body: a response queued
+             * at headers time makes MHD close the connection instead of keeping it alive. */
+            return MHD_YES;
+        }
+        if (req->response || req->job) {
+            return respond_or_suspend(req);
         }
         if (!req->on_done) {
             shim__request_finish(req); /* answers 500 */
@@ -115,7 +256,7 @@ static shim_mhd_result on_access(void *cls, struct MHD_Connection *conn, const c
     }
     if (!req->queued) {
         shim__request_finish(req);
-        return shim__respond_queue(req);
+        return respond_or_suspend(req);
     }
     return MHD_YES;
 }
@@ -212,7 +353,7 @@ int shim_http_start(uv_loop_t *loop, const struct shim_http_config *cfg,
         {MHD_OPTION_LISTEN_BACKLOG_SIZE, 256, NULL},
         {MHD_OPTION_END, 0, NULL},
     };
-    unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+    unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
     if (v6) {
         flags |= MHD_USE_IPv6;
     }
@@ -267,6 +408,18 @@ void shim_http_stop(struct shim_http_server *srv)
     /* Close the poll handle first: libuv forgets the epoll fd before MHD closes it. */
     uv_close((uv_handle_t *)&srv->poll, on_handle_closed);
     uv_close((uv_handle_t *)&srv->timer, on_handle_closed);
+    /* MHD must not be stopped with suspended connections: resume them and let one last run
+     * close them (on_access refuses while stopping); their jobs finish orphaned. */
+    bool resumed = false;
+    while (srv->suspended) {
+        struct shim_request *req = srv->suspended;
+        unlink_suspended(req);
+        MHD_resume_connection(req->conn);
+        resumed = true;
+    }
+    if (resumed) {
+        (void)MHD_run(srv->daemon);
+    }
     MHD_stop_daemon(srv->daemon);
     srv->daemon = NULL;
 }

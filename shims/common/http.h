@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The HTTP server every shim runs on: libmicrohttpd driven from the libuv loop (no threads),
- * per-request state with streamed bodies, and responses with AWS request ids. */
+/* The HTTP server every shim runs on: libmicrohttpd driven from the libuv loop, per-request
+ * state with streamed bodies, responses with AWS request ids, and blocking work offloaded to the
+ * libuv thread pool with the connection suspended. */
 #ifndef SHIMS_COMMON_HTTP_H
 #define SHIMS_COMMON_HTTP_H
 
@@ -105,5 +106,17 @@ void shim_respond_error_xml(struct shim_request *req, unsigned status, const cha
 void shim_respond_error_json(struct shim_request *req, unsigned status, const char *code,
                              const char *message);
 bool shim_request_responded(const struct shim_request *req);
+
+/* Blocking work off the loop (fsync, rename, large copies). work(ud) runs on the libuv thread
+ * pool while the connection is suspended (libmicrohttpd suspend/resume); after(req, ud) then
+ * runs on the loop and must respond. Call it from a handler or a body done callback, once the
+ * body is in (or there is none), instead of responding. The request and its service data stay
+ * alive until after has run; if the server stops first, after never runs and the service data
+ * is freed once work has returned. Returns 0, -EINVAL (already responded or offloaded),
+ * -ECANCELED (server stopping) or -ENOMEM: then neither callback runs. */
+typedef void (*shim_work_fn)(void *ud);
+typedef void (*shim_after_fn)(struct shim_request *req, void *ud);
+int shim_request_offload(struct shim_request *req, shim_work_fn work, shim_after_fn after,
+                         void *ud);
 
 #endif

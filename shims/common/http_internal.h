@@ -19,6 +19,7 @@ struct shim_http_server {
     bool in_run;      /* MHD_run is on the stack */
     uint16_t port;
     const char *name;
+    struct shim_request *suspended; /* requests waiting for an offloaded job (linked list) */
     shim_request_fn on_request;
     void *ctx;
 };
@@ -58,7 +59,16 @@ struct shim_request {
     uint64_t resp_bytes;
     struct shim_kv resp_headers[SHIM_HTTP_MAX_RESP_HEADERS];
     size_t n_resp_headers;
+    /* Offloaded work (shim_request_offload). */
+    struct shim_job *job; /* pending job, NULL when none */
+    bool suspended;       /* the connection is suspended until the job is done */
+    struct shim_request *susp_prev, *susp_next;
 };
+
+/* http.c: suspends req's connection while its job runs (from the access handler). */
+void shim__request_suspend(struct shim_request *req);
+/* http.c: hands a freed request's pending job the service data to free once it is done. */
+void shim__job_orphan(struct shim_request *req);
 
 /* request.c: builds a request for a new connection from the raw target (NULL on OOM). */
 struct shim_request *shim__request_new(struct shim_http_server *srv, struct MHD_Connection *conn,

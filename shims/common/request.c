@@ -128,6 +128,7 @@ void shim__request_free(struct shim_request *req)
     if (!req) {
         return;
     }
+    shim__job_orphan(req); /* a running job keeps the service data until it is done */
     if (req->data_free) {
         req->data_free(req->data);
     }
@@ -173,7 +174,7 @@ void shim__request_finish(struct shim_request *req)
         }
         done(req);
     }
-    if (!req->response) {
+    if (!req->response && !req->job) {
         shim_respond_error_xml(req, 500, "InternalError",
                                "We encountered an internal error. Please try again.", NULL);
     }

@@ -53,7 +53,32 @@ static bool copy_conditions_hold(const struct shim_request *req, const struct s3
     return true;
 }
 
-/* Copies the open source into a new object c->key with metadata from src or the request. */
+static void copy_committed(struct s3_call *c, int r)
+{
+    struct shim_request *req = c->req;
+    if (r < 0) {
+        emu_log_error("s3: CopyObject to %s/%s: %s", c->bucket, c->key, emu_strerror(r));
+        s3_error(req, s3_err_from_errno(r, true), NULL, NULL, NULL);
+        return;
+    }
+    char date[40];
+    shim_iso8601(c->meta.mtime_ms, date);
+    struct emu_buf b;
+    emu_buf_init(&b, 4096);
+    r = s3_xml_start(&b, "CopyObjectResult");
+    r = r ? r : emu_buf_printf(&b, "<LastModified>%s</LastModified><ETag>&quot;%s&quot;</ETag>"
+                                   "</CopyObjectResult>",
+                               date, c->meta.etag);
+    if (r < 0) {
+        emu_buf_done(&b);
+        s3_error(req, S3E_INTERNAL, NULL, NULL, NULL);
+        return;
+    }
+    shim_respond_buf(req, 200, "application/xml", &b);
+}
+
+/* Prepares the copy of the open source (the call takes fd) into a new object c->key with
+ * metadata from src or the request; the copy and commit run on the thread pool. */
 static int copy_into(struct s3_call *c, int fd, const struct s3_meta *src, bool replace)
 {
     int r = replace ? s3_meta_from_request(&c->meta, c->req) : 0;
@@ -61,33 +86,25 @@ static int copy_into(struct s3_call *c, int fd, const struct s3_meta *src, bool 
         r = s3_meta_add(&c->meta, src->hdrs[i].name, src->hdrs[i].value);
     }
     r = r ? r : s3_writer_open(c->b, c->s3->max_object_size, &c->w);
-    r = r ? r : s3_writer_copy(c->w, fd, 0, src->size, true);
+    c->meta.key = r ? NULL : emu_strdup(c->key);
+    r = r ? r : c->meta.key ? 0 : EMU_ENOMEM;
     if (r < 0) {
         return r;
     }
-    unsigned char md5[16];
-    s3_writer_md5(c->w, md5);
-    shim_hex_encode(md5, 16, c->meta.etag);
-    c->meta.size = src->size;
     c->meta.mtime_ms = now_ms();
-    c->meta.key = emu_strdup(c->key);
-    return c->meta.key ? s3_writer_commit_object(c->w, &c->meta) : EMU_ENOMEM;
+    c->src_fd = fd;
+    c->src_off = 0;
+    c->src_len = src->size;
+    c->src_hash = true;
+    s3__commit_async(c, s3__fill_copy, NULL, copy_committed);
+    return 0;
 }
 
-void s3_op_copy_object(struct s3_call *c)
+bool s3__copy_source_open(struct s3_call *c, int *ret_fd, struct s3_meta *ret_src,
+                          bool *ret_same)
 {
     struct shim_request *req = c->req;
     const char *h = shim_request_header(req, "x-amz-copy-source");
-    const char *directive = shim_request_header(req, "x-amz-metadata-directive");
-    bool replace = directive && strcasecmp(directive, "REPLACE") == 0;
-    if (directive && !replace && strcasecmp(directive, "COPY") != 0) {
-        s3_error(req, S3E_INVALID_ARGUMENT, NULL, NULL, "Unknown metadata directive.");
-        return;
-    }
-    if (s3_key_check(c->key, strlen(c->key)) < 0) {
-        s3_error(req, S3E_KEY_TOO_LONG, NULL, NULL, NULL);
-        return;
-    }
     struct emu_buf dec;
     emu_buf_init(&dec, 4096);
     size_t hlen = strcspn(h, "?");
@@ -98,11 +115,12 @@ void s3_op_copy_object(struct s3_call *c)
         !split_source(dec.data, &sb, &sk)) {
         emu_buf_done(&dec);
         s3_error(req, S3E_INVALID_ARGUMENT, NULL, NULL, "Invalid copy source.");
-        return;
+        return false;
     }
     struct s3_bucket *src_b = NULL;
     int fd = -1;
     struct s3_meta src = {0};
+    bool ok = false;
     int r = s3_store_bucket_get(c->s3->store, sb, &src_b);
     if (r < 0) {
         s3_error(req, S3E_NO_SUCH_BUCKET, sb, NULL, NULL);
@@ -117,14 +135,48 @@ void s3_op_copy_object(struct s3_call *c)
         s3_error(req, S3E_PRECONDITION_FAILED, NULL, NULL, NULL);
         goto out;
     }
-    if (!replace && src_b == c->b && strcmp(sk, c->key) == 0) {
+    *ret_same = src_b == c->b && strcmp(sk, c->key) == 0;
+    *ret_fd = fd;
+    *ret_src = src;
+    fd = -1;
+    src = (struct s3_meta){0};
+    ok = true;
+out:
+    if (fd >= 0) {
+        close(fd);
+    }
+    s3_meta_done(&src);
+    emu_buf_done(&dec);
+    return ok;
+}
+
+void s3_op_copy_object(struct s3_call *c)
+{
+    struct shim_request *req = c->req;
+    const char *directive = shim_request_header(req, "x-amz-metadata-directive");
+    bool replace = directive && strcasecmp(directive, "REPLACE") == 0;
+    if (directive && !replace && strcasecmp(directive, "COPY") != 0) {
+        s3_error(req, S3E_INVALID_ARGUMENT, NULL, NULL, "Unknown metadata directive.");
+        return;
+    }
+    if (s3_key_check(c->key, strlen(c->key)) < 0) {
+        s3_error(req, S3E_KEY_TOO_LONG, NULL, NULL, NULL);
+        return;
+    }
+    int fd = -1;
+    struct s3_meta src = {0};
+    bool same = false;
+    if (!s3__copy_source_open(c, &fd, &src, &same)) {
+        return;
+    }
+    if (!replace && same) {
         s3_error(req, S3E_INVALID_REQUEST, NULL, NULL,
                  "This copy request is illegal because it is trying to copy an object to "
                  "itself without changing the object's metadata, storage class, website "
                  "redirect location or encryption attributes.");
         goto out;
     }
-    r = copy_into(c, fd, &src, replace);
+    int r = copy_into(c, fd, &src, replace);
     if (r < 0) {
         if (r != EMU_E2BIG) {
             emu_log_error("s3: CopyObject to %s/%s: %s", c->bucket, c->key, emu_strerror(r));
@@ -133,26 +185,12 @@ void s3_op_copy_object(struct s3_call *c)
                  NULL, NULL, NULL);
         goto out;
     }
-    char date[40];
-    shim_iso8601(c->meta.mtime_ms, date);
-    struct emu_buf b;
-    emu_buf_init(&b, 4096);
-    r = s3_xml_start(&b, "CopyObjectResult");
-    r = r ? r : emu_buf_printf(&b, "<LastModified>%s</LastModified><ETag>&quot;%s&quot;</ETag>"
-                                   "</CopyObjectResult>",
-                               date, c->meta.etag);
-    if (r < 0) {
-        emu_buf_done(&b);
-        s3_error(req, S3E_INTERNAL, NULL, NULL, NULL);
-        goto out;
-    }
-    shim_respond_buf(req, 200, "application/xml", &b);
+    fd = -1; /* the call owns it now */
 out:
     if (fd >= 0) {
         close(fd);
     }
     s3_meta_done(&src);
-    emu_buf_done(&dec);
 }
 
 /* Deletes one key of a batch and appends its <Deleted> or <Error> element. */

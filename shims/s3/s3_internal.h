@@ -169,6 +169,16 @@ void s3_writer_md5(struct s3_writer *w, unsigned char out[16]);
 /* Writes m (size and key filled in by the caller) as the trailer, fsyncs and renames the file
  * to dir_rel/name inside the bucket. After success the writer only needs freeing. */
 int s3_writer_commit(struct s3_writer *w, const struct s3_meta *m, const char *rel_path);
+/* The blocking part of s3_writer_commit (trailer, fsync, rename, group-committed directory
+ * fsync), safe on a pool thread: no bucket state is read but the directory fd. 0 or -errno. */
+int s3_writer_finish(struct s3_writer *w, const struct s3_meta *m, const char *rel_path);
+/* Directory group commit (s3_commit.c, thread-safe): returns once the entries of directory fd
+ * as of the call are durable, sharing one fsync round with concurrent callers. fd stays the
+ * caller's. 0 or -errno. */
+int s3__dir_group_sync(int fd);
+/* Sets key's index entry from what is on disk now (removes it when the file is gone), so
+ * concurrent writers of one key leave the index matching the object that won. Loop only. */
+int s3_bucket_index_refresh(struct s3_bucket *b, const char *key);
 /* Commits as the object m->key and updates the index. */
 int s3_writer_commit_object(struct s3_writer *w, const struct s3_meta *m);
 /* Frees; an uncommitted temp file is removed. NULL is accepted. */
@@ -265,6 +275,8 @@ struct shim_s3 {
     char *base_domain;
     struct shim_auth auth;
     uint64_t max_object_size;
+    size_t calls;  /* live s3_calls: a stopped service is freed when the last one goes */
+    bool stopped;
 };
 
 enum s3_op {
@@ -288,6 +300,8 @@ enum s3_op {
     S3_OP_COMPLETE_UPLOAD,
     S3_OP_ABORT_UPLOAD,
     S3_OP_LIST_PARTS,
+    S3_OP_GET_OBJECT_TAGGING,
+    S3_OP_NOT_IMPLEMENTED, /* routed so a bucket/key check does not come first */
     _S3_OP_MAX,
 };
 
@@ -305,6 +319,17 @@ struct s3_call {
     struct s3_meta meta;
     unsigned part_number;
     char upload_id[33];
+    /* Offloaded commit (s3_commit.c); while it runs only the pool thread touches the call. */
+    int (*job_fill)(struct s3_call *c);         /* pool: fills c->w before the commit, or NULL */
+    void (*job_done)(struct s3_call *c, int r); /* loop: answers with the commit's result */
+    char job_rel[80];    /* destination inside the bucket; "" = the object c->key */
+    int job_result;
+    int src_fd;          /* copy source (CopyObject, UploadPartCopy), -1 = none */
+    uint64_t src_off;
+    uint64_t src_len;
+    bool src_hash;       /* hash the copied bytes (the ETag is their MD5) */
+    struct s3_complete_part *parts; /* CompleteMultipartUpload: the parts to assemble */
+    size_t n_parts;
 };
 
 /* Each handler runs at headers time with call->b set for bucket/object operations (the
@@ -326,12 +351,30 @@ void s3_op_complete_upload(struct s3_call *c);
 void s3_op_abort_upload(struct s3_call *c);
 void s3_op_list_parts(struct s3_call *c);
 void s3_op_list_uploads(struct s3_call *c);
+void s3_op_upload_part_copy(struct s3_call *c);
+void s3_op_get_object_tagging(struct s3_call *c);
+
+/* Opens the object named by x-amz-copy-source (s3_batch.c) after its x-amz-copy-source-if-*
+ * conditions; *ret_same when it is c's own key. Answers and returns false on any refusal. */
+bool s3__copy_source_open(struct s3_call *c, int *ret_fd, struct s3_meta *ret_src,
+                          bool *ret_same);
 
 /* Shared by object and multipart handlers (s3_object.c): streams the request body through the
  * payload checks into a new writer (call->w), then runs done. */
 void s3__receive_body(struct s3_call *c, void (*done)(struct s3_call *c));
 /* Answers the payload/Content-MD5 errors of a finished body; returns true if it answered. */
 bool s3__body_failed(struct s3_call *c, const unsigned char md5[16]);
+/* Commits c->w on the thread pool (s3_commit.c): fill(c) first when given (copies), then the
+ * trailer from c->meta, fsync, rename to rel (NULL = the object c->key, whose index entry is
+ * refreshed afterwards) and the directory group commit; done(c, 0 or -errno) answers on the
+ * loop. Answers 503/500 itself when the job cannot be queued. */
+void s3__commit_async(struct s3_call *c, int (*fill)(struct s3_call *c), const char *rel,
+                      void (*done)(struct s3_call *c, int r));
+/* Replaces c->meta (an upload's init) with a part's trailer metadata; 0 or -ENOMEM. */
+int s3__part_meta(struct s3_call *c, uint64_t size, const char etag[48]);
+/* A job fill step: copies [src_off, src_off + src_len) of src_fd into c->w (hashed when
+ * src_hash), then sets c->meta's size and, when hashed, ETag. */
+int s3__fill_copy(struct s3_call *c);
 /* Adds ETag, Last-Modified and stored headers of m to the response. */
 void s3__object_headers(struct shim_request *req, const struct s3_meta *m);
 

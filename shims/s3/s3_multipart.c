@@ -75,6 +75,35 @@ void s3_op_create_upload(struct s3_call *c)
     respond_xml(c, &b, r);
 }
 
+static void part_committed(struct s3_call *c, int r)
+{
+    if (r < 0) {
+        emu_log_error("s3: UploadPart %s/%s: %s", c->bucket, c->key, emu_strerror(r));
+        s3_error(c->req, r == EMU_ENOENT ? S3E_NO_SUCH_UPLOAD : S3E_INTERNAL, NULL, NULL, NULL);
+        return;
+    }
+    char etag[56];
+    snprintf(etag, sizeof(etag), "\"%s\"", c->meta.etag);
+    (void)shim_response_header(c->req, "ETag", etag);
+    shim_respond_empty(c->req, 200);
+}
+
+/* Turns c->meta (the upload's init) into a part's trailer: key, size, time and ETag only. */
+int s3__part_meta(struct s3_call *c, uint64_t size, const char etag[48])
+{
+    char *key = emu_strdup(c->key);
+    if (!key) {
+        return EMU_ENOMEM;
+    }
+    s3_meta_done(&c->meta);
+    memset(&c->meta, 0, sizeof(c->meta));
+    c->meta.key = key;
+    c->meta.size = size;
+    c->meta.mtime_ms = now_ms();
+    memcpy(c->meta.etag, etag, 48);
+    return 0;
+}
+
 static void upload_part_done(struct s3_call *c)
 {
     unsigned char md5[16];
@@ -82,23 +111,15 @@ static void upload_part_done(struct s3_call *c)
     if (s3__body_failed(c, md5)) {
         return;
     }
-    struct s3_meta pm = {0};
-    pm.key = c->meta.key;
-    pm.size = s3_writer_size(c->w);
-    pm.mtime_ms = now_ms();
-    shim_hex_encode(md5, 16, pm.etag);
-    char rel[64];
-    s3_upload_part_path(c->upload_id, c->part_number, rel);
-    int r = s3_writer_commit(c->w, &pm, rel);
-    if (r < 0) {
-        emu_log_error("s3: UploadPart %s/%s: %s", c->bucket, c->key, emu_strerror(r));
-        s3_error(c->req, r == EMU_ENOENT ? S3E_NO_SUCH_UPLOAD : S3E_INTERNAL, NULL, NULL, NULL);
+    char etag[48] = {0};
+    shim_hex_encode(md5, 16, etag);
+    if (s3__part_meta(c, s3_writer_size(c->w), etag) < 0) {
+        s3_error(c->req, S3E_SLOW_DOWN, NULL, NULL, NULL);
         return;
     }
-    char etag[56];
-    snprintf(etag, sizeof(etag), "\"%s\"", pm.etag);
-    (void)shim_response_header(c->req, "ETag", etag);
-    shim_respond_empty(c->req, 200);
+    char rel[64];
+    s3_upload_part_path(c->upload_id, c->part_number, rel);
+    s3__commit_async(c, NULL, rel, part_committed);
 }
 
 void s3_op_upload_part(struct s3_call *c)
@@ -183,14 +204,13 @@ static int check_parts(const struct s3_complete_part *req, size_t n,
     return err;
 }
 
-/* Concatenates the parts into a new object in the bucket. */
-static int assemble(struct s3_call *c, const struct s3_complete_part *req, size_t n,
-                    uint64_t total)
+/* Pool thread: concatenates the parts into c->w (opened on the loop). */
+static int assemble(struct s3_call *c)
 {
-    int r = s3_writer_open(c->b, total, &c->w);
-    for (size_t i = 0; r == 0 && i < n; i++) {
+    int r = 0;
+    for (size_t i = 0; r == 0 && i < c->n_parts; i++) {
         char rel[64];
-        s3_upload_part_path(c->upload_id, req[i].number, rel);
+        s3_upload_part_path(c->upload_id, c->parts[i].number, rel);
         int fd = openat(c->b->fd, rel, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
         struct s3_meta pm = {0};
         r = fd < 0 ? EMU_ENOENT : s3_meta_read_fd(fd, &pm);
@@ -201,6 +221,32 @@ static int assemble(struct s3_call *c, const struct s3_complete_part *req, size_
         }
     }
     return r;
+}
+
+static void complete_committed(struct s3_call *c, int r)
+{
+    struct shim_request *req = c->req;
+    if (r < 0) {
+        emu_log_error("s3: CompleteMultipartUpload %s/%s: %s", c->bucket, c->key,
+                      emu_strerror(r));
+        s3_error(req, S3E_INTERNAL, NULL, NULL, NULL);
+        return;
+    }
+    (void)s3_upload_abort(c->b, c->upload_id);
+    struct emu_buf b;
+    emu_buf_init(&b, 64 * 1024);
+    const char *host = shim_request_header(req, "Host");
+    r = s3_xml_start(&b, "CompleteMultipartUploadResult");
+    r = r ? r : emu_buf_printf(&b, "<Location>http://%s/", host ? host : "localhost");
+    r = r ? r : shim_xml_escape(c->bucket, strlen(c->bucket), &b);
+    r = r ? r : emu_buf_puts(&b, "/");
+    r = r ? r : shim_xml_escape(c->key, strlen(c->key), &b);
+    r = r ? r : emu_buf_puts(&b, "</Location>");
+    r = r ? r : s3_xml_elem(&b, "Bucket", c->bucket, false);
+    r = r ? r : s3_xml_elem(&b, "Key", c->key, false);
+    r = r ? r : emu_buf_printf(&b, "<ETag>&quot;%s&quot;</ETag>", c->meta.etag);
+    r = r ? r : emu_buf_puts(&b, "</CompleteMultipartUploadResult>");
+    respond_xml(c, &b, r);
 }
 
 static void complete_done(struct shim_request *req)
@@ -235,29 +281,17 @@ static void complete_done(struct shim_request *req)
     c->meta.size = total;
     c->meta.mtime_ms = now_ms();
     c->meta.parts = (unsigned)n;
-    r = assemble(c, want, (size_t)n, total);
-    r = r ? r : s3_writer_commit_object(c->w, &c->meta);
+    r = s3_writer_open(c->b, total, &c->w);
     if (r < 0) {
         emu_log_error("s3: CompleteMultipartUpload %s/%s: %s", c->bucket, c->key,
                       emu_strerror(r));
         s3_error(req, S3E_INTERNAL, NULL, NULL, NULL);
         goto out;
     }
-    (void)s3_upload_abort(c->b, c->upload_id);
-    struct emu_buf b;
-    emu_buf_init(&b, 64 * 1024);
-    const char *host = shim_request_header(req, "Host");
-    r = s3_xml_start(&b, "CompleteMultipartUploadResult");
-    r = r ? r : emu_buf_printf(&b, "<Location>http://%s/", host ? host : "localhost");
-    r = r ? r : shim_xml_escape(c->bucket, strlen(c->bucket), &b);
-    r = r ? r : emu_buf_puts(&b, "/");
-    r = r ? r : shim_xml_escape(c->key, strlen(c->key), &b);
-    r = r ? r : emu_buf_puts(&b, "</Location>");
-    r = r ? r : s3_xml_elem(&b, "Bucket", c->bucket, false);
-    r = r ? r : s3_xml_elem(&b, "Key", c->key, false);
-    r = r ? r : emu_buf_printf(&b, "<ETag>&quot;%s&quot;</ETag>", c->meta.etag);
-    r = r ? r : emu_buf_puts(&b, "</CompleteMultipartUploadResult>");
-    respond_xml(c, &b, r);
+    c->parts = want; /* the call frees it */
+    c->n_parts = (size_t)n;
+    want = NULL;
+    s3__commit_async(c, assemble, NULL, complete_committed);
 out:
     emu_free(parts);
     emu_free(want);

@@ -9,6 +9,7 @@
  * streams the body. */
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "emu/base/err.h"
 #include "emu/base/mem.h"
@@ -18,6 +19,9 @@
 
 static const struct shim_route s3_routes[] = {
     {"GET", "/", NULL, NULL, NULL, S3_OP_LIST_BUCKETS},
+    {"GET", "/{bucket}", "tagging", NULL, NULL, S3_OP_NOT_IMPLEMENTED},
+    {"PUT", "/{bucket}", "tagging", NULL, NULL, S3_OP_NOT_IMPLEMENTED},
+    {"DELETE", "/{bucket}", "tagging", NULL, NULL, S3_OP_NOT_IMPLEMENTED},
     {"GET", "/{bucket}", "location", NULL, NULL, S3_OP_GET_BUCKET_LOCATION},
     {"GET", "/{bucket}", "uploads", NULL, NULL, S3_OP_LIST_UPLOADS},
     {"GET", "/{bucket}", "list-type", NULL, NULL, S3_OP_LIST_OBJECTS_V2},
@@ -31,6 +35,9 @@ static const struct shim_route s3_routes[] = {
     {"PUT", "/{bucket}/{key+}", "uploadId", "x-amz-copy-source", NULL, S3_OP_UPLOAD_PART_COPY},
     {"PUT", "/{bucket}/{key+}", "uploadId", NULL, NULL, S3_OP_UPLOAD_PART},
     {"GET", "/{bucket}/{key+}", "uploadId", NULL, NULL, S3_OP_LIST_PARTS},
+    {"GET", "/{bucket}/{key+}", "tagging", NULL, NULL, S3_OP_GET_OBJECT_TAGGING},
+    {"PUT", "/{bucket}/{key+}", "tagging", NULL, NULL, S3_OP_NOT_IMPLEMENTED},
+    {"DELETE", "/{bucket}/{key+}", "tagging", NULL, NULL, S3_OP_NOT_IMPLEMENTED},
     {"DELETE", "/{bucket}/{key+}", "uploadId", NULL, NULL, S3_OP_ABORT_UPLOAD},
     {"PUT", "/{bucket}/{key+}", NULL, "x-amz-copy-source", NULL, S3_OP_COPY_OBJECT},
     {"PUT", "/{bucket}/{key+}", NULL, NULL, NULL, S3_OP_PUT_OBJECT},
@@ -56,10 +63,12 @@ static void (*const s3_handlers[_S3_OP_MAX])(struct s3_call *c) = {
     [S3_OP_DELETE_OBJECT] = s3_op_delete_object,
     [S3_OP_CREATE_UPLOAD] = s3_op_create_upload,
     [S3_OP_UPLOAD_PART] = s3_op_upload_part,
-    [S3_OP_UPLOAD_PART_COPY] = NULL, /* NotImplemented */
+    [S3_OP_UPLOAD_PART_COPY] = s3_op_upload_part_copy,
     [S3_OP_COMPLETE_UPLOAD] = s3_op_complete_upload,
     [S3_OP_ABORT_UPLOAD] = s3_op_abort_upload,
     [S3_OP_LIST_PARTS] = s3_op_list_parts,
+    [S3_OP_GET_OBJECT_TAGGING] = s3_op_get_object_tagging,
+    [S3_OP_NOT_IMPLEMENTED] = NULL,
 };
 
 /* Sub-resources S3 has and this endpoint does not implement: refused with NotImplemented. */
@@ -69,7 +78,7 @@ static const char *const unsupported_subresources[] = {
     "lifecycle",  "logging",      "metrics",    "notification",      "object-lock",
     "ownershipControls",          "policy",     "policyStatus",      "publicAccessBlock",
     "replication", "requestPayment",            "restore",           "retention",
-    "select",     "tagging",      "torrent",    "versioning",        "versions",
+    "select",     "torrent",    "versioning",        "versions",
     "website",    "renameObject", "session",
 };
 
@@ -83,12 +92,27 @@ static bool has_header(const void *ctx, const char *name)
     return shim_request_header(ctx, name) != NULL;
 }
 
+static void service_free(struct shim_s3 *s3)
+{
+    s3_store_free(s3->store);
+    emu_free((void *)(uintptr_t)s3->auth.access_key);
+    emu_free((void *)(uintptr_t)s3->auth.secret_key);
+    emu_free(s3->region);
+    emu_free(s3->base_domain);
+    emu_free(s3);
+}
+
 static void call_free(void *p)
 {
     struct s3_call *c = p;
     if (!c) {
         return;
     }
+    struct shim_s3 *s3 = c->s3;
+    if (c->src_fd >= 0) {
+        close(c->src_fd);
+    }
+    emu_free(c->parts);
     s3_writer_free(c->w);
     s3_bucket_unref(c->b);
     shim_payload_done(&c->payload);
@@ -96,6 +120,9 @@ static void call_free(void *p)
     emu_free(c->bucket);
     emu_free(c->key);
     emu_free(c);
+    if (--s3->calls == 0 && s3->stopped) {
+        service_free(s3);
+    }
 }
 
 /* Decodes a captured path slice; NULL on a bad escape (*ret_err set) or OOM. */
@@ -182,6 +209,8 @@ static void on_request(struct shim_request *req, void *ctx)
     }
     c->s3 = s3;
     c->req = req;
+    c->src_fd = -1;
+    s3->calls++;
     shim_request_set_data(req, c, call_free);
     if (shim_auth_verify(req, &s3->auth, &c->payload) < 0) {
         return;
@@ -263,10 +292,10 @@ void shim_s3_stop(struct shim_s3 *s3)
         return;
     }
     shim_http_stop(s3->http); /* frees live requests before the store goes */
-    s3_store_free(s3->store);
-    emu_free((void *)(uintptr_t)s3->auth.access_key);
-    emu_free((void *)(uintptr_t)s3->auth.secret_key);
-    emu_free(s3->region);
-    emu_free(s3->base_domain);
-    emu_free(s3);
+    s3->http = NULL;
+    s3->stopped = true;
+    if (s3->calls == 0) {
+        service_free(s3);
+    }
+    /* else calls whose jobs still run on the thread pool free the service with the last one */
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Objects on disk: the writer that turns a temp file into an object or part atomically (write,
  * MD5, trailer, fsync, rename, fsync of the directory), object lookup and removal, and the
- * per-bucket key index kept in step with them. */
+ * per-bucket key index kept in step with them. s3_writer_finish is thread-safe (it runs on the
+ * libuv thread pool); the index is loop-only. */
 #define _GNU_SOURCE /* copy_file_range */
 #include <dirent.h>
 #include <errno.h>
@@ -20,11 +21,15 @@
 #include "shims/s3/s3_internal.h"
 
 #define COPY_CHUNK (256u * 1024u)
+/* Bodies up to this size stay in memory and their file is created by s3_writer_finish on a
+ * pool thread, next to its destination: no file system call on the loop for small objects. */
+#define WRITER_MEM (64u * 1024u)
 
 struct s3_writer {
     struct s3_bucket *b;
-    int fd;
-    char tmp[40]; /* "tmp/w-<hex>" */
+    int fd;       /* -1 while the body is in mem */
+    struct emu_buf mem;
+    char tmp[128]; /* "tmp/w-<hex>" (spilled on the loop) or "<dest dir>/.w-<hex>" */
     EVP_MD_CTX *md5;
     uint64_t size;
     uint64_t max;
@@ -83,24 +88,31 @@ int s3_writer_open(struct s3_bucket *b, uint64_t max, struct s3_writer **ret)
     w->b = b;
     w->max = max;
     w->fd = -1;
-    unsigned char rnd[12];
-    char hex[25];
-    (void)emu_random_bytes(rnd, sizeof(rnd));
-    shim_hex_encode(rnd, sizeof(rnd), hex);
-    snprintf(w->tmp, sizeof(w->tmp), "tmp/w-%s", hex);
+    emu_buf_init(&w->mem, WRITER_MEM);
     w->md5 = EVP_MD_CTX_new();
     if (!w->md5 || EVP_DigestInit_ex(w->md5, EVP_md5(), NULL) != 1) {
         s3_writer_free(w);
         return EMU_ENOMEM;
     }
-    w->fd = openat(b->fd, w->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (w->fd < 0) {
-        int r = -errno;
-        s3_writer_free(w);
-        return r;
-    }
     *ret = w;
     return 0;
+}
+
+/* Creates the temp file as dir/<prefix><hex> and moves the buffered bytes into it. */
+static int spill(struct s3_writer *w, const char *dir, const char *prefix)
+{
+    unsigned char rnd[12];
+    char hex[25];
+    (void)emu_random_bytes(rnd, sizeof(rnd));
+    shim_hex_encode(rnd, sizeof(rnd), hex);
+    snprintf(w->tmp, sizeof(w->tmp), "%s/%s%s", dir, prefix, hex);
+    w->fd = openat(w->b->fd, w->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (w->fd < 0) {
+        return -errno;
+    }
+    int r = w->mem.len ? write_all(w->fd, w->mem.data, w->mem.len) : 0;
+    emu_buf_done(&w->mem);
+    return r;
 }
 
 int s3_writer_write(struct s3_writer *w, const void *data, size_t len)
@@ -111,7 +123,15 @@ int s3_writer_write(struct s3_writer *w, const void *data, size_t len)
     if (EVP_DigestUpdate(w->md5, data, len) != 1) {
         return EMU_ENOMEM;
     }
-    int r = write_all(w->fd, data, len);
+    if (w->fd < 0 && w->mem.len + len <= WRITER_MEM) {
+        int r = emu_buf_append(&w->mem, data, len);
+        if (r == 0) {
+            w->size += len;
+        }
+        return r;
+    }
+    int r = w->fd < 0 ? spill(w, "tmp", "w-") : 0;
+    r = r ? r : write_all(w->fd, data, len);
     if (r == 0) {
         w->size += len;
     }
@@ -124,6 +144,12 @@ int s3_writer_copy(struct s3_writer *w, int src, uint64_t offset, uint64_t len, 
         return EMU_E2BIG;
     }
     off_t off = (off_t)offset;
+    if (w->fd < 0) {
+        int r = spill(w, "tmp", "w-");
+        if (r < 0) {
+            return r;
+        }
+    }
     if (!hash) {
         /* In-kernel copy: no bytes pass through this process. */
         while (len > 0) {
@@ -198,7 +224,8 @@ static int ensure_parent(int dirfd, const char *rel)
     return 0;
 }
 
-static void fsync_parent(int dirfd, const char *rel)
+/* fsyncs rel's directory: through the group commit (pool threads), or at once (loop). */
+static void fsync_parent(int dirfd, const char *rel, bool group)
 {
     char dir[128];
     const char *slash = strrchr(rel, '/');
@@ -209,7 +236,11 @@ static void fsync_parent(int dirfd, const char *rel)
     memcpy(dir, rel, n);
     dir[n] = '\0';
     int fd = openat(dirfd, n ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0) {
+    if (fd >= 0 && group) {
+        (void)s3__dir_group_sync(fd);
+        close(fd);
+    }
+    else if (fd >= 0) {
         (void)fsync(fd);
         close(fd);
     }
@@ -220,12 +251,35 @@ int s3_writer_commit(struct s3_writer *w, const struct s3_meta *m, const char *r
     if (w->b->deleted) {
         return EMU_ENOENT;
     }
+    return s3_writer_finish(w, m, rel_path);
+}
+
+int s3_writer_finish(struct s3_writer *w, const struct s3_meta *m, const char *rel_path)
+{
+    int r = 0;
+    if (w->fd < 0) {
+        /* Small body: its temp file goes next to the destination (index loads remove the
+         * leftovers of a crash), so concurrent writers do not all lock one directory. */
+        char dir[128];
+        const char *slash = strrchr(rel_path, '/');
+        size_t n = slash ? (size_t)(slash - rel_path) : 0;
+        if (n == 0 || n >= sizeof(dir)) {
+            return EMU_EINVAL;
+        }
+        memcpy(dir, rel_path, n);
+        dir[n] = '\0';
+        r = ensure_parent(w->b->fd, rel_path);
+        r = r ? r : spill(w, dir, ".w-");
+        if (r < 0) {
+            return r;
+        }
+    }
     struct emu_buf trailer;
     emu_buf_init(&trailer, 512 * 1024);
-    int r = s3_meta_encode(m, &trailer);
+    r = s3_meta_encode(m, &trailer);
     r = r ? r : write_all(w->fd, trailer.data, trailer.len);
     emu_buf_done(&trailer);
-    if (r == 0 && fsync(w->fd) < 0) {
+    if (r == 0 && fsync(w->fd) < 0) { /* the bytes are durable before a name points at them */
         r = -errno;
     }
     r = r ? r : ensure_parent(w->b->fd, rel_path);
@@ -234,7 +288,7 @@ int s3_writer_commit(struct s3_writer *w, const struct s3_meta *m, const char *r
     }
     if (r == 0) {
         w->committed = true;
-        fsync_parent(w->b->fd, rel_path);
+        fsync_parent(w->b->fd, rel_path, true);
     }
     return r;
 }
@@ -251,6 +305,7 @@ void s3_writer_free(struct s3_writer *w)
         }
     }
     EVP_MD_CTX_free(w->md5);
+    emu_buf_done(&w->mem);
     emu_free(w);
 }
 
@@ -326,6 +381,28 @@ int s3_writer_commit_object(struct s3_writer *w, const struct s3_meta *m)
     return r ? r : index_put(w->b, m);
 }
 
+int s3_bucket_index_refresh(struct s3_bucket *b, const char *key)
+{
+    int r = s3_bucket_index(b);
+    if (r < 0) {
+        return r;
+    }
+    int fd = -1;
+    struct s3_meta m = {0};
+    r = s3_object_open(b, key, &fd, &m);
+    if (r == EMU_ENOENT) {
+        index_remove(b, key);
+        return 0;
+    }
+    if (r < 0) {
+        return r;
+    }
+    close(fd);
+    r = index_put(b, &m);
+    s3_meta_done(&m);
+    return r;
+}
+
 /* Adds every object file of one fan-out directory to the index. */
 static int index_load_dir(struct s3_bucket *b, int objects, const char *sub)
 {
@@ -341,6 +418,9 @@ static int index_load_dir(struct s3_bucket *b, int objects, const char *sub)
     struct dirent *e;
     while (r == 0 && (e = readdir(d))) {
         if (e->d_name[0] == '.') {
+            if (strncmp(e->d_name, ".w-", 3) == 0) {
+                (void)unlinkat(dirfd(d), e->d_name, 0); /* a write a crash interrupted */
+            }
             continue;
         }
         int ofd = openat(dirfd(d), e->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
@@ -433,7 +513,7 @@ int s3_object_delete(struct s3_bucket *b, const char *key)
         }
     }
     else {
-        fsync_parent(b->fd, rel);
+        fsync_parent(b->fd, rel, false);
     }
     index_remove(b, key);
     return 0;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The bundled STS endpoint (query protocol, XML answers): GetCallerIdentity, AssumeRole and
  * AssumeRoleWithWebIdentity, issuing temporary credentials that every shim accepts through
- * shim_auth_set_temp_lookup. See docs/shims/sts.md. */
+ * the shared store of shims/common/creds.h. See docs/shims/sts.md. */
 #ifndef SHIMS_STS_STS_H
 #define SHIMS_STS_STS_H
 

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The temporary credentials the STS shim issues: a process-wide store (key, secret, session
- * token, expiry, the assumed-role ARN) looked up by every shim's SigV4 check, and the random
- * identifiers. TODO(creds.h): when shims/common/creds.h lands on this branch, the store part
- * becomes calls to shim_creds_add/shim_creds_lookup and only the ARN map stays here. */
+/* The temporary credentials the STS shim issues (key, secret, session token, expiry, the
+ * assumed-role ARN), and the random
+ * identifiers. Every issued key is also registered in shims/common/creds.h, which every shim's
+ * SigV4 check consults; the assumed-role ARNs for IAM principals stay here. */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -10,6 +10,7 @@
 #include "emu/base/err.h"
 #include "emu/base/mem.h"
 #include "emu/base/random.h"
+#include "shims/common/creds.h"
 #include "shims/sts/sts_internal.h"
 
 struct cred {
@@ -65,6 +66,11 @@ int sts_creds_add(const char *key, const char *secret, const char *token, int64_
         cred_done(&c);
         return EMU_ENOMEM;
     }
+    int r = shim_creds_add(key, secret, token, expires_s, now_s);
+    if (r < 0) {
+        cred_done(&c);
+        return r;
+    }
     creds[n_creds++] = c;
     return 0;
 }
@@ -77,22 +83,6 @@ static const struct cred *find(const char *key)
         }
     }
     return NULL;
-}
-
-int sts_creds_lookup(void *ud, const char *key, const char **ret_secret,
-                     const char **ret_token)
-{
-    (void)ud;
-    const struct cred *c = find(key);
-    if (!c) {
-        return EMU_ENOENT;
-    }
-    if (c->expires <= (int64_t)time(NULL)) {
-        return EMU_ETIMEDOUT;
-    }
-    *ret_secret = c->secret;
-    *ret_token = c->token;
-    return 0;
 }
 
 int shim_sts_principal(const char *access_key_id, char *out, size_t out_size)
@@ -113,6 +103,7 @@ void shim_sts_creds_clear(void)
     emu_free(creds);
     creds = NULL;
     n_creds = cap_creds = 0;
+    shim_creds_clear();
 }
 
 static int random_chars(const char *alphabet, size_t alen, char *out, size_t n)

@@ -58,8 +58,7 @@ int sts_req_parse(const struct shim_kv *params, size_t n, struct sts_req *q, str
 int sts_creds_add(const char *key, const char *secret, const char *token, int64_t expires_s,
                   const char *arn, int64_t now_s);
 /* emu_sigv4_lookup_fn over the store: -ENOENT unknown, -ETIMEDOUT expired. */
-int sts_creds_lookup(void *ud, const char *key, const char **ret_secret,
-                     const char **ret_token);
+
 /* Random identifiers: "ASIA"/"AROA" + 16 uppercase letters and digits; a 40-character secret;
  * a base64 session token of about 400 characters. */
 int sts_random_id(const char *prefix, char *out, size_t out_size);

@@ -202,7 +202,6 @@ int shim_sts_start(uv_loop_t *loop, const struct shim_sts_config *cfg, struct sh
                 ? EMU_ENOMEM
                 : 0;
     if (r == 0) {
-        shim_auth_set_temp_lookup(sts_creds_lookup, NULL);
         struct shim_http_config hc = {
             .name = "sts",
             .address = cfg->address,

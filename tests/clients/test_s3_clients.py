@@ -118,8 +118,85 @@ def test_cli_multipart_50mb(srv, tmp_path):
     back = tmp_path / "back.bin"
     aws(srv, "s3", "cp", "s3://big-bucket/big.bin", str(back))
     assert hashlib.sha256(back.read_bytes()).digest() == hashlib.sha256(data).digest()
+    # Bucket to bucket: over 8 MB the CLI copies with UploadPartCopy and copy-source ranges.
+    aws(srv, "s3", "mb", "s3://big-copy")
+    aws(srv, "s3", "cp", "s3://big-bucket/big.bin", "s3://big-copy/copied.bin")
+    head2 = json.loads(aws(srv, "s3api", "head-object", "--bucket", "big-copy",
+                           "--key", "copied.bin").stdout)
+    assert head2["ContentLength"] == len(data)
+    assert head2["ETag"].endswith('-%d"' % parts)
+    aws(srv, "s3", "cp", "s3://big-copy/copied.bin", str(back))
+    assert hashlib.sha256(back.read_bytes()).digest() == hashlib.sha256(data).digest()
+    aws(srv, "s3", "rm", "s3://big-copy/copied.bin")
+    aws(srv, "s3", "rb", "s3://big-copy")
     aws(srv, "s3", "rm", "s3://big-bucket/big.bin")
     aws(srv, "s3", "rb", "s3://big-bucket")
+
+
+def test_upload_part_copy_ranges(srv):
+    c = client(srv)
+    c.create_bucket(Bucket="upc")
+    src = os.urandom(6 * 1024 * 1024)
+    c.put_object(Bucket="upc", Key="src", Body=src)
+    uid = c.create_multipart_upload(Bucket="upc", Key="dst")["UploadId"]
+    p1 = c.upload_part_copy(Bucket="upc", Key="dst", UploadId=uid, PartNumber=1,
+                            CopySource={"Bucket": "upc", "Key": "src"},
+                            CopySourceRange="bytes=0-%d" % (5 * 1024 * 1024 - 1))
+    assert p1["CopyPartResult"]["ETag"] == '"%s"' % hashlib.md5(src[:5 << 20]).hexdigest()
+    p2 = c.upload_part_copy(Bucket="upc", Key="dst", UploadId=uid, PartNumber=2,
+                            CopySource="upc/src", CopySourceRange="bytes=100-199")
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        c.upload_part_copy(Bucket="upc", Key="dst", UploadId=uid, PartNumber=3,
+                           CopySource="upc/src", CopySourceRange="bytes=0-%d" % len(src))
+    assert error_code(e) == "InvalidArgument"
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        c.upload_part_copy(Bucket="upc", Key="dst", UploadId=uid, PartNumber=3,
+                           CopySource="upc/missing")
+    assert error_code(e) == "NoSuchKey"
+    parts = [{"PartNumber": 1, "ETag": p1["CopyPartResult"]["ETag"]},
+             {"PartNumber": 2, "ETag": p2["CopyPartResult"]["ETag"]}]
+    c.complete_multipart_upload(Bucket="upc", Key="dst", UploadId=uid,
+                                MultipartUpload={"Parts": parts})
+    got = c.get_object(Bucket="upc", Key="dst")["Body"].read()
+    assert got == src[:5 << 20] + src[100:200]
+
+
+def test_kill_during_put_leaves_old_or_nothing(tmp_path):
+    data = str(tmp_path / "data")
+    s = Server(data)
+    c = client(s)
+    c.create_bucket(Bucket="crash")
+    c.put_object(Bucket="crash", Key="old", Body=b"old object")
+    # Two large PUTs cut by SIGKILL: one over an existing key, one to a new key.
+    sent = {}
+    for key in ("old", "new"):
+        body = b"x" * (64 * 1024 * 1024)
+        sock = socket.create_connection(("127.0.0.1", s.port))
+        head = ("PUT /crash/%s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n"
+                "Content-Length: %d\r\n\r\n" % (key, s.port, len(body)))
+        # Signed with the real signer so the body is accepted and streamed to disk.
+        req = botocore.awsrequest.AWSRequest(method="PUT", url="%s/crash/%s" % (s.endpoint, key),
+                                             headers={"x-amz-content-sha256": "UNSIGNED-PAYLOAD"})
+        botocore.auth.S3SigV4Auth(botocore.credentials.Credentials(AK, SK), "s3",
+                                  "us-east-1").add_auth(req)
+        extra = "".join("%s: %s\r\n" % kv for kv in req.headers.items()
+                        if kv[0].lower() != "host")
+        sock.sendall(head[:-2].encode() + extra.encode() + b"\r\n")
+        sock.sendall(body[:40 * 1024 * 1024])
+        sent[key] = sock
+    s.proc.send_signal(signal.SIGKILL)
+    s.proc.wait(timeout=20)
+    for sock in sent.values():
+        sock.close()
+    s = Server(data)
+    c = client(s)
+    assert c.get_object(Bucket="crash", Key="old")["Body"].read() == b"old object"
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        c.head_object(Bucket="crash", Key="new")
+    assert e.value.response["Error"]["Code"] in ("404", "NoSuchKey")
+    keys = [o["Key"] for o in c.list_objects_v2(Bucket="crash").get("Contents", [])]
+    assert keys == ["old"]
+    s.stop()
 
 
 def test_cli_presign_with_curl(srv):

@@ -23,7 +23,8 @@ struct http_conn {
     uv_tcp_t tcp;
     char buf[EMU_HTTP_HEADER_MAX + EMU_HTTP_BODY_MAX];
     size_t len;
-    int closing;
+    uv_shutdown_t shutdown;
+    int closing, discard; /* discard: answered for the last time, input is drained */
 };
 
 struct emu_router_http {
@@ -71,11 +72,27 @@ static void conn_close(struct http_conn *c)
     uv_close((uv_handle_t *)&c->tcp, conn_closed);
 }
 
+static void shutdown_done(uv_shutdown_t *req, int status)
+{
+    struct http_conn *c = req->data;
+    if (status < 0) {
+        conn_close(c);
+    }
+}
+
+/* After the last response: send FIN and keep reading (and dropping) until the client closes,
+ * so unread request bytes do not turn the close into a reset that loses the response. */
 static void write_done(uv_write_t *req, int status)
 {
     struct http_write *w = req->data;
-    if (status < 0 || w->close) {
+    if (status < 0) {
         conn_close(w->c);
+    }
+    else if (w->close && !w->c->closing) {
+        w->c->shutdown.data = w->c;
+        if (uv_shutdown(&w->c->shutdown, (uv_stream_t *)&w->c->tcp, shutdown_done) < 0) {
+            conn_close(w->c);
+        }
     }
     emu_buf_done(&w->b);
     emu_free(w);
@@ -109,7 +126,7 @@ static void respond(struct http_conn *c, int status, const char *ctype, const st
         return;
     }
     if (!keep_alive) {
-        uv_read_stop((uv_stream_t *)&c->tcp); /* write_done closes the connection */
+        c->discard = 1; /* write_done shuts the connection down */
     }
 }
 
@@ -118,6 +135,7 @@ static void error_reply(struct http_conn *c, int status)
     respond(c, status, NULL, NULL, 0, 0);
     c->len = 0;
 }
+
 
 /* Handles every complete request in the buffer; returns 0 to keep reading. */
 static int process(struct http_conn *c)
@@ -158,6 +176,7 @@ static int process(struct http_conn *c)
         memmove(c->buf, c->buf + used, c->len - used);
         c->len -= used;
         if (!req.keep_alive) {
+            c->len = 0;
             return -1;
         }
     }
@@ -180,13 +199,13 @@ static void read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
         return;
     }
     c->len += (size_t)nread;
-    if (process(c) < 0) {
-        uv_read_stop(s);
+    if (c->discard) {
+        c->len = 0;
         return;
     }
-    if (c->len == sizeof(c->buf)) {
+    (void)process(c);
+    if (!c->discard && c->len == sizeof(c->buf)) {
         error_reply(c, 431);
-        uv_read_stop(s);
     }
 }
 

@@ -221,9 +221,9 @@ static int uptime(const struct emu_router *r, struct emu_buf *b)
     uint64_t up = (uv_now(r->loop) - r->start_ms) / 1000u;
     uint64_t d = up / 86400u, h = up % 86400u / 3600u, m = up % 3600u / 60u, s = up % 60u;
     return emu_buf_printf(b,
-                          "{\"uptime_sec\":%" PRIu64 ",\"uptime_hr\":\"Fluent Bit has been running: "
-                          " %" PRIu64 " day%s, %" PRIu64 " hour%s, %" PRIu64 " minute%s and %" PRIu64
-                          " second%s\"}",
+                          "{\"uptime_sec\":%" PRIu64 ",\"uptime_hr\":\"Fluent Bit has been "
+                          "running:  %" PRIu64 " day%s, %" PRIu64 " hour%s, %" PRIu64
+                          " minute%s and %" PRIu64 " second%s\"}",
                           up, d, plural(d), h, plural(h), m, plural(m), s, plural(s));
 }
 
@@ -283,7 +283,8 @@ int emu__router_http_handle(struct emu_router *r, const char *path, size_t path_
     if (path_is(path, path_len, "/")) {
         rc = emu_buf_puts(body, "{\"fluent-bit\":{\"version\":\"" EMU_VERSION "\","
                                 "\"edition\":\"emu-router\",\"flags\":[\"FLB_HAVE_METRICS\","
-                                "\"FLB_HAVE_HTTP_SERVER\",\"FLB_HAVE_REGEX\",\"FLB_HAVE_PARSER\"]}}");
+                                "\"FLB_HAVE_HTTP_SERVER\",\"FLB_HAVE_REGEX\","
+                                "\"FLB_HAVE_PARSER\"]}}");
     }
     else if (path_is(path, path_len, "/api/v1/uptime")) {
         rc = uptime(r, body);

@@ -25,7 +25,8 @@ static const char defs[] =
     "    Regex ^\\<(?<pri>[0-9]{1,5})\\>1 (?<time>[^ ]+) (?<host>[^ ]+) (?<ident>[^ ]+) "
     "(?<pid>[-0-9]+) (?<msgid>[^ ]+) (?<extradata>(\\[(.*)\\]|-)) (?<message>.+)$\n"
     "    Time_Key time\n    Time_Format %Y-%m-%dT%H:%M:%S.%L\n    Time_Keep On\n"
-    "[PARSER]\n    Name typed\n    Format regex\n    Regex (?<a>\\S*) (?<b>\\S*) (?<c>\\S*) (?<d>.*)\n"
+    "[PARSER]\n    Name typed\n    Format regex\n"
+    "    Regex (?<a>\\S*) (?<b>\\S*) (?<c>\\S*) (?<d>.*)\n"
     "    Types a:integer b:float c:bool d:hex\n    Skip_Empty_Values Off\n";
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -21,7 +21,9 @@ def connect():
 
 
 def read_response(s, buf):
-    """Reads one response from s (buf: bytes already read); returns (status, headers, body, rest)."""
+    """Reads one response from s (buf: bytes already read).
+
+    Returns (status, headers, body, rest)."""
     while b"\r\n\r\n" not in buf:
         chunk = s.recv(65536)
         if not chunk:

@@ -225,8 +225,8 @@ static size_t apply(const struct modify_rule *r, struct kv *kvs, size_t n)
     case MOD_COPY:
     case MOD_HARD_COPY:
         at = find(kvs, n, r->a, r->a_len);
-        if (at < 0 || (r->a_len == r->b_len && memcmp(r->a, r->b, r->a_len) == 0) || (find(kvs, n, r->b, r->b_len) >= 0 &&
-                       (r->op == MOD_RENAME || r->op == MOD_COPY))) {
+        if (at < 0 || (r->a_len == r->b_len && memcmp(r->a, r->b, r->a_len) == 0) ||
+            (find(kvs, n, r->b, r->b_len) >= 0 && (r->op == MOD_RENAME || r->op == MOD_COPY))) {
             return n;
         }
         {

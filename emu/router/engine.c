@@ -75,6 +75,36 @@ const char *emu_router_filter_name(const struct emu_router_filter *ins)
     return ins->name;
 }
 
+struct emu_router *emu_router_filter_router(struct emu_router_filter *ins)
+{
+    return ins->r;
+}
+
+const struct emu_router_section *emu_router_filter_section(const struct emu_router_filter *ins)
+{
+    return ins->sec;
+}
+
+extern const struct emu_router_input_plugin in_emitter_plugin;
+
+struct emu_router_input *emu_router_filter_emitter_new(struct emu_router_filter *ins,
+                                                       const char *name,
+                                                       int64_t mem_buf_limit)
+{
+    ins->emitter = emu__router_input_internal(ins->r, &in_emitter_plugin, name, mem_buf_limit);
+    return ins->emitter;
+}
+
+const char *emu_router_filter_input_name(const struct emu_router_filter *ins)
+{
+    return ins->r->cur_input ? ins->r->cur_input->name : "";
+}
+
+void emu_router_filter_count_emitted(struct emu_router_filter *ins, size_t n)
+{
+    ins->m.emit_records += n;
+}
+
 int emu_router_input_paused(const struct emu_router_input *ins)
 {
     return ins->paused;
@@ -116,6 +146,9 @@ int emu_router_configure(struct emu_router *r, const struct emu_router_config *c
                          struct emu_diags *diags)
 {
     int rc = emu__router_instances_create(r, cf, diags);
+    if (rc == 0) {
+        rc = emu__router_parsers_load(r, cf, diags);
+    }
     if (rc < 0) {
         return rc;
     }
@@ -201,15 +234,18 @@ void emu__router_chunk_seal(struct emu_router_input *in, struct emu_router_chunk
     in->sealed_tail = &c->next;
 }
 
-static int run_filters(struct emu_router *r, const char *tag, size_t tag_len,
-                       const char **data, size_t *len, size_t *n)
+static int run_filters(struct emu_router *r, struct emu_router_input *src, const char *tag,
+                       size_t tag_len, const char **data, size_t *len, size_t *n)
 {
     int cur = 0;
     for (size_t i = 0; i < r->n_filters && *n > 0; i++) {
         struct emu_router_filter *f = r->filters[i];
-        if (!f->inited || !emu__router_match(f->g.match, f->match_re, tag, tag_len)) {
+        if (!f->inited || f->emitter == src ||
+            !emu__router_match(f->g.match, f->match_re, tag, tag_len)) {
             continue;
         }
+        f->m.records += *n;
+        f->m.bytes += *len;
         struct emu_buf *out = &r->scratch[cur];
         out->len = 0;
         if (out->data) {
@@ -219,6 +255,11 @@ static int run_filters(struct emu_router *r, const char *tag, size_t tag_len,
         if (f->p->cb_filter(*data, *len, tag, out, &on, f, f->ctx) == EMU_FILTER_MODIFIED) {
             if (on < *n) {
                 r->stats.records_filtered_out += *n - on;
+                f->m.drop_records += *n - on;
+                f->m.drop_bytes += out->len < *len ? *len - out->len : 0;
+            }
+            else {
+                f->m.add_records += on - *n;
             }
             *data = out->data ? out->data : "";
             *len = out->len;
@@ -240,7 +281,12 @@ int emu_router_input_append(struct emu_router_input *ins, const char *tag, size_
     memcpy(tagz, tag, tag_len);
     tagz[tag_len] = '\0';
     r->stats.records_in += n;
-    (void)run_filters(r, tagz, tag_len, &events, &len, &n);
+    ins->m.records += n;
+    ins->m.bytes += len;
+    struct emu_router_input *prev = r->cur_input;
+    r->cur_input = ins;
+    (void)run_filters(r, ins, tagz, tag_len, &events, &len, &n);
+    r->cur_input = prev;
     if (n == 0 || len == 0) {
         return 0;
     }

@@ -4,6 +4,7 @@
  * teardown that closes every handle before freeing. */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "emu/base/err.h"
 #include "emu/base/log.h"
@@ -33,6 +34,7 @@ static void finish_stop(struct emu_router *r)
         uv_timer_stop(&r->flush_timer);
         uv_timer_stop(&r->grace_timer);
     }
+    emu__router_http_close(r); /* the monitoring API answers until the drain is over */
     if (r->stop_done) {
         r->stop_done(r, r->stop_data);
     }
@@ -109,10 +111,18 @@ void emu_router_flush_done(struct emu_router_flush *t, enum emu_router_flush_res
     t->running = 0;
     if (result == EMU_FLUSH_OK) {
         r->stats.records_out += t->chunk->n;
+        o->m.proc_records += t->chunk->n;
+        o->m.proc_bytes += t->chunk->data.len;
         task_finish(t);
         return;
     }
-    if (result == EMU_FLUSH_RETRY && (o->retry_limit < 0 || t->attempts <= o->retry_limit)) {
+    /* Fluent Bit's counters: a scheduled retry counts retries and retried_records; a retry
+     * past Retry_Limit counts retries_failed; an error counts errors; every drop counts
+     * dropped_records (no_retries drops without counting retries_failed). */
+    int can_retry = o->retry_limit < 0 || t->attempts <= o->retry_limit;
+    if (result == EMU_FLUSH_RETRY && can_retry) {
+        o->m.retries++;
+        o->m.retried_records += t->chunk->n;
         uint64_t ms = backoff_ms(r, t->attempts);
         if (!t->timer_inited) {
             uv_timer_init(r->loop, &t->timer);
@@ -124,6 +134,13 @@ void emu_router_flush_done(struct emu_router_flush *t, enum emu_router_flush_res
                     t->chunk->tag, (unsigned long long)(ms / 1000));
         uv_timer_start(&t->timer, retry_cb, ms, 0);
         return;
+    }
+    o->m.dropped_records += t->chunk->n;
+    if (result == EMU_FLUSH_ERROR) {
+        o->m.errors++;
+    }
+    else if (o->retry_limit != 0) {
+        o->m.retries_failed++;
     }
     r->stats.records_dropped += t->chunk->n;
     emu_plg_log(EMU_LOG_ERROR, o->name, "chunk of tag '%s' (%zu records) %s, dropping it",
@@ -230,6 +247,14 @@ int emu_router_start(struct emu_router *r)
             return emu_log_errno(rc, "[%s] initialization failed", in->name);
         }
     }
+    r->start_ms = uv_now(r->loop);
+    r->start_time = (int64_t)time(NULL);
+    if (r->svc.http_server) {
+        int rc = emu__router_http_start(r);
+        if (rc < 0) {
+            return rc;
+        }
+    }
     uv_timer_start(&r->flush_timer, flush_cb, ms ? ms : 1, ms ? ms : 1);
     r->started = 1;
     return 0;
@@ -250,6 +275,12 @@ void emu_router_stop(struct emu_router *r, void (*done)(struct emu_router *r, vo
             in->p->cb_stop(in, in->ctx);
         }
         in->stopped = 1;
+    }
+    for (size_t i = 0; i < r->n_filters; i++) {
+        struct emu_router_filter *f = r->filters[i];
+        if (f->inited && f->p->cb_stop) {
+            f->p->cb_stop(f, f->ctx);
+        }
     }
     flush_all(r);
     if (!r->tasks) {
@@ -307,6 +338,7 @@ struct emu_router *emu_router_free(struct emu_router *r)
         free_chunks(in->sealed_head);
         in->open = in->sealed_head = NULL;
     }
+    emu__router_http_close(r);
     if (r->timers_inited) {
         emu_router_hold(r);
         emu_router_hold(r);
@@ -319,6 +351,7 @@ struct emu_router *emu_router_free(struct emu_router *r)
         uv_run(r->loop, UV_RUN_ONCE);
     }
     emu__router_instances_free(r);
+    emu__router_parsers_free(r);
     emu_buf_done(&r->scratch[0]);
     emu_buf_done(&r->scratch[1]);
     emu_free(r);

@@ -30,10 +30,13 @@ const struct emu_router_option emu__router_service_options[] = {
     {EMU_ROPT_BOOL, "http_server", "off", 0, SVC(http_server), "Enable the HTTP server."},
     {EMU_ROPT_STR, "http_listen", "0.0.0.0", 0, SVC(http_listen), "HTTP server address."},
     {EMU_ROPT_INT, "http_port", "2020", 0, SVC(http_port), "HTTP server port."},
-    {EMU_ROPT_BOOL, "health_check", "off", 0, NOST, "Enable /api/v1/health checks."},
-    {EMU_ROPT_INT, "hc_errors_count", "5", 0, NOST, "Health check error threshold."},
-    {EMU_ROPT_INT, "hc_retry_failure_count", "5", 0, NOST, "Health check retry threshold."},
-    {EMU_ROPT_INT, "hc_period", "60", 0, NOST, "Health check period (seconds)."},
+    {EMU_ROPT_BOOL, "health_check", "off", 0, SVC(health_check),
+     "Enable /api/v1/health checks."},
+    {EMU_ROPT_INT, "hc_errors_count", "5", 0, SVC(hc_errors_count),
+     "Output errors in HC_Period above which the health check fails."},
+    {EMU_ROPT_INT, "hc_retry_failure_count", "5", 0, SVC(hc_retry_failure_count),
+     "Output retry failures in HC_Period above which the health check fails."},
+    {EMU_ROPT_INT, "hc_period", "60", 0, SVC(hc_period), "Health check period (seconds)."},
     {EMU_ROPT_STR, "storage.path", NULL, 0, SVC(storage_path), "Filesystem buffering path."},
     {EMU_ROPT_STR, "storage.sync", "normal", 0, SVC(storage_sync), "normal or full."},
     {EMU_ROPT_BOOL, "storage.checksum", "off", 0, NOST, "CRC32 chunks."},
@@ -248,6 +251,32 @@ static int add_input(struct emu_router *r, const struct emu_router_section *sec,
         return fail_at(diags, sec->file, sec->line, "tls is not supported by emu-router");
     }
     return 0;
+}
+
+struct emu_router_input *emu__router_input_internal(struct emu_router *r,
+                                                    const struct emu_router_input_plugin *p,
+                                                    const char *name, int64_t mem_buf_limit)
+{
+    for (size_t i = 0; i < r->n_inputs; i++) {
+        if (strcmp(r->inputs[i]->name, name) == 0) {
+            return NULL;
+        }
+    }
+    struct emu_router_input *in = emu_calloc(1, sizeof(*in));
+    if (!in || push((void ***)&r->inputs, &r->n_inputs, in) < 0) {
+        emu_free(in);
+        return NULL;
+    }
+    in->r = r;
+    in->p = p;
+    in->sealed_tail = &in->sealed_head;
+    in->ctx = emu_calloc(1, p->ctx_size ? p->ctx_size : 1);
+    if (!in->ctx || emu_router_options_defaults(emu__router_input_generic, &in->g) < 0) {
+        return NULL; /* freed with the other inputs */
+    }
+    in->g.mem_buf_limit = mem_buf_limit;
+    snprintf(in->name, sizeof(in->name), "%s", name);
+    return in;
 }
 
 static int route_rules(struct emu_router_generic_out *g, OnigRegex *re,

@@ -237,7 +237,8 @@ static int from_cjson(const cJSON *j, struct emu_buf *out, int depth)
     }
     if (cJSON_IsNumber(j)) {
         double d = j->valuedouble;
-        if (d == (double)(int64_t)d && d > -9.2e18 && d < 9.2e18) {
+        /* Range first: casting an out-of-range double to int64_t is undefined. */
+        if (d > -9.2e18 && d < 9.2e18 && d == (double)(int64_t)d) {
             return emu_mp_put_int(out, (int64_t)d);
         }
         return emu_mp_put_double(out, d);

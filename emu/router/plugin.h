@@ -15,6 +15,7 @@ struct emu_router_input;
 struct emu_router_filter;
 struct emu_router_output;
 struct emu_router_flush;
+struct emu_router_parser;
 
 /* Option value types (Fluent Bit's FLB_CONFIG_MAP_*). Storage at offset in the context:
  * STR: const char * (borrowed from the config or the default literal; NULL when unset);
@@ -103,6 +104,8 @@ struct emu_router_filter_plugin {
     int (*cb_init)(struct emu_router_filter *ins, void *ctx);
     int (*cb_filter)(const char *data, size_t len, const char *tag, struct emu_buf *out,
                      size_t *ret_n, struct emu_router_filter *ins, void *ctx);
+    /* Optional: the router is stopping; emit what is buffered now (before the last flush). */
+    void (*cb_stop)(struct emu_router_filter *ins, void *ctx);
     void (*cb_exit)(struct emu_router_filter *ins, void *ctx);
 };
 
@@ -127,6 +130,24 @@ const char *emu_router_input_tag(const struct emu_router_input *ins);  /* NULL w
 const char *emu_router_input_name(const struct emu_router_input *ins); /* alias or name.N */
 const char *emu_router_output_name(const struct emu_router_output *ins);
 const char *emu_router_filter_name(const struct emu_router_filter *ins);
+struct emu_router *emu_router_filter_router(struct emu_router_filter *ins);
+/* The filter's config section (properties in file order), for plugins whose rules are ordered
+ * across option names (modify). NULL for instances built without one. */
+const struct emu_router_section *emu_router_filter_section(const struct emu_router_filter *ins);
+
+/* A parser defined by [PARSER] or a parsers file, by exact name; NULL when absent. */
+const struct emu_router_parser *emu_router_parser_get(struct emu_router *r, const char *name);
+
+/* Creates the filter's emitter input (Fluent Bit's in_emitter, named name in logs and
+ * metrics): records appended to it run through every filter except this one. Call from cb_init;
+ * NULL on OOM or when the name is taken. */
+struct emu_router_input *emu_router_filter_emitter_new(struct emu_router_filter *ins,
+                                                       const char *name,
+                                                       int64_t mem_buf_limit);
+/* Name of the input whose records cb_filter is running on (valid during cb_filter only). */
+const char *emu_router_filter_input_name(const struct emu_router_filter *ins);
+/* Adds n to the filter's emit_records metric. */
+void emu_router_filter_count_emitted(struct emu_router_filter *ins, size_t n);
 
 /* Hands len bytes of [EventTime, {record}] events (n of them) under tag to the engine: filters
  * run, then the events join the input's chunk for that tag. The engine never drops them; it

@@ -7,8 +7,12 @@
 extern const struct emu_router_input_plugin in_forward_plugin;
 extern const struct emu_router_input_plugin in_tcp_plugin;
 extern const struct emu_router_input_plugin in_dummy_plugin;
+extern const struct emu_router_input_plugin in_emitter_plugin;
 extern const struct emu_router_filter_plugin filter_record_modifier_plugin;
 extern const struct emu_router_filter_plugin filter_grep_plugin;
+extern const struct emu_router_filter_plugin filter_modify_plugin;
+extern const struct emu_router_filter_plugin filter_parser_plugin;
+extern const struct emu_router_filter_plugin filter_multiline_plugin;
 extern const struct emu_router_output_plugin out_null_plugin;
 extern const struct emu_router_output_plugin out_stdout_plugin;
 extern const struct emu_router_output_plugin out_file_plugin;
@@ -17,12 +21,16 @@ const struct emu_router_input_plugin *const emu__router_input_plugins[] = {
     &in_forward_plugin,
     &in_tcp_plugin,
     &in_dummy_plugin,
+    &in_emitter_plugin,
     NULL,
 };
 
 const struct emu_router_filter_plugin *const emu__router_filter_plugins[] = {
     &filter_record_modifier_plugin,
     &filter_grep_plugin,
+    &filter_modify_plugin,
+    &filter_parser_plugin,
+    &filter_multiline_plugin,
     NULL,
 };
 

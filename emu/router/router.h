@@ -21,6 +21,10 @@ struct emu_router_service {
     const char *http_listen;  /* HTTP_Listen (0.0.0.0) */
     int64_t http_port;        /* HTTP_Port (2020) */
     int http_server;          /* HTTP_Server (off) */
+    int health_check;         /* Health_Check (off) */
+    int64_t hc_errors_count;  /* HC_Errors_Count (5) */
+    int64_t hc_retry_failure_count; /* HC_Retry_Failure_Count (5) */
+    int64_t hc_period;        /* HC_Period, seconds (60) */
     const char *storage_path; /* storage.path */
     const char *storage_sync; /* storage.sync (normal) */
     int64_t storage_backlog_mem_limit; /* storage.backlog.mem_limit (5M) */
@@ -46,6 +50,11 @@ struct emu_router *emu_router_new(uv_loop_t *loop);
  * tables, Match rules. Returns 0 or -ECONFIG with "file:line: message" diagnostics. */
 int emu_router_configure(struct emu_router *r, const struct emu_router_config *cf,
                          struct emu_diags *diags);
+
+/* Sets the environment used to read Parsers_File files (must outlive the router); without it
+ * they are read with an empty one. env->no_include refuses them. */
+struct emu_router_config_env;
+void emu_router_set_env(struct emu_router *r, const struct emu_router_config_env *env);
 
 /* Runs every plugin's cb_init and starts the flush timer. 0 or the first error (logged). */
 int emu_router_start(struct emu_router *r);

@@ -11,6 +11,7 @@
 
 #include "emu/base/buf.h"
 #include "emu/router/config.h"
+#include "emu/router/parser.h"
 #include "emu/router/plugin.h"
 #include "emu/router/router.h"
 
@@ -40,6 +41,20 @@ struct emu_router_generic_out {
     int tls, tls_verify;
 };
 
+/* Per-instance counters behind /api/v1/metrics, named as Fluent Bit names them. */
+struct emu_router_in_metrics {
+    uint64_t records, bytes;
+};
+
+struct emu_router_filter_metrics {
+    uint64_t drop_records, add_records, records, bytes, drop_bytes, emit_records;
+};
+
+struct emu_router_out_metrics {
+    uint64_t proc_records, proc_bytes, errors, retries, retries_failed, dropped_records,
+        retried_records;
+};
+
 struct emu_router_input {
     struct emu_router *r;
     const struct emu_router_input_plugin *p;
@@ -50,6 +65,7 @@ struct emu_router_input {
     struct emu_router_chunk *open; /* one open chunk per tag */
     struct emu_router_chunk *sealed_head, **sealed_tail; /* full, waiting for the flush */
     size_t mem_used;               /* bytes in chunks not yet released */
+    struct emu_router_in_metrics m;
     int paused, stopped, inited;
 };
 
@@ -61,6 +77,8 @@ struct emu_router_filter {
     void *ctx;
     char name[96];
     OnigRegex match_re;
+    struct emu_router_input *emitter; /* its own re-emitting input, skipped by this filter */
+    struct emu_router_filter_metrics m;
     int inited;
 };
 
@@ -73,6 +91,7 @@ struct emu_router_output {
     char name[96];
     OnigRegex match_re;
     int retry_limit; /* -1: no limit */
+    struct emu_router_out_metrics m;
     int inited;
 };
 
@@ -102,6 +121,19 @@ struct emu_router {
     void (*stop_done)(struct emu_router *r, void *data);
     void *stop_data;
     struct emu_buf scratch[2]; /* filter double buffer */
+    struct emu_router_input *cur_input; /* whose records the filters are running on */
+    const struct emu_router_config_env *env; /* for Parsers_File; NULL: empty */
+    struct emu_router_parser *parsers;
+    size_t n_parsers;
+    struct emu_router_config **parser_files;
+    size_t n_parser_files;
+    struct emu_router_http *http; /* the HTTP_Server, when on */
+    uint64_t start_ms;            /* uv_now() at start, for uptime */
+    int64_t start_time;           /* wall clock at start */
+    /* Health_Check: counts at the start of the current HC_Period window. */
+    uv_timer_t hc_timer;
+    uint64_t hc_errors_base, hc_retry_failed_base;
+    int hc_timer_inited;
 };
 
 /* engine.c */
@@ -118,6 +150,27 @@ extern const struct emu_router_option emu__router_service_options[];
 extern const struct emu_router_option emu__router_input_generic[];
 extern const struct emu_router_option emu__router_output_generic[];
 extern const struct emu_router_option emu__router_filter_generic[];
+
+/* router_parsers.c */
+int emu__router_parsers_load(struct emu_router *r, const struct emu_router_config *cf,
+                             struct emu_diags *diags);
+void emu__router_parsers_free(struct emu_router *r);
+
+/* instance.c: an input created by the engine for a filter (in_emitter). NULL on OOM. */
+struct emu_router_input *emu__router_input_internal(struct emu_router *r,
+                                                    const struct emu_router_input_plugin *p,
+                                                    const char *name, int64_t mem_buf_limit);
+
+/* http_server.c: the HTTP_Server on the router's loop. */
+int emu__router_http_start(struct emu_router *r);
+void emu__router_http_close(struct emu_router *r);
+/* http_api.c: answers GET path (the monitoring API) into body; returns the HTTP status and
+ * sets *ret_ctype. The Health_Check window timer starts and stops with the server. */
+struct emu_buf;
+int emu__router_http_handle(struct emu_router *r, const char *path, size_t path_len,
+                            struct emu_buf *body, const char **ret_ctype);
+int emu__router_health_start(struct emu_router *r);
+void emu__router_health_stop(struct emu_router *r);
 
 /* router_match.c: Fluent Bit tag patterns ('*' wildcards), and Match_Regex. */
 int emu_router_match_tag(const char *pattern, const char *tag, size_t tag_len);

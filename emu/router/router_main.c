@@ -96,7 +96,8 @@ static int cli_prop(struct emu_router_config *cf, struct emu_router_section *sec
     return emu_router_config_add_prop(cf, sec, key, value, "command line", 0);
 }
 
-static int run(struct emu_router_config *cf, int dry_run, int verbosity)
+static int run(struct emu_router_config *cf, const struct emu_router_config_env *env,
+               int dry_run, int verbosity)
 {
     struct main_state st = {0};
     struct emu_diags diags;
@@ -107,6 +108,7 @@ static int run(struct emu_router_config *cf, int dry_run, int verbosity)
     if (!st.router) {
         return 1;
     }
+    emu_router_set_env(st.router, env);
     rc = emu_router_configure(st.router, cf, &diags);
     if (rc < 0) {
         print_diags(&diags);
@@ -226,12 +228,12 @@ int main(int argc, char **argv)
             break;
         case 'R':
             {
-                struct emu_router_config *pcf = NULL;
-                rc = emu_router_config_load(optarg, &env, &pcf, &diags);
-                emu_router_config_free(pcf);
-                if (rc < 0) {
-                    print_diags(&diags);
-                }
+                /* Loaded with the config's Parsers_File entries (relative to the cwd). */
+                struct emu_router_section *svc =
+                    emu_router_config_add_section(cf, EMU_RSEC_SERVICE, "command line", 0);
+                rc = svc ? emu_router_config_add_prop(cf, svc, "Parsers_File", optarg,
+                                                      "command line", 0)
+                         : -ENOMEM;
             }
             break;
         case 'e':
@@ -268,7 +270,7 @@ int main(int argc, char **argv)
     }
     emu_diags_done(&diags);
     if (rc == 0) {
-        rc = run(cf, dry_run, verbosity) ? -EINVAL : 0;
+        rc = run(cf, &env, dry_run, verbosity) ? -EINVAL : 0;
     }
     emu_router_config_free(cf);
     return rc < 0 ? 1 : 0;

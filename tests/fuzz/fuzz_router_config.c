@@ -21,6 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                       &diags) == 0) {
         struct emu_router *r = emu_router_new(NULL);
         if (r) {
+            emu_router_set_env(r, &env);
             (void)emu_router_configure(r, cf, &diags);
             emu_router_free(r);
         }

@@ -23,7 +23,40 @@ struct supervisor {
     uv_timer_t timeout;
     int signals;
     bool done;
+    struct emu_cli_endpoints ep;
 };
+
+static int on_network(const char *gateway, struct emu_local_endpoints *ep, char *why,
+                      size_t why_len, void *ud)
+{
+    struct supervisor *s = ud;
+    int r = emu_cli_endpoints_start(&s->ep, &s->d.loop.loop, s->job->data_dir, gateway,
+                                    s->job->st.region, ep, why, why_len);
+    if (r == 0) {
+        fprintf(stderr, "fargate-emu: local S3 endpoint for task %s on %s (the task network's "
+                        "gateway)\n", s->job->st.id, s->ep.s3_url);
+    }
+    return r;
+}
+
+static int ensure_bucket(const char *bucket, void *ud)
+{
+    struct supervisor *s = ud;
+    return emu_cli_endpoints_bucket(&s->ep, bucket, stderr);
+}
+
+static int fetch_object(const char *bucket, const char *key, struct emu_buf *out, char *why,
+                        size_t why_len, void *ud)
+{
+    struct supervisor *s = ud;
+    return emu_cli_endpoints_read(&s->ep, bucket, key, out, why, why_len);
+}
+
+static void on_notice(const char *text, void *ud)
+{
+    (void)ud;
+    fputs(text, stderr);
+}
 
 static void on_change(const struct emu_task_state *st, void *ud)
 {
@@ -130,6 +163,11 @@ int emu_cli_supervise(const struct emu_cli_global *g, const struct run_opts *opt
         .image_map = &job->image_map,
         .pull_policy = job->pull,
         .keep = opts->keep,
+        .render_ctx = &job->ctx,
+        .on_network = on_network,
+        .fetch_object = fetch_object,
+        .ensure_bucket = ensure_bucket,
+        .on_notice = on_notice,
         .on_change = on_change,
         .on_done = on_done,
         .ud = &s,
@@ -146,6 +184,7 @@ int emu_cli_supervise(const struct emu_cli_global *g, const struct run_opts *opt
     uv_close((uv_handle_t *)&s.sigterm, NULL);
     uv_close((uv_handle_t *)&s.timeout, NULL);
     s.runner = emu_task_runner_free(s.runner);
+    emu_cli_endpoints_stop(&s.ep);
     emu_cli_docker_close(&s.d);
     struct emu_buf stop_file;
     if (emu_store_paths(job->data_dir, job->st.id, ".stop", &stop_file) == 0) {

@@ -38,6 +38,8 @@ static const struct emu_cli_option run_options[] = {
     {"keep", NULL, OPT(keep), NULL, "keep the task directory after the task stopped"},
     {"pull", "POLICY", OPT(pull), "missing|always|never", "image pull policy (default missing)"},
     {"image-map", "LIST", OPT(image_map), NULL, "FROM=TO[,...]: run image TO where FROM is named"},
+    {"image-map-file", "FILE", OPT(image_map_file), NULL,
+     "FROM=TO lines ('#' comments), e.g. fixtures/image-map.local; --image-map entries win"},
     {"pause-image", "IMAGE", OPT(pause_image), NULL,
      "image of the container owning the task's network namespace (default "
      "fargate-emu/pause:local)"},
@@ -96,6 +98,37 @@ static int parse_image_map(const char *list, struct run_job *job)
     return 0;
 }
 
+static int load_image_map_file(const char *path, struct run_job *job)
+{
+    char *data = NULL;
+    size_t len = 0;
+    int r = emu_file_read(path, 1024 * 1024, &data, &len);
+    if (r < 0) {
+        fprintf(stderr, "fargate-emu run: --image-map-file %s: %s\n", path, emu_strerror(r));
+        return EMU_EUSAGE;
+    }
+    char *save = NULL;
+    for (char *line = strtok_r(data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        line += strspn(line, " \t");
+        size_t n = strcspn(line, "\r");
+        line[n] = '\0';
+        while (n > 0 && (line[n - 1] == ' ' || line[n - 1] == '\t')) {
+            line[--n] = '\0';
+        }
+        if (!*line || *line == '#') {
+            continue;
+        }
+        if (emu_docker_image_map_add(&job->image_map, line) < 0) {
+            fprintf(stderr, "fargate-emu run: --image-map-file %s: '%s': expected FROM=TO\n",
+                    path, line);
+            emu_free(data);
+            return EMU_EUSAGE;
+        }
+    }
+    emu_free(data);
+    return 0;
+}
+
 static int load_secrets(const char *path, struct run_job *job)
 {
     char *data = NULL;
@@ -151,9 +184,11 @@ static int plan_task(const struct emu_cli_global *g, struct run_opts *opts, stru
     emu_render_ctx_init(&ctx);
     ctx.cluster = cluster;
     ctx.task_arn = arn;
-    ctx.task_id = id;
+    ctx.task_id = emu_arena_strdup(&job->arena, id);
     ctx.host_data_dir = job->data_dir;
     ctx.launch_type = emu_cli_pick_launch_type(opts->launch_type, job->td);
+    ctx.ec2_instance_id = opts->ec2_instance_id;
+    job->ctx = ctx;
     struct emu_diags diags;
     emu_diags_init(&diags);
     int r = arn ? emu_render_task_plan(job->td, &ctx, &job->arena, &job->plan, &diags) : -ENOMEM;
@@ -196,6 +231,7 @@ static int prepare(const struct emu_cli_global *g, struct run_opts *opts, struct
     }
     r = emu_cli_data_dir(g, "run", job->data_dir, sizeof(job->data_dir));
     r = r ? r : (opts->publish ? parse_publish(opts->publish, job) : 0);
+    r = r ? r : (opts->image_map_file ? load_image_map_file(opts->image_map_file, job) : 0);
     r = r ? r : (opts->image_map ? parse_image_map(opts->image_map, job) : 0);
     r = r ? r : (opts->secrets_file ? load_secrets(opts->secrets_file, job) : 0);
     if (r == 0 && opts->timeout) {
@@ -300,7 +336,8 @@ const struct emu_cli_command emu_cmd_run = {
                "containers in an awsvpc-like namespace with dependency order, essential "
                "semantics and an ordered stop; Ctrl-C stops it (twice: at once).",
     .usage = "[--detach | --wait] [--timeout S] [--publish H:C,...] [--secrets-file FILE] "
-             "[--keep] [--pull POLICY] [--image-map FROM=TO,...] [--task-id ID] "
+             "[--keep] [--pull POLICY] [--image-map FROM=TO,...] [--image-map-file FILE] "
+             "[--task-id ID] "
              "[--data-dir DIR] [--docker-host URL] TASKDEF",
     .options = run_options,
     .opts_size = sizeof(struct run_opts),

@@ -30,10 +30,23 @@ struct emu_cli_global {
     bool help;
 };
 
-/* Task-level values for a bare containerDefinitions array; embedded FIRST in the options
+/* The values of a repeatable option (EMU_OPT_LIST), in command-line order. */
+#define EMU_CLI_LIST_MAX 256
+struct emu_cli_list {
+    const char *items[EMU_CLI_LIST_MAX];
+    size_t n;
+};
+
+/* Where the task definition comes from and its task-level values; embedded FIRST in the options
  * struct of every command that reads a task definition. */
 struct emu_cli_taskdef_opts {
-    struct emu_taskdef_overrides overrides;
+    struct emu_taskdef_overrides overrides; /* task-level values (bare array, template, plan) */
+    const char *tftpl;                       /* --tftpl: a Terraform template to render */
+    struct emu_cli_list vars;                /* --var NAME=VALUE (strings) */
+    struct emu_cli_list var_json;            /* --var-json NAME=JSON */
+    const char *var_file;                    /* --var-file FILE.tfvars.json */
+    const char *tf_plan;                     /* --tf-plan: `terraform show -json` output */
+    const char *resource;                    /* --resource ADDRESS in the plan */
 };
 
 enum emu_cli_opt_group {
@@ -42,13 +55,20 @@ enum emu_cli_opt_group {
     EMU_OPT_COMMAND,    /* field of the command's own options struct */
 };
 
+enum emu_cli_opt_kind {
+    EMU_OPT_SCALAR = 0, /* a flag (metavar NULL, a `bool`) or one value (a `const char *`; a
+                         * later occurrence replaces an earlier one) */
+    EMU_OPT_LIST,       /* repeatable: every value kept in order (a struct emu_cli_list) */
+};
+
 struct emu_cli_option {
     const char *name;    /* long name without dashes */
     const char *metavar; /* NULL: a boolean flag; else the value's name in help */
     enum emu_cli_opt_group group;
-    size_t offset;       /* of a `const char *` (value) or `bool` (flag) */
+    size_t offset;       /* of the `bool`, `const char *` or `struct emu_cli_list` */
     const char *choices; /* "a|b|c" to restrict values, or NULL */
     const char *help;
+    enum emu_cli_opt_kind kind;
 };
 
 struct emu_cli_command {
@@ -85,7 +105,33 @@ int emu_cli_main(int argc, char **argv);
 int emu_cli_load_taskdef(const char *path, const struct emu_taskdef_overrides *overrides,
                          struct emu_taskdef **ret, struct emu_diags *diags);
 
-/* Prints diagnostics as `<file>: error: <where>: <message>` lines on stderr (or, with json,
+/* Checks the task-definition source of a command: exactly one of a TASKDEF positional,
+ * --tftpl or --tf-plan, and --var/--var-file only with --tftpl. Prints the usage error and
+ * returns EMU_EUSAGE, or returns 0 with *ret_label set to the file named in messages. */
+int emu_cli_taskdef_source(const char *cmd, const struct emu_cli_taskdef_opts *o, int argc,
+                           char **argv, const char **ret_label);
+
+/* What a task-definition source produced, beside the parsed model: the JSON that was parsed
+ * (the file, the rendered template, the plan's container_definitions), the task-level values
+ * in force, and the plan's IAM policies. Free with emu_cli_source_done. */
+struct emu_tf_taskdef;
+struct emu_cli_source {
+    char *json; /* the task-definition JSON (heap) */
+    size_t len;
+    struct emu_taskdef_overrides overrides;
+    struct emu_tf_taskdef *plan; /* --tf-plan only */
+};
+void emu_cli_source_done(struct emu_cli_source *src);
+
+/* Loads the task definition from whichever source o names (label from emu_cli_taskdef_source)
+ * and parses it; prints nothing. A template error lands in diags with where = "LINE:COL".
+ * src may be NULL. Returns like emu_cli_load_taskdef. */
+int emu_cli_load_taskdef_opts(const struct emu_cli_taskdef_opts *o, const char *label,
+                              struct emu_taskdef **ret, struct emu_cli_source *src,
+                              struct emu_diags *diags);
+
+/* Prints diagnostics as `<file>: error: <where>: <message>` lines on stderr (a where that is
+ * a template position prints as `<file>:<line>:<col>: error: <message>`) (or, with json,
  * as a JSON array on stdout) and, when summary is set, a `<file>: N errors, M warnings`
  * line on stderr. */
 void emu_cli_print_diags(const char *file, const struct emu_diags *diags, bool json,

@@ -8,35 +8,61 @@
 
 #define GLOBAL(field) EMU_OPT_GLOBAL, offsetof(struct emu_cli_global, field)
 #define TASKDEF(field) EMU_OPT_TASKDEF, offsetof(struct emu_cli_taskdef_opts, overrides.field)
+#define SOURCE(field) EMU_OPT_TASKDEF, offsetof(struct emu_cli_taskdef_opts, field)
 
 const struct emu_cli_option emu_cli_global_options[] = {
     {"data-dir", "DIR", GLOBAL(data_dir), NULL,
      "host data directory (the agent's ECS_HOST_DATA_DIR); FireLens files live under "
-     "DIR/data/firelens/<taskID>"},
+     "DIR/data/firelens/<taskID>",
+     EMU_OPT_SCALAR},
     {"docker-host", "URL", GLOBAL(docker_host), NULL,
-     "Docker Engine API address (unix:///path or tcp://host:port); default $DOCKER_HOST"},
+     "Docker Engine API address (unix:///path or tcp://host:port); default $DOCKER_HOST",
+     EMU_OPT_SCALAR},
     {"log-level", "LEVEL", GLOBAL(log_level), "error|warn|info|debug|trace",
-     "how much fargate-emu itself logs on stderr (default info)"},
-    {"region", "REGION", GLOBAL(region), NULL, "AWS region of the task (default us-east-1)"},
-    {"cluster", "NAME", GLOBAL(cluster), NULL, "ECS cluster name (default \"default\")"},
-    {"json", NULL, GLOBAL(json), NULL, "print machine-readable JSON"},
-    {"help", NULL, GLOBAL(help), NULL, "show this help"},
-    {NULL, NULL, 0, 0, NULL, NULL},
+     "how much fargate-emu itself logs on stderr (default info)", EMU_OPT_SCALAR},
+    {"region", "REGION", GLOBAL(region), NULL, "AWS region of the task (default us-east-1)",
+     EMU_OPT_SCALAR},
+    {"cluster", "NAME", GLOBAL(cluster), NULL, "ECS cluster name (default \"default\")",
+     EMU_OPT_SCALAR},
+    {"json", NULL, GLOBAL(json), NULL, "print machine-readable JSON", EMU_OPT_SCALAR},
+    {"help", NULL, GLOBAL(help), NULL, "show this help", EMU_OPT_SCALAR},
+    {NULL, NULL, 0, 0, NULL, NULL, EMU_OPT_SCALAR},
 };
 
 const struct emu_cli_option emu_cli_taskdef_options[] = {
-    {"family", "NAME", TASKDEF(family), NULL,
-     "task family, for a bare containerDefinitions array"},
-    {"cpu", "UNITS", TASKDEF(cpu), NULL, "task cpu (\"256\", \"1 vCPU\"), for a bare array"},
-    {"memory", "MIB", TASKDEF(memory), NULL, "task memory (\"512\", \"1GB\"), for a bare array"},
+    {"tftpl", "FILE", SOURCE(tftpl), NULL,
+     "render this Terraform template the way templatefile() does and run the result (instead "
+     "of TASKDEF)",
+     EMU_OPT_SCALAR},
+    {"var", "NAME=VALUE", SOURCE(vars), NULL, "a string variable for --tftpl (repeatable)",
+     EMU_OPT_LIST},
+    {"var-json", "NAME=JSON", SOURCE(var_json), NULL,
+     "a variable for --tftpl given as JSON: a list, map, number or bool; --var wins for the "
+     "same name (repeatable)",
+     EMU_OPT_LIST},
+    {"var-file", "FILE", SOURCE(var_file), NULL,
+     "variables for --tftpl from a .tfvars.json object (--var and --var-json win)", EMU_OPT_SCALAR},
+    {"tf-plan", "FILE", SOURCE(tf_plan), NULL,
+     "run the aws_ecs_task_definition of this `terraform show -json` plan or state (instead of "
+     "TASKDEF)",
+     EMU_OPT_SCALAR},
+    {"resource", "ADDRESS", SOURCE(resource), NULL,
+     "with --tf-plan: the task definition's address when there are several", EMU_OPT_SCALAR},
+    {"family", "NAME", TASKDEF(family), NULL, "task family, for a bare containerDefinitions array",
+     EMU_OPT_SCALAR},
+    {"cpu", "UNITS", TASKDEF(cpu), NULL, "task cpu (\"256\", \"1 vCPU\"), for a bare array",
+     EMU_OPT_SCALAR},
+    {"memory", "MIB", TASKDEF(memory), NULL, "task memory (\"512\", \"1GB\"), for a bare array",
+     EMU_OPT_SCALAR},
     {"network-mode", "MODE", TASKDEF(network_mode), "awsvpc|bridge|host|none",
-     "task network mode, for a bare array"},
+     "task network mode, for a bare array", EMU_OPT_SCALAR},
     {"requires-compatibilities", "LIST", TASKDEF(requires_compatibilities), NULL,
-     "comma-separated launch types (FARGATE,EC2), for a bare array"},
-    {"task-role-arn", "ARN", TASKDEF(task_role_arn), NULL, "task role, for a bare array"},
+     "comma-separated launch types (FARGATE,EC2), for a bare array", EMU_OPT_SCALAR},
+    {"task-role-arn", "ARN", TASKDEF(task_role_arn), NULL, "task role, for a bare array",
+     EMU_OPT_SCALAR},
     {"execution-role-arn", "ARN", TASKDEF(execution_role_arn), NULL,
-     "execution role, for a bare array"},
-    {NULL, NULL, 0, 0, NULL, NULL},
+     "execution role, for a bare array", EMU_OPT_SCALAR},
+    {NULL, NULL, 0, 0, NULL, NULL, EMU_OPT_SCALAR},
 };
 
 static const struct emu_cli_option *find_in(const struct emu_cli_option *table, const char *name,
@@ -50,8 +76,8 @@ static const struct emu_cli_option *find_in(const struct emu_cli_option *table, 
     return NULL;
 }
 
-static const struct emu_cli_option *find_option(const struct emu_cli_command *cmd,
-                                                const char *name, size_t len)
+static const struct emu_cli_option *find_option(const struct emu_cli_command *cmd, const char *name,
+                                                size_t len)
 {
     const struct emu_cli_option *o = find_in(cmd->options, name, len);
     if (!o && cmd->reads_taskdef) {
@@ -134,6 +160,16 @@ int emu_cli_parse(const struct emu_cli_command *cmd, int argc, char **argv,
                     cmd->name, value, o->name, o->choices);
             return EMU_EUSAGE;
         }
+        if (o->kind == EMU_OPT_LIST) {
+            struct emu_cli_list *list = (struct emu_cli_list *)(base + o->offset);
+            if (list->n >= EMU_CLI_LIST_MAX) {
+                fprintf(stderr, "fargate-emu %s: option '--%s' given more than %d times\n",
+                        cmd->name, o->name, EMU_CLI_LIST_MAX);
+                return EMU_EUSAGE;
+            }
+            list->items[list->n++] = value;
+            continue;
+        }
         *(const char **)(base + o->offset) = value;
     }
     *ret_argc = npos;
@@ -152,6 +188,9 @@ static void print_table(const char *title, const struct emu_cli_option *table, F
             snprintf(left, sizeof(left), "--%s", o->name);
         }
         fprintf(out, "  %-30s %s", left, o->help);
+        if (o->kind == EMU_OPT_LIST && !strstr(o->help, "repeatable")) {
+            fprintf(out, " (repeatable)");
+        }
         if (o->choices) {
             fprintf(out, " [%s]", o->choices);
         }
@@ -177,7 +216,8 @@ void emu_cli_print_help(const struct emu_cli_command *cmd, FILE *out)
         print_table("Options", cmd->options, out);
     }
     if (cmd->reads_taskdef) {
-        print_table("Task-level values for a bare containerDefinitions array",
+        print_table("Task definition source and task-level values (for a bare "
+                    "containerDefinitions array or a template; over a plan's)",
                     emu_cli_taskdef_options, out);
     }
     print_table("Global options", emu_cli_global_options, out);

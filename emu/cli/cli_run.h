@@ -20,7 +20,7 @@ struct run_opts {
     const char *secrets_file;
     bool keep;
     const char *pull;
-    const char *image_map;
+    struct emu_cli_list image_map; /* --image-map, repeatable */
     const char *image_map_file;
     const char *pause_image;
     const char *what;

@@ -4,7 +4,7 @@
 
 #include "emu/cli/commands.h"
 
-static const struct emu_cli_option no_options[] = {{NULL, NULL, 0, 0, NULL, NULL}};
+static const struct emu_cli_option no_options[] = {{NULL, NULL, 0, 0, NULL, NULL, EMU_OPT_SCALAR}};
 
 static int exec_help(const struct emu_cli_global *g, void *opts, int argc, char **argv)
 {

@@ -18,8 +18,8 @@ struct ps_opts {
 #define OPT(field) EMU_OPT_COMMAND, offsetof(struct ps_opts, field)
 
 static const struct emu_cli_option ps_options[] = {
-    {"all", NULL, OPT(all), NULL, "also list stopped tasks"},
-    {NULL, NULL, 0, 0, NULL, NULL},
+    {"all", NULL, OPT(all), NULL, "also list stopped tasks", EMU_OPT_SCALAR},
+    {NULL, NULL, 0, 0, NULL, NULL, EMU_OPT_SCALAR},
 };
 
 static void age(int64_t ms, char out[24])

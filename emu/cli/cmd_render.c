@@ -14,6 +14,7 @@
 #include "emu/model/ids.h"
 #include "emu/model/render.h"
 #include "emu/model/validate.h"
+#include "emu/tf/tfplan.h"
 
 #define RENDER_OUTPUT_MAX (64u * 1024u * 1024u)
 #define DEFAULT_REGION "us-east-1"
@@ -33,19 +34,24 @@ struct render_opts {
 #define OPT(field) EMU_OPT_COMMAND, offsetof(struct render_opts, field)
 
 static const struct emu_cli_option render_options[] = {
-    {"what", "PART", OPT(what), "router-config|log-options|containers|all",
-     "what to print (default router-config)"},
-    {"task-arn", "ARN", OPT(task_arn), NULL, "task ARN for the ecs_task_arn metadata"},
+    {"what", "PART", OPT(what), "router-config|log-options|containers|all|taskdef",
+     "what to print (default router-config); taskdef: the final task definition as a "
+     "RegisterTaskDefinition request (with --json and --tf-plan, also the roles' IAM policies)",
+     EMU_OPT_SCALAR},
+    {"task-arn", "ARN", OPT(task_arn), NULL, "task ARN for the ecs_task_arn metadata",
+     EMU_OPT_SCALAR},
     {"task-id", "ID", OPT(task_id), NULL,
-     "task ID (32 hex) used to build the ARN (default: random)"},
-    {"account-id", "N", OPT(account_id), NULL, "AWS account ID in the ARN (default 123456789012)"},
+     "task ID (32 hex) used to build the ARN (default: random)", EMU_OPT_SCALAR},
+    {"account-id", "N", OPT(account_id), NULL, "AWS account ID in the ARN (default 123456789012)",
+     EMU_OPT_SCALAR},
     {"launch-type", "TYPE", OPT(launch_type), "FARGATE|EC2",
-     "launch type (default FARGATE, or EC2 when requiresCompatibilities names only EC2)"},
+     "launch type (default FARGATE, or EC2 when requiresCompatibilities names only EC2)",
+     EMU_OPT_SCALAR},
     {"ec2-instance-id", "ID", OPT(ec2_instance_id), NULL,
-     "EC2 instance ID for the ec2_instance_id record (with --launch-type EC2)"},
+     "EC2 instance ID for the ec2_instance_id record (with --launch-type EC2)", EMU_OPT_SCALAR},
     {"no-validate", NULL, OPT(no_validate), NULL,
-     "render even when the task definition fails validation"},
-    {NULL, NULL, 0, 0, NULL, NULL},
+     "render even when the task definition fails validation", EMU_OPT_SCALAR},
+    {NULL, NULL, 0, 0, NULL, NULL, EMU_OPT_SCALAR},
 };
 
 struct render_job {
@@ -306,6 +312,95 @@ out:
     return r;
 }
 
+static cJSON *role_json(const struct emu_tf_role *role)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (!o) {
+        return NULL;
+    }
+    if (role->address) {
+        cJSON_AddStringToObject(o, "address", role->address);
+    }
+    if (role->name) {
+        cJSON_AddStringToObject(o, "name", role->name);
+    }
+    if (role->arn) {
+        cJSON_AddStringToObject(o, "arn", role->arn);
+    }
+    cJSON *list = cJSON_AddArrayToObject(o, "policies");
+    for (size_t i = 0; list && i < role->n_policies; i++) {
+        const struct emu_tf_policy *p = &role->policies[i];
+        cJSON *po = cJSON_CreateObject();
+        if (!po || !cJSON_AddItemToArray(list, po)) {
+            cJSON_Delete(po);
+            break;
+        }
+        if (p->address) {
+            cJSON_AddStringToObject(po, "address", p->address);
+        }
+        if (p->name) {
+            cJSON_AddStringToObject(po, "name", p->name);
+        }
+        if (p->arn) {
+            cJSON_AddStringToObject(po, "arn", p->arn);
+        }
+        cJSON *doc = NULL;
+        struct emu_json_error jerr;
+        if (p->document && emu_json_parse(p->document, strlen(p->document), &doc, &jerr) == 0) {
+            cJSON_AddItemToObject(po, "document", doc);
+        }
+        else if (p->document) {
+            cJSON_AddStringToObject(po, "document", p->document);
+        }
+        else {
+            cJSON_AddNullToObject(po, "document"); /* AWS-managed: not in the plan */
+        }
+    }
+    return o;
+}
+
+/* `--what taskdef`: the final task definition (with --json, beside the plan's IAM policies). */
+static int render_taskdef(struct render_job *job, const struct emu_cli_source *src,
+                          struct emu_buf *out)
+{
+    cJSON *td = NULL;
+    int r = emu_taskdef_export(src->json, src->len, &src->overrides, &td);
+    if (r < 0) {
+        return r;
+    }
+    if (!job->json) {
+        r = emu_json_write_pretty(td, out);
+        cJSON_Delete(td);
+        return r;
+    }
+    cJSON *root = cJSON_CreateObject();
+    if (!root || !cJSON_AddItemToObject(root, "taskDefinition", td)) {
+        cJSON_Delete(td);
+        cJSON_Delete(root);
+        return EMU_ENOMEM;
+    }
+    if (src->plan) {
+        cJSON_AddStringToObject(root, "resource", src->plan->address);
+        cJSON *iam = cJSON_AddObjectToObject(root, "iam");
+        cJSON *task = role_json(&src->plan->task_role);
+        cJSON *exec = role_json(&src->plan->execution_role);
+        if (!iam || !task || !exec || !cJSON_AddItemToObject(iam, "taskRole", task)) {
+            cJSON_Delete(task);
+            cJSON_Delete(exec);
+            cJSON_Delete(root);
+            return EMU_ENOMEM;
+        }
+        if (!cJSON_AddItemToObject(iam, "executionRole", exec)) {
+            cJSON_Delete(exec);
+            cJSON_Delete(root);
+            return EMU_ENOMEM;
+        }
+    }
+    r = emu_json_write_pretty(root, out);
+    cJSON_Delete(root);
+    return r;
+}
+
 static int setup_ctx(const struct emu_cli_global *g, struct render_opts *opts,
                      struct render_job *job)
 {
@@ -361,13 +456,11 @@ static int setup_ctx(const struct emu_cli_global *g, struct render_opts *opts,
 static int exec_render(const struct emu_cli_global *g, void *optsp, int argc, char **argv)
 {
     struct render_opts *opts = optsp;
-    if (argc != 1) {
-        fprintf(stderr, "fargate-emu render: expected one task definition file, got %d "
-                        "(usage: fargate-emu render %s)\n",
-                argc, emu_cmd_render.usage);
+    const char *file = NULL;
+    if (emu_cli_taskdef_source("render", &opts->td, argc, argv, &file) < 0) {
+        fprintf(stderr, "usage: fargate-emu render %s\n", emu_cmd_render.usage);
         return EMU_EXIT_USAGE;
     }
-    const char *file = argv[0];
     const char *what = opts->what ? opts->what : "router-config";
     struct emu_diags diags;
     emu_diags_init(&diags);
@@ -378,7 +471,8 @@ static int exec_render(const struct emu_cli_global *g, void *optsp, int argc, ch
     emu_buf_init(&out, RENDER_OUTPUT_MAX);
     int exit_code = EMU_EXIT_FAILURE;
 
-    int r = emu_cli_load_taskdef(file, &opts->td.overrides, &td, &diags);
+    struct emu_cli_source src = {0};
+    int r = emu_cli_load_taskdef_opts(&opts->td, file, &td, &src, &diags);
     if (r < 0) {
         emu_cli_print_diags(file, &diags, false, false);
         exit_code = EMU_EXIT_USAGE;
@@ -395,11 +489,14 @@ static int exec_render(const struct emu_cli_global *g, void *optsp, int argc, ch
     }
     if (emu_diags_count(&diags, EMU_DIAG_ERROR) > 0) {
         emu_cli_print_diags(file, &diags, false, true);
-        fprintf(stderr, "%s: not rendered: ECS would refuse this task definition "
-                        "(--no-validate renders it anyway)\n", file);
+        fprintf(stderr,
+                "%s: not rendered: ECS would refuse this task definition "
+                "(--no-validate renders it anyway)\n",
+                file);
         goto out;
     }
-    r = render_parts(&job, what, &out);
+    r = strcmp(what, "taskdef") == 0 ? render_taskdef(&job, &src, &out)
+                                     : render_parts(&job, what, &out);
     emu_cli_print_diags(file, &diags, false, false);
     if (r < 0) {
         if (emu_diags_count(&diags, EMU_DIAG_ERROR) == 0) {
@@ -413,6 +510,7 @@ static int exec_render(const struct emu_cli_global *g, void *optsp, int argc, ch
     exit_code = EMU_EXIT_OK;
 out:
     emu_buf_done(&out);
+    emu_cli_source_done(&src);
     emu_taskdef_free(td);
     emu_arena_done(&job.arena);
     emu_diags_done(&diags);
@@ -424,9 +522,11 @@ const struct emu_cli_command emu_cmd_render = {
     .summary = "Print what the ECS agent derives from a task definition: the router's "
                "fluent.conf byte for byte, the awsfirelens containers' Docker log options, "
                "and the containers' start order, binds and environment.",
-    .usage = "[--what router-config|log-options|containers|all] [--json] [--cluster NAME] "
-             "[--task-arn ARN | --task-id ID] [--region R] [--account-id N] "
-             "[--launch-type FARGATE|EC2] [--ec2-instance-id ID] [--data-dir DIR] TASKDEF",
+    .usage = "[--what router-config|log-options|containers|all|taskdef] [--json] "
+             "[--cluster NAME] [--task-arn ARN | --task-id ID] [--region R] [--account-id N] "
+             "[--launch-type FARGATE|EC2] [--ec2-instance-id ID] [--data-dir DIR] "
+             "(TASKDEF | --tftpl FILE [--var NAME=VALUE]... | --tf-plan FILE [--resource "
+             "ADDRESS])",
     .options = render_options,
     .opts_size = sizeof(struct render_opts),
     .reads_taskdef = true,

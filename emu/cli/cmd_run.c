@@ -17,6 +17,7 @@
 #include "emu/base/log.h"
 #include "emu/base/random.h"
 #include "emu/cli/cli_live.h"
+#include "emu/cli/cli_image_map.h"
 #include "emu/cli/cli_run.h"
 #include "emu/cli/cli_tasks.h"
 #include "emu/cli/commands.h"
@@ -27,31 +28,33 @@
 
 static const struct emu_cli_option run_options[] = {
     {"detach", NULL, OPT(detach), NULL,
-     "return once the task is RUNNING and print its ID; a background supervisor keeps it"},
+     "return once the task is RUNNING and print its ID; a background supervisor keeps it", EMU_OPT_SCALAR},
     {"wait", NULL, OPT(wait), NULL,
-     "run until the task stops and exit with the first essential container's exit code"},
-    {"timeout", "S", OPT(timeout), NULL, "stop the task after S seconds"},
+     "run until the task stops and exit with the first essential container's exit code", EMU_OPT_SCALAR},
+    {"timeout", "S", OPT(timeout), NULL, "stop the task after S seconds", EMU_OPT_SCALAR},
     {"publish", "LIST", OPT(publish), NULL,
-     "HOSTPORT:CONTAINERPORT[,...]: publish a containerPort on another 127.0.0.1 port"},
+     "HOSTPORT:CONTAINERPORT[,...]: publish a containerPort on another 127.0.0.1 port", EMU_OPT_SCALAR},
     {"secrets-file", "FILE", OPT(secrets_file), NULL,
-     "JSON object mapping secret ARNs or names to values, for `secrets`"},
-    {"keep", NULL, OPT(keep), NULL, "keep the task directory after the task stopped"},
-    {"pull", "POLICY", OPT(pull), "missing|always|never", "image pull policy (default missing)"},
-    {"image-map", "LIST", OPT(image_map), NULL, "FROM=TO[,...]: run image TO where FROM is named"},
+     "JSON object mapping secret ARNs or names to values, for `secrets`", EMU_OPT_SCALAR},
+    {"keep", NULL, OPT(keep), NULL, "keep the task directory after the task stopped", EMU_OPT_SCALAR},
+    {"pull", "POLICY", OPT(pull), "missing|always|never", "image pull policy (default missing)", EMU_OPT_SCALAR},
+    {"image-map", "FROM=TO", OPT(image_map), NULL,
+     "run image TO where the task definition names FROM (repeatable; comma lists allowed)",
+     EMU_OPT_LIST},
     {"image-map-file", "FILE", OPT(image_map_file), NULL,
-     "FROM=TO lines ('#' comments), e.g. fixtures/image-map.local; --image-map entries win"},
+     "FROM=TO lines (# comments) to map images from; --image-map entries win", EMU_OPT_SCALAR},
     {"pause-image", "IMAGE", OPT(pause_image), NULL,
      "image of the container owning the task's network namespace (default "
-     "fargate-emu/pause:local)"},
+     "fargate-emu/pause:local)", EMU_OPT_SCALAR},
     {"what", "PART", OPT(what), "router-config|log-options|containers|all",
-     "accepted for compatibility with render, ignoring"},
-    {"task-arn", "ARN", OPT(task_arn), NULL, "task ARN (its last segment is the task ID)"},
-    {"task-id", "ID", OPT(task_id), NULL, "task ID, 32 hex (default: random)"},
-    {"account-id", "N", OPT(account_id), NULL, "AWS account ID in ARNs (default 123456789012)"},
-    {"launch-type", "TYPE", OPT(launch_type), "FARGATE|EC2", "launch type to validate for"},
-    {"ec2-instance-id", "ID", OPT(ec2_instance_id), NULL, "accepted as render does"},
-    {"no-validate", NULL, OPT(no_validate), NULL, "run even when validation fails"},
-    {NULL, NULL, 0, 0, NULL, NULL},
+     "accepted for compatibility with render, ignoring", EMU_OPT_SCALAR},
+    {"task-arn", "ARN", OPT(task_arn), NULL, "task ARN (its last segment is the task ID)", EMU_OPT_SCALAR},
+    {"task-id", "ID", OPT(task_id), NULL, "task ID, 32 hex (default: random)", EMU_OPT_SCALAR},
+    {"account-id", "N", OPT(account_id), NULL, "AWS account ID in ARNs (default 123456789012)", EMU_OPT_SCALAR},
+    {"launch-type", "TYPE", OPT(launch_type), "FARGATE|EC2", "launch type to validate for", EMU_OPT_SCALAR},
+    {"ec2-instance-id", "ID", OPT(ec2_instance_id), NULL, "accepted as render does", EMU_OPT_SCALAR},
+    {"no-validate", NULL, OPT(no_validate), NULL, "run even when validation fails", EMU_OPT_SCALAR},
+    {NULL, NULL, 0, 0, NULL, NULL, EMU_OPT_SCALAR},
 };
 
 static int parse_publish(const char *list, struct run_job *job)
@@ -79,54 +82,6 @@ bad:
     fprintf(stderr, "fargate-emu run: --publish %s: expected HOSTPORT:CONTAINERPORT[,...] "
                     "with ports 1-65535\n", list);
     return EMU_EUSAGE;
-}
-
-static int parse_image_map(const char *list, struct run_job *job)
-{
-    char buf[4096];
-    if (snprintf(buf, sizeof(buf), "%s", list) >= (int)sizeof(buf)) {
-        fprintf(stderr, "fargate-emu run: --image-map is too long\n");
-        return EMU_EUSAGE;
-    }
-    char *save = NULL;
-    for (char *s = strtok_r(buf, ",", &save); s; s = strtok_r(NULL, ",", &save)) {
-        if (emu_docker_image_map_add(&job->image_map, s) < 0) {
-            fprintf(stderr, "fargate-emu run: --image-map %s: expected FROM=TO\n", s);
-            return EMU_EUSAGE;
-        }
-    }
-    return 0;
-}
-
-static int load_image_map_file(const char *path, struct run_job *job)
-{
-    char *data = NULL;
-    size_t len = 0;
-    int r = emu_file_read(path, 1024 * 1024, &data, &len);
-    if (r < 0) {
-        fprintf(stderr, "fargate-emu run: --image-map-file %s: %s\n", path, emu_strerror(r));
-        return EMU_EUSAGE;
-    }
-    char *save = NULL;
-    for (char *line = strtok_r(data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-        line += strspn(line, " \t");
-        size_t n = strcspn(line, "\r");
-        line[n] = '\0';
-        while (n > 0 && (line[n - 1] == ' ' || line[n - 1] == '\t')) {
-            line[--n] = '\0';
-        }
-        if (!*line || *line == '#') {
-            continue;
-        }
-        if (emu_docker_image_map_add(&job->image_map, line) < 0) {
-            fprintf(stderr, "fargate-emu run: --image-map-file %s: '%s': expected FROM=TO\n",
-                    path, line);
-            emu_free(data);
-            return EMU_EUSAGE;
-        }
-    }
-    emu_free(data);
-    return 0;
 }
 
 static int load_secrets(const char *path, struct run_job *job)
@@ -208,7 +163,7 @@ static int prepare(const struct emu_cli_global *g, struct run_opts *opts, struct
 {
     struct emu_diags diags;
     emu_diags_init(&diags);
-    int r = emu_cli_load_taskdef(job->file, &opts->td.overrides, &job->td, &diags);
+    int r = emu_cli_load_taskdef_opts(&opts->td, job->file, &job->td, NULL, &diags);
     if (r < 0) {
         emu_cli_print_diags(job->file, &diags, false, false);
         emu_diags_done(&diags);
@@ -231,8 +186,7 @@ static int prepare(const struct emu_cli_global *g, struct run_opts *opts, struct
     }
     r = emu_cli_data_dir(g, "run", job->data_dir, sizeof(job->data_dir));
     r = r ? r : (opts->publish ? parse_publish(opts->publish, job) : 0);
-    r = r ? r : (opts->image_map_file ? load_image_map_file(opts->image_map_file, job) : 0);
-    r = r ? r : (opts->image_map ? parse_image_map(opts->image_map, job) : 0);
+    r = r ? r : emu_cli_image_map_load(&opts->image_map, opts->image_map_file, &job->image_map);
     r = r ? r : (opts->secrets_file ? load_secrets(opts->secrets_file, job) : 0);
     if (r == 0 && opts->timeout) {
         char *end;
@@ -294,9 +248,8 @@ static int detach(const struct emu_cli_global *g, struct run_opts *opts, struct 
 static int exec_run(const struct emu_cli_global *g, void *optsp, int argc, char **argv)
 {
     struct run_opts *opts = optsp;
-    if (argc != 1) {
-        fprintf(stderr, "fargate-emu run: expected one task definition file, got %d "
-                        "(usage: fargate-emu run %s)\n", argc, emu_cmd_run.usage);
+    const char *file = NULL;
+    if (emu_cli_taskdef_source("run", &opts->td, argc, argv, &file) < 0) {
         return EMU_EXIT_USAGE;
     }
     if (opts->detach && opts->wait) {
@@ -307,7 +260,7 @@ static int exec_run(const struct emu_cli_global *g, void *optsp, int argc, char 
     if (!job) {
         return EMU_EXIT_FAILURE;
     }
-    job->file = argv[0];
+    job->file = file;
     emu_arena_init(&job->arena, 0);
     emu_docker_image_map_init(&job->image_map);
     int code;

@@ -28,16 +28,16 @@ struct serve_opts {
 
 static const struct emu_cli_option serve_options[] = {
     {"s3", "ADDR:PORT", OPT(s3), NULL,
-     "address of the S3 endpoint (default 127.0.0.1:0, port 0 picks a free port)"},
+     "address of the S3 endpoint (default 127.0.0.1:0, port 0 picks a free port)", EMU_OPT_SCALAR},
     {"access-key", "KEY", OPT(access_key), NULL,
-     "access key id clients sign with (default " SHIM_S3_DEFAULT_ACCESS_KEY ")"},
+     "access key id clients sign with (default " SHIM_S3_DEFAULT_ACCESS_KEY ")", EMU_OPT_SCALAR},
     {"secret-key", "SECRET", OPT(secret_key), NULL,
-     "secret access key (default " SHIM_S3_DEFAULT_SECRET_KEY ")"},
+     "secret access key (default " SHIM_S3_DEFAULT_SECRET_KEY ")", EMU_OPT_SCALAR},
     {"base-domain", "DOMAIN", OPT(base_domain), NULL,
-     "virtual-hosted style suffix: Host bucket.DOMAIN names a bucket (default localhost)"},
+     "virtual-hosted style suffix: Host bucket.DOMAIN names a bucket (default localhost)", EMU_OPT_SCALAR},
     {"allow-anonymous", NULL, OPT(allow_anonymous), NULL,
-     "accept unsigned requests too (signed ones are still verified)"},
-    {NULL, NULL, 0, 0, NULL, NULL},
+     "accept unsigned requests too (signed ones are still verified)", EMU_OPT_SCALAR},
+    {NULL, NULL, 0, 0, NULL, NULL, EMU_OPT_SCALAR},
 };
 
 /* Splits "ADDR:PORT", "[V6]:PORT", ":PORT" or "PORT" into addr (static storage) and port. */

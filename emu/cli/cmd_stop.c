@@ -21,8 +21,8 @@ struct stop_opts {
 
 static const struct emu_cli_option stop_options[] = {
     {"reason", "TEXT", OPT(reason), NULL,
-     "stoppedReason to record (default \"Task stopped by user\"; ECS allows 255 characters)"},
-    {NULL, NULL, 0, 0, NULL, NULL},
+     "stoppedReason to record (default \"Task stopped by user\"; ECS allows 255 characters)", EMU_OPT_SCALAR},
+    {NULL, NULL, 0, 0, NULL, NULL, EMU_OPT_SCALAR},
 };
 
 static int recover(const struct emu_cli_global *g, const char *data_dir,

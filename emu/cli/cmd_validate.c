@@ -19,8 +19,9 @@ struct validate_opts {
 static const struct emu_cli_option validate_options[] = {
     {"launch-type", "TYPE", OPT(launch_type), "FARGATE|EC2",
      "validate for this launch type (default: FARGATE, or EC2 when requiresCompatibilities "
-     "names only EC2)"},
-    {NULL, NULL, 0, 0, NULL, NULL},
+     "names only EC2)",
+     EMU_OPT_SCALAR},
+    {NULL, NULL, 0, 0, NULL, NULL, EMU_OPT_SCALAR},
 };
 
 enum emu_launch_type emu_cli_pick_launch_type(const char *flag, const struct emu_taskdef *td)
@@ -40,17 +41,15 @@ enum emu_launch_type emu_cli_pick_launch_type(const char *flag, const struct emu
 static int exec_validate(const struct emu_cli_global *g, void *optsp, int argc, char **argv)
 {
     struct validate_opts *opts = optsp;
-    if (argc != 1) {
-        fprintf(stderr, "fargate-emu validate: expected one task definition file, got %d "
-                        "(usage: fargate-emu validate %s)\n",
-                argc, emu_cmd_validate.usage);
+    const char *file = NULL;
+    if (emu_cli_taskdef_source("validate", &opts->td, argc, argv, &file) < 0) {
+        fprintf(stderr, "usage: fargate-emu validate %s\n", emu_cmd_validate.usage);
         return EMU_EXIT_USAGE;
     }
-    const char *file = argv[0];
     struct emu_diags diags;
     emu_diags_init(&diags);
     struct emu_taskdef *td = NULL;
-    int r = emu_cli_load_taskdef(file, &opts->td.overrides, &td, &diags);
+    int r = emu_cli_load_taskdef_opts(&opts->td, file, &td, NULL, &diags);
     int exit_code;
     if (r < 0) {
         emu_cli_print_diags(file, &diags, g->json, false);
@@ -81,7 +80,9 @@ out:
 const struct emu_cli_command emu_cmd_validate = {
     .name = "validate",
     .summary = "Check a task definition with ECS's own rules and error texts.",
-    .usage = "[--launch-type FARGATE|EC2] [--json] TASKDEF",
+    .usage = "[--launch-type FARGATE|EC2] [--json] (TASKDEF | --tftpl FILE [--var NAME=VALUE]... "
+             "[--var-json NAME=JSON]... [--var-file FILE.tfvars.json] | --tf-plan FILE "
+             "[--resource ADDRESS])",
     .options = validate_options,
     .opts_size = sizeof(struct validate_opts),
     .reads_taskdef = true,

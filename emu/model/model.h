@@ -355,6 +355,14 @@ struct emu_taskdef_overrides {
 int emu_taskdef_parse(const char *json, size_t len, const struct emu_taskdef_overrides *overrides,
                       struct emu_taskdef **ret, struct emu_diags *diags);
 
+/* The final task definition as a RegisterTaskDefinition request (cJSON; members in the API's
+ * order, keys unknown to ECS dropped, the bare-array form's "80"/"true" typed, overrides
+ * applied over the input's task-level values): what `render --what taskdef` prints. Returns 0,
+ * -EJSON, -EINVAL (not a task-definition shape), -E2BIG or -ENOMEM. taskdef_export.c. */
+struct cJSON;
+int emu_taskdef_export(const char *json, size_t len, const struct emu_taskdef_overrides *ov,
+                       struct cJSON **ret);
+
 /* Frees a task definition (NULL allowed); returns NULL. */
 struct emu_taskdef *emu_taskdef_free(struct emu_taskdef *td);
 

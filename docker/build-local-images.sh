@@ -136,5 +136,5 @@ printf 'root:x:0:\nwww-data:x:33:\n' >"$rootfs/etc/group"
 # The official nginx image's settings: SIGQUIT (graceful stop), port 80.
 printf '%s\n' 'FROM scratch' 'COPY . /' 'ENV PATH=/usr/sbin:/bin' 'EXPOSE 80' \
   'STOPSIGNAL SIGQUIT' 'CMD ["nginx"]' >"$rootfs/Dockerfile"
-DOCKER_BUILDKIT=0 "${docker[@]}" build -q -t fargate-emu/nginx:local "$rootfs" >/dev/null
+DOCKER_BUILDKIT=0 "${docker[@]}" build -q -t fargate-emu/nginx:local "$rootfs" >/dev/null 2>&1
 echo "build-local-images: fargate-emu/nginx:local ($(basename "$deb"))"

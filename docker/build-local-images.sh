@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
-# Builds the test images from host files, with no registry: fargate-emu/busybox:local (Debian's
-# static busybox in an otherwise empty rootfs, via `docker import`) and fargate-emu/pause:local
-# (docker/pause/pause.c compiled with gcc -static, via `docker build` FROM scratch).
-# Usage: build-local-images.sh [DOCKER_HOST]   (default: $DOCKER_HOST, else the system socket)
+# Builds the local images from host files, with no registry: fargate-emu/busybox:local (Debian's
+# static busybox, `docker import`), fargate-emu/pause:local (docker/pause/pause.c, gcc -static),
+# fargate-emu/emu-router:local (emu-router laid out like aws-for-fluent-bit: ldd-driven rootfs),
+# fargate-emu/fluent-bit-s3:local (docker/fluent-bit-s3 built FROM it) and
+# fargate-emu/nginx:local (Debian's nginx package, logging to stdout/stderr).
+# Usage: build-local-images.sh [DOCKER_HOST] [all|base]   (default: $DOCKER_HOST, else the
+# system socket; `base` = busybox and pause only). EMU_ROUTER=path uses a built emu-router.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 host=${1:-${DOCKER_HOST:-unix:///var/run/docker.sock}}
+what=${2:-all}
+repo=$(cd "$here/.." && pwd)
 docker=(docker -H "$host")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -44,5 +49,92 @@ mkdir -p "$ctx"
 gcc -static -O2 -o "$ctx/pause" "$here/pause/pause.c"
 strip "$ctx/pause" 2>/dev/null || true
 cp "$here/pause/Dockerfile" "$ctx/Dockerfile"
-DOCKER_BUILDKIT=0 "${docker[@]}" build -q -t fargate-emu/pause:local "$ctx" >/dev/null
+DOCKER_BUILDKIT=0 "${docker[@]}" build -q -t fargate-emu/pause:local "$ctx" >/dev/null 2>&1
 echo "build-local-images: fargate-emu/pause:local"
+
+[ "$what" = base ] && exit 0
+
+# Copies a binary and the shared libraries ldd names (and the loader) into rootfs $1.
+copy_with_libs() {
+  local root=$1 bin=$2 dest=$3 lib
+  mkdir -p "$root$(dirname "$dest")"
+  cp -L "$bin" "$root$dest"
+  for lib in $(ldd "$bin" | grep -oE '(/[^ ]+)' | sort -u); do
+    mkdir -p "$root$(dirname "$lib")"
+    cp -L "$lib" "$root$lib"
+  done
+}
+
+# busybox applets a router image needs: sh for CMD-SHELL health checks, nc for the usual
+# `nc 127.0.0.1 8877` check, and the basics.
+add_busybox() {
+  local root=$1 a
+  mkdir -p "$root/bin" "$root/tmp" "$root/etc" "$root/var/run"
+  cp /bin/busybox "$root/bin/busybox"
+  for a in sh nc echo cat ls ps sleep env wget; do ln -sf busybox "$root/bin/$a"; done
+  chmod 1777 "$root/tmp"
+}
+
+# emu-router: a Release build without sanitizers unless EMU_ROUTER names one.
+router=${EMU_ROUTER:-}
+if [ -z "$router" ]; then
+  rb=${EMU_IMAGE_BUILD_DIR:-$repo/build-images}
+  cmake -S "$repo" -B "$rb" -DCMAKE_BUILD_TYPE=Release -DEMU_TESTS=OFF >/dev/null
+  cmake --build "$rb" --target emu-router -j"$(nproc)" >/dev/null
+  router=$rb/emu/router/emu-router
+fi
+rootfs=$work/emu-router
+copy_with_libs "$rootfs" "$router" /fluent-bit/bin/fluent-bit
+add_busybox "$rootfs"
+mkdir -p "$rootfs/fluent-bit/etc" "$rootfs/fluent-bit/parsers"
+cp "$here/emu-router/fluent-bit.conf" "$rootfs/fluent-bit/etc/fluent-bit.conf"
+cp "$here/emu-router/parsers.conf" "$rootfs/fluent-bit/parsers/parsers.conf"
+printf 'root:x:0:0:root:/root:/bin/sh\n' >"$rootfs/etc/passwd"
+printf 'root:x:0:\n' >"$rootfs/etc/group"
+tar -C "$rootfs" -c . | "${docker[@]}" import \
+  -c 'ENV PATH=/bin:/fluent-bit/bin' \
+  -c 'CMD ["/fluent-bit/bin/fluent-bit", "-e", "/fluent-bit/firehose.so", "-e", "/fluent-bit/cloudwatch.so", "-e", "/fluent-bit/kinesis.so", "-c", "/fluent-bit/etc/fluent-bit.conf"]' \
+  - fargate-emu/emu-router:local >/dev/null
+echo "build-local-images: fargate-emu/emu-router:local"
+
+# The seed's router image, built as a user would from docker/fluent-bit-s3/; FROM the real
+# aws-for-fluent-bit when the daemon has it, else FROM the emu-router stand-in.
+base=public.ecr.aws/aws-observability/aws-for-fluent-bit:2.32.4
+ctx=$work/fluent-bit-s3
+mkdir -p "$ctx"
+cp "$here/fluent-bit-s3/s3.conf" "$ctx/s3.conf"
+if "${docker[@]}" image inspect "$base" >/dev/null 2>&1; then
+  cp "$here/fluent-bit-s3/Dockerfile" "$ctx/Dockerfile"
+else
+  sed "s|^FROM .*|FROM fargate-emu/emu-router:local|" "$here/fluent-bit-s3/Dockerfile" \
+    >"$ctx/Dockerfile"
+fi
+DOCKER_BUILDKIT=0 "${docker[@]}" build -q -t fargate-emu/fluent-bit-s3:local "$ctx" >/dev/null 2>&1
+echo "build-local-images: fargate-emu/fluent-bit-s3:local ($(sed -n 's/^FROM //p' "$ctx/Dockerfile"))"
+
+# nginx from Debian's package (downloaded, unpacked, never installed: no service starts).
+cache=${EMU_IMAGE_CACHE:-$repo/build-images/debs}
+mkdir -p "$cache"
+if ! ls "$cache"/nginx_*.deb >/dev/null 2>&1; then
+  (cd "$cache" && apt-get download nginx >/dev/null 2>&1) ||
+    (apt-get update -qq >/dev/null && cd "$cache" && apt-get download nginx >/dev/null)
+fi
+deb=$(ls "$cache"/nginx_*.deb | head -1)
+rootfs=$work/nginx
+dpkg -x "$deb" "$work/nginx-deb"
+copy_with_libs "$rootfs" "$work/nginx-deb/usr/sbin/nginx" /usr/sbin/nginx
+add_busybox "$rootfs"
+mkdir -p "$rootfs/etc/nginx" "$rootfs/var/log/nginx" "$rootfs/run" "$rootfs/usr/share/nginx/html"
+for d in body proxy fastcgi uwsgi scgi; do mkdir -p "$rootfs/var/lib/nginx/$d"; done
+cp "$here/nginx/nginx.conf" "$rootfs/etc/nginx/nginx.conf"
+ln -sf /dev/stdout "$rootfs/var/log/nginx/access.log"
+ln -sf /dev/stderr "$rootfs/var/log/nginx/error.log"
+echo '<html><body>fargate-emu nginx</body></html>' >"$rootfs/usr/share/nginx/html/index.html"
+printf 'root:x:0:0:root:/root:/bin/sh\nwww-data:x:33:33:www-data:/var/www:/bin/false\n' \
+  >"$rootfs/etc/passwd"
+printf 'root:x:0:\nwww-data:x:33:\n' >"$rootfs/etc/group"
+# The official nginx image's settings: SIGQUIT (graceful stop), port 80.
+printf '%s\n' 'FROM scratch' 'COPY . /' 'ENV PATH=/usr/sbin:/bin' 'EXPOSE 80' \
+  'STOPSIGNAL SIGQUIT' 'CMD ["nginx"]' >"$rootfs/Dockerfile"
+DOCKER_BUILDKIT=0 "${docker[@]}" build -q -t fargate-emu/nginx:local "$rootfs" >/dev/null 2>&1
+echo "build-local-images: fargate-emu/nginx:local ($(basename "$deb"))"

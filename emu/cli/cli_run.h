@@ -45,7 +45,28 @@ struct run_job {
     struct emu_docker_image_map image_map;
     enum emu_docker_pull_policy pull;
     long timeout_s;
+    struct emu_render_ctx ctx; /* what the plan was built with */
 };
+
+/* The endpoints a supervisor serves to its task (cli_endpoints.c). */
+struct shim_s3;
+struct emu_cli_endpoints {
+    struct shim_s3 *s3;
+    char s3_root[EMU_CLI_PATH_MAX + 8];
+    char s3_url[128];
+    char region[64];
+};
+
+/* Starts the S3 endpoint on the task network's gateway and fills ep. */
+int emu_cli_endpoints_start(struct emu_cli_endpoints *e, uv_loop_t *loop, const char *data_dir,
+                            const char *gateway, const char *region,
+                            struct emu_local_endpoints *ep, char *why, size_t why_len);
+/* Creates a bucket an output writes to (saying so on out). */
+int emu_cli_endpoints_bucket(struct emu_cli_endpoints *e, const char *bucket, FILE *out);
+/* Reads an object (config-file-type s3). */
+int emu_cli_endpoints_read(struct emu_cli_endpoints *e, const char *bucket, const char *key,
+                           struct emu_buf *out, char *why, size_t why_len);
+void emu_cli_endpoints_stop(struct emu_cli_endpoints *e);
 
 /* Runs the task on a fresh loop until it stopped; live view on stdout when live. Returns the
  * process exit code. */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The supervisor side of `run`: one loop with the Docker client, the task runner, SIGINT
  * (graceful stop, then forced), SIGTERM (a `fargate-emu stop` request whose reason waits in
- * <id>.stop), the --timeout timer and the live view. */
+ * <id>.stop), the --timeout timer, the live view, and the endpoints served to the task. */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -11,6 +12,77 @@
 #include "emu/base/file.h"
 #include "emu/cli/cli_live.h"
 #include "emu/cli/cli_run.h"
+#include "shims/s3/s3.h"
+
+/* ---- the endpoints served to the task: the S3 shim on the task network's gateway (the
+ * host as the task's containers reach it; loopback inside the task is the task itself) ---- */
+
+int emu_cli_endpoints_start(struct emu_cli_endpoints *e, uv_loop_t *loop, const char *data_dir,
+                            const char *gateway, const char *region,
+                            struct emu_local_endpoints *ep, char *why, size_t why_len)
+{
+    (void)snprintf(e->s3_root, sizeof(e->s3_root), "%s/s3", data_dir);
+    struct shim_s3_config cfg = {
+        .root = e->s3_root,
+        .address = gateway,
+        .port = 0,
+        .region = region,
+        .access_key = SHIM_S3_DEFAULT_ACCESS_KEY,
+        .secret_key = SHIM_S3_DEFAULT_SECRET_KEY,
+    };
+    int r = shim_s3_start(loop, &cfg, &e->s3);
+    if (r < 0) {
+        (void)snprintf(why, why_len, "ResourceInitializationError: cannot start the local S3 "
+                                     "endpoint on %s (the task network's gateway): %s", gateway,
+                       emu_strerror(r));
+        return r;
+    }
+    (void)snprintf(e->s3_url, sizeof(e->s3_url), "http://%s:%u", gateway, shim_s3_port(e->s3));
+    (void)snprintf(e->region, sizeof(e->region), "%s", region);
+    *ep = (struct emu_local_endpoints){
+        .s3 = e->s3_url,
+        .region = e->region,
+        .access_key = SHIM_S3_DEFAULT_ACCESS_KEY,
+        .secret_key = SHIM_S3_DEFAULT_SECRET_KEY,
+    };
+    return 0;
+}
+
+int emu_cli_endpoints_bucket(struct emu_cli_endpoints *e, const char *bucket, FILE *out)
+{
+    bool created = false;
+    int r = e->s3 ? shim_s3_ensure_bucket(e->s3, bucket, &created) : -ENOTCONN;
+    if (r < 0) {
+        fprintf(out, "fargate-emu: cannot create bucket %s in the local S3: %s\n", bucket,
+                emu_strerror(r));
+    }
+    else if (created) {
+        fprintf(out, "fargate-emu: created bucket %s in the local S3 (%s/buckets/%s); on AWS it "
+                     "must exist already\n", bucket, e->s3_root, bucket);
+    }
+    return r;
+}
+
+int emu_cli_endpoints_read(struct emu_cli_endpoints *e, const char *bucket, const char *key,
+                           struct emu_buf *out, char *why, size_t why_len)
+{
+    int r = e->s3 ? shim_s3_read(e->s3, bucket, key, out) : -ENOTCONN;
+    if (r < 0) {
+        (void)snprintf(why, why_len, "ResourceInitializationError: unable to download firelens "
+                                     "s3 config file: s3://%s/%s from the local S3: %s", bucket,
+                       key, r == -ENOENT ? "NoSuchKey (put it there first, e.g. aws s3 cp)"
+                                         : emu_strerror(r));
+    }
+    return r;
+}
+
+void emu_cli_endpoints_stop(struct emu_cli_endpoints *e)
+{
+    shim_s3_stop(e->s3);
+    e->s3 = NULL;
+}
+
+/* ---- the supervisor ---- */
 
 struct supervisor {
     const struct run_opts *opts;
@@ -23,7 +95,40 @@ struct supervisor {
     uv_timer_t timeout;
     int signals;
     bool done;
+    struct emu_cli_endpoints ep;
 };
+
+static int on_network(const char *gateway, struct emu_local_endpoints *ep, char *why,
+                      size_t why_len, void *ud)
+{
+    struct supervisor *s = ud;
+    int r = emu_cli_endpoints_start(&s->ep, &s->d.loop.loop, s->job->data_dir, gateway,
+                                    s->job->st.region, ep, why, why_len);
+    if (r == 0) {
+        fprintf(stderr, "fargate-emu: local S3 endpoint for task %s on %s (the task network's "
+                        "gateway)\n", s->job->st.id, s->ep.s3_url);
+    }
+    return r;
+}
+
+static int ensure_bucket(const char *bucket, void *ud)
+{
+    struct supervisor *s = ud;
+    return emu_cli_endpoints_bucket(&s->ep, bucket, stderr);
+}
+
+static int fetch_object(const char *bucket, const char *key, struct emu_buf *out, char *why,
+                        size_t why_len, void *ud)
+{
+    struct supervisor *s = ud;
+    return emu_cli_endpoints_read(&s->ep, bucket, key, out, why, why_len);
+}
+
+static void on_notice(const char *text, void *ud)
+{
+    (void)ud;
+    fputs(text, stderr);
+}
 
 static void on_change(const struct emu_task_state *st, void *ud)
 {
@@ -130,6 +235,11 @@ int emu_cli_supervise(const struct emu_cli_global *g, const struct run_opts *opt
         .image_map = &job->image_map,
         .pull_policy = job->pull,
         .keep = opts->keep,
+        .render_ctx = &job->ctx,
+        .on_network = on_network,
+        .fetch_object = fetch_object,
+        .ensure_bucket = ensure_bucket,
+        .on_notice = on_notice,
         .on_change = on_change,
         .on_done = on_done,
         .ud = &s,
@@ -146,6 +256,7 @@ int emu_cli_supervise(const struct emu_cli_global *g, const struct run_opts *opt
     uv_close((uv_handle_t *)&s.sigterm, NULL);
     uv_close((uv_handle_t *)&s.timeout, NULL);
     s.runner = emu_task_runner_free(s.runner);
+    emu_cli_endpoints_stop(&s.ep);
     emu_cli_docker_close(&s.d);
     struct emu_buf stop_file;
     if (emu_store_paths(job->data_dir, job->st.id, ".stop", &stop_file) == 0) {

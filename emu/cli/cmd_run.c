@@ -139,9 +139,11 @@ static int plan_task(const struct emu_cli_global *g, struct run_opts *opts, stru
     emu_render_ctx_init(&ctx);
     ctx.cluster = cluster;
     ctx.task_arn = arn;
-    ctx.task_id = id;
+    ctx.task_id = emu_arena_strdup(&job->arena, id);
     ctx.host_data_dir = job->data_dir;
     ctx.launch_type = emu_cli_pick_launch_type(opts->launch_type, job->td);
+    ctx.ec2_instance_id = opts->ec2_instance_id;
+    job->ctx = ctx;
     struct emu_diags diags;
     emu_diags_init(&diags);
     int r = arn ? emu_render_task_plan(job->td, &ctx, &job->arena, &job->plan, &diags) : -ENOMEM;
@@ -287,7 +289,8 @@ const struct emu_cli_command emu_cmd_run = {
                "containers in an awsvpc-like namespace with dependency order, essential "
                "semantics and an ordered stop; Ctrl-C stops it (twice: at once).",
     .usage = "[--detach | --wait] [--timeout S] [--publish H:C,...] [--secrets-file FILE] "
-             "[--keep] [--pull POLICY] [--image-map FROM=TO,...] [--task-id ID] "
+             "[--keep] [--pull POLICY] [--image-map FROM=TO,...] [--image-map-file FILE] "
+             "[--task-id ID] "
              "[--data-dir DIR] [--docker-host URL] TASKDEF",
     .options = run_options,
     .opts_size = sizeof(struct run_opts),

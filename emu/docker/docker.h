@@ -53,6 +53,8 @@ struct emu_docker_reply {
     const struct emu_docker_container_info *container; /* container inspect */
     const struct emu_docker_image_info *image;         /* image inspect */
     long exit_code;      /* wait */
+    const char *body;    /* archive: the raw tar stream */
+    size_t body_len;
 };
 
 /* status is 0 or a negative EMU_E* code: -EDOCKER when the daemon answered with an error (its
@@ -196,6 +198,35 @@ int emu_docker_container_logs(struct emu_docker *d, const char *id, bool follow,
                               emu_docker_log_line_cb on_line, void *line_ud, emu_docker_cb cb,
                               void *ud);
 
+/* GET /containers/{id}/archive?path=PATH: the tar stream of one path of a container's file
+ * system (a created, never started container reads its image's files), at most max_bytes
+ * (-E2BIG beyond); reply->body and body_len. A missing path is -EDOCKER with HTTP 404. */
+int emu_docker_container_archive(struct emu_docker *d, const char *id, const char *path,
+                                 size_t max_bytes, emu_docker_cb cb, void *ud);
+
+/* ==== tar streams (docker_tar.c, pure) ==================================================== */
+
+#define EMU_DOCKER_TAR_NAME_MAX 1024
+
+struct emu_docker_tar_entry {
+    char name[EMU_DOCKER_TAR_NAME_MAX];
+    char link[EMU_DOCKER_TAR_NAME_MAX]; /* symlink or hard link target */
+    char type;                          /* '0' file, '1' hard link, '2' symlink, '5' dir, ... */
+    const char *data;                   /* file bytes, inside the walked buffer */
+    size_t size;
+};
+
+struct emu_docker_tar_iter {
+    const char *data;
+    size_t len;
+    size_t off;
+};
+
+void emu_docker_tar_init(struct emu_docker_tar_iter *it, const char *data, size_t len);
+/* The next entry: 1 with e filled, 0 at the end, -EBADMSG for a malformed or truncated stream
+ * (bad checksum, size past the end, base-256 numbers), -E2BIG for a name over the limit. */
+int emu_docker_tar_next(struct emu_docker_tar_iter *it, struct emu_docker_tar_entry *e);
+
 /* ==== images ============================================================================== */
 
 struct emu_docker_image_info {
@@ -203,6 +234,10 @@ struct emu_docker_image_info {
     const char *const *repo_tags;
     size_t n_repo_tags;
     const char *user; /* Config.User, may be "" */
+    const char *const *cmd; /* Config.Cmd */
+    size_t n_cmd;
+    const char *const *entrypoint; /* Config.Entrypoint */
+    size_t n_entrypoint;
 };
 
 enum emu_docker_pull_policy {

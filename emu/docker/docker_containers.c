@@ -226,3 +226,62 @@ int emu_docker_container_logs(struct emu_docker *d, const char *id, bool follow,
     }
     return r;
 }
+
+/* ---- archive ---------------------------------------------------------------------------- */
+
+struct archive_state {
+    struct emu_buf body;
+};
+
+static int archive_chunk(void *state, const char *data, size_t len)
+{
+    struct archive_state *as = state;
+    return emu_buf_append(&as->body, data, len);
+}
+
+static int archive_parse(void *state, const cJSON *json, struct emu_docker_reply *reply)
+{
+    struct archive_state *as = state;
+    (void)json;
+    reply->body = as->body.data ? as->body.data : "";
+    reply->body_len = as->body.len;
+    return 0;
+}
+
+static void archive_free(void *state)
+{
+    struct archive_state *as = state;
+    emu_buf_done(&as->body);
+    emu_free(as);
+}
+
+int emu_docker_container_archive(struct emu_docker *d, const char *id, const char *path,
+                                 size_t max_bytes, emu_docker_cb cb, void *ud)
+{
+    if (!path || path[0] != '/' || max_bytes == 0) {
+        return EMU_EINVAL;
+    }
+    struct archive_state *as = emu_calloc(1, sizeof(*as));
+    if (!as) {
+        return EMU_ENOMEM;
+    }
+    emu_buf_init(&as->body, max_bytes);
+    struct emu_buf suffix, url;
+    emu_buf_init(&suffix, 8192);
+    emu_buf_init(&url, 8192);
+    int r = emu_buf_puts(&suffix, "/archive?path=");
+    r = r ? r : emu_docker_url_escape(path, false, &suffix);
+    r = r ? r : emu__docker_path(&url, "/containers/", id, suffix.data);
+    if (r == 0) {
+        struct emu__docker_req rq = {.method = "GET", .path = url.data, .parse = archive_parse,
+                                     .chunk = archive_chunk, .free_state = archive_free,
+                                     .state = as};
+        r = emu__docker_send(d, &rq, cb, ud, NULL);
+    }
+    emu_buf_done(&suffix);
+    emu_buf_done(&url);
+    if (r < 0) {
+        archive_free(as);
+    }
+    return r;
+}

@@ -10,7 +10,7 @@
 #include "emu/docker/docker_int.h"
 
 #define IMAGE_MAP_MAX 256
-#define MAX_TAGS 32
+#define MAX_TAGS 160 /* repo tags, then Entrypoint and Cmd */
 
 /* ---- policy and map --------------------------------------------------------------------- */
 

@@ -297,6 +297,26 @@ int emu_docker_image_info_parse(const cJSON *root, const char **tags, size_t max
     if (cJSON_IsObject(cfg) && get_str(cfg, "User")) {
         info.user = get_str(cfg, "User");
     }
+    /* Cmd and Entrypoint share the tag slots' tail: callers size tags for both. */
+    size_t used = info.n_repo_tags;
+    const char *keys[2] = {"Entrypoint", "Cmd"};
+    for (int k = 0; k < 2 && cJSON_IsObject(cfg); k++) {
+        size_t start = used;
+        cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(cfg, keys[k]))
+        {
+            if (cJSON_IsString(t) && used < max_tags) {
+                tags[used++] = t->valuestring;
+            }
+        }
+        if (k == 0) {
+            info.entrypoint = tags + start;
+            info.n_entrypoint = used - start;
+        }
+        else {
+            info.cmd = tags + start;
+            info.n_cmd = used - start;
+        }
+    }
     *ret = info;
     return 0;
 }

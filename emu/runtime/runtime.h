@@ -13,6 +13,7 @@
 #include "emu/base/arena.h"
 #include "emu/base/buf.h"
 #include "emu/docker/docker.h"
+#include "emu/model/local.h"
 #include "emu/model/model.h"
 #include "emu/model/render.h"
 
@@ -286,6 +287,22 @@ struct emu_task_runner_opts {
     const struct emu_docker_image_map *image_map; /* may be NULL */
     enum emu_docker_pull_policy pull_policy;
     bool keep; /* keep the task dir */
+    /* The render context the plan was built with (FireLens config, paths). */
+    const struct emu_render_ctx *render_ctx;
+    /* Called once the task's network exists with its gateway, the host address the task's
+     * containers reach: starts the endpoints there and fills ep (strings must outlive the
+     * runner). Returns 0, or a negative code with why set (the task fails to start). NULL =
+     * no endpoints (outputs stay pointed at AWS). */
+    int (*on_network)(const char *gateway, struct emu_local_endpoints *ep, char *why,
+                      size_t why_len, void *ud);
+    /* Reads object key of bucket from the local S3 (config-file-type s3). 0 or negative with
+     * why set. */
+    int (*fetch_object)(const char *bucket, const char *key, struct emu_buf *out, char *why,
+                        size_t why_len, void *ud);
+    /* An S3 bucket an output of the task writes to (created in the local S3). */
+    int (*ensure_bucket)(const char *bucket, void *ud);
+    /* Every change a local run makes (config diffs, notes), as text to show the user. */
+    void (*on_notice)(const char *text, void *ud);
     /* Called after every state change (the state file is already written). */
     void (*on_change)(const struct emu_task_state *st, void *ud);
     /* Called once when the task reached STOPPED and every call finished. */

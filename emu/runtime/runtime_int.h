@@ -50,6 +50,22 @@ struct runner_image {
     const char *image;
 };
 
+#define LOCAL_MAX_FILES 32
+
+/* The FireLens resource and the local endpoints of a task (task_firelens.c). */
+struct runner_local {
+    struct emu_local_endpoints ep;
+    struct emu_firelens_paths paths;
+    bool has_paths;
+    size_t router;      /* index of the router container, SIZE_MAX when none */
+    const char *config_target; /* where the generated config is mounted in the router */
+    const char *external_target;
+    const char *queue[LOCAL_MAX_FILES]; /* image files to read, in order */
+    size_t n_queue, next;
+    size_t n_written;
+    const char *helper; /* "fe-<id>.cfg": created, never started, to read the image */
+};
+
 struct emu_task_runner {
     struct emu_docker *docker;
     const struct emu_taskdef *td;
@@ -70,6 +86,7 @@ struct emu_task_runner {
     struct runner_image images[EMU_TASK_MAX_CONTAINERS + 1];
     struct emu_buf last_saved;
     struct emu_sweeper sweeper;
+    struct runner_local local;
     bool force;
     bool cleaned_up;
     bool finished;
@@ -87,6 +104,21 @@ void emu__runner_cleanup(struct emu_task_runner *r);
 
 /* Re-decides after an asynchronous step finished. */
 void emu__runner_settle(struct emu_task_runner *r);
+
+/* Fails the task before it ran, with a stoppedReason-style text for every container. */
+void emu__runner_fail(struct emu_task_runner *r, const char *why);
+
+/* The task network exists: creates and starts the pause container, then the containers. */
+void emu__runner_network_ready(struct emu_task_runner *r);
+
+/* Between the network and the pause container: reads the network's gateway, has the caller
+ * start the endpoints there, writes the FireLens resource (spec 1.1) with its configs patched
+ * for the endpoints, adds the endpoint environment, and reads, patches and mounts the config
+ * files baked into the router image. Ends in emu__runner_network_ready (or a failed task). */
+void emu__local_begin(struct emu_task_runner *r);
+
+/* Removes the FireLens resource dir (unless --keep). */
+void emu__local_cleanup(struct emu_task_runner *r);
 
 /* Rewrites a "port is already allocated" failure into advice naming --publish. */
 void emu__runner_explain_port(struct emu_task_runner *r, char *why, size_t why_len);

@@ -85,6 +85,9 @@ void emu__sweeper_start(struct emu_sweeper *sw)
         remove_one(sw, sw->st->containers[i].docker_name);
     }
     remove_one(sw, sw->st->pause_name);
+    char helper[64];
+    (void)snprintf(helper, sizeof(helper), "fe-%s.cfg", sw->st->id);
+    remove_one(sw, helper);
     if (--sw->pending == 0) {
         network_phase(sw);
     }
@@ -105,6 +108,7 @@ static void on_runner_swept(struct emu_sweeper *sw)
                          emu_strerror(rv));
         }
     }
+    emu__local_cleanup(r);
     r->cleaned_up = true;
     emu__runner_settle(r);
 }

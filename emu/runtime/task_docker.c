@@ -245,7 +245,11 @@ static int build_binds(const struct emu_task_docker_ctx *ctx, size_t i, struct e
         r = mount_binds(ctx, src, vf->read_only.has && vf->read_only.v ? 1 : -1, a, &binds,
                         why, why_len);
     }
-    /* TODO(next issue): the router's FireLens binds (plan extra_binds) with the resource dir. */
+    /* The router's FireLens binds (spec 1.2), exactly as the plan words them. */
+    const struct emu_str_list *extra = &ctx->plan->containers[i].extra_binds;
+    for (size_t k = 0; r == 0 && k < extra->n; k++) {
+        r = strv_add(a, &binds, extra->items[k]);
+    }
     out->binds = binds.items;
     out->n_binds = binds.n;
     return r;
@@ -310,12 +314,27 @@ static int build_limits(const struct emu_container_def *c, struct emu_arena *a,
     return 0;
 }
 
-/* Non-FireLens drivers pass through; awslogs and awsfirelens stay on Docker's default until
- * the CloudWatch shim and the router exist (see the runtime note). */
-static void build_log(const struct emu_container_def *c, struct emu_arena *a,
+/* awsfirelens: the agent's fluentd LogConfig (spec 2) from the plan; other drivers pass
+ * through; awslogs stays on Docker's default until the CloudWatch Logs shim exists. */
+static void build_log(const struct emu_container_plan *cp, struct emu_arena *a,
                       struct emu_docker_create *out)
 {
+    const struct emu_container_def *c = cp->def;
     const struct emu_log_config *lc = &c->log_configuration;
+    if (cp->uses_firelens && cp->log_config.type) {
+        const struct emu_kv_list *cfg = &cp->log_config.config;
+        struct emu_docker_kv *kv = emu_arena_alloc(a, (cfg->n + 1) * sizeof(*kv));
+        if (!kv) {
+            return;
+        }
+        for (size_t k = 0; k < cfg->n; k++) {
+            kv[k] = (struct emu_docker_kv){cfg->items[k].key, cfg->items[k].value};
+        }
+        out->log_type = cp->log_config.type;
+        out->log_opts = kv;
+        out->n_log_opts = cfg->n;
+        return;
+    }
     if (!lc->present || !lc->log_driver || strcmp(lc->log_driver, "awsfirelens") == 0 ||
         strcmp(lc->log_driver, "awslogs") == 0) {
         return;
@@ -362,7 +381,7 @@ int emu_task_docker_container(const struct emu_task_docker_ctx *ctx, size_t i,
         }
         return r;
     }
-    build_log(c, arena, &out);
+    build_log(&ctx->plan->containers[i], arena, &out);
     *ret = out;
     return 0;
 }

@@ -58,6 +58,11 @@ static void fail_task(struct emu_task_runner *r, const char *reason)
     fail_task_image(r, reason, NULL);
 }
 
+void emu__runner_fail(struct emu_task_runner *r, const char *why)
+{
+    fail_task(r, why);
+}
+
 /* ---- container calls ------------------------------------------------------------------- */
 
 static void on_wait(int status, const struct emu_docker_reply *rep, void *ud)
@@ -403,6 +408,14 @@ static void on_network(int status, const struct emu_docker_reply *rep, void *ud)
                        rep->id ? rep->id : "");
     }
     setup_done(r, status, rep, "ResourceInitializationError: cannot create the task network");
+    if (r->st->desired != EMU_TASK_STOPPED) {
+        emu__local_begin(r);
+    }
+    settle(r);
+}
+
+void emu__runner_network_ready(struct emu_task_runner *r)
+{
     if (r->st->desired != EMU_TASK_STOPPED &&
         emu_docker_container_create(r->docker, &r->pause_create, on_pause_create, r) == 0) {
         r->setup_inflight++;
@@ -491,6 +504,7 @@ int emu_task_runner_start(struct emu_docker *docker, const struct emu_taskdef *t
     }
     emu_arena_init(&r->arena, 0);
     emu_buf_init(&r->last_saved, 4u * 1024u * 1024u);
+    r->local.router = SIZE_MAX;
     for (size_t i = 0; i < st->n_containers; i++) {
         ctrs[i].r = r;
         ctrs[i].i = i;

@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "emu/base/buf.h"
+
 struct shim_s3;
 
 /* Default credentials of `fargate-emu serve` (documented in docs/shims/s3.md). */
@@ -36,6 +38,31 @@ int shim_s3_start(uv_loop_t *loop, const struct shim_s3_config *cfg, struct shim
 
 /* The bound port. */
 uint16_t shim_s3_port(const struct shim_s3 *s3);
+
+/* ---- in-process access (s3_local.c), for `fargate-emu run` and `logs` ---- */
+
+/* Creates bucket name in the running endpoint's store when it is missing (*ret_created says
+ * whether it was). 0, -EINVAL (invalid bucket name), or a negative errno. */
+int shim_s3_ensure_bucket(struct shim_s3 *s3, const char *name, bool *ret_created);
+
+/* Reads an object of the running endpoint into out (its ceiling applies). 0, -ENOENT
+ * (no such bucket or key), -E2BIG. */
+int shim_s3_read(struct shim_s3 *s3, const char *bucket, const char *key, struct emu_buf *out);
+
+/* A store opened without a server, to read what arrived (`fargate-emu logs`). Safe while
+ * `run` supervisors write to it. */
+struct shim_s3_view;
+int shim_s3_view_open(const char *root, struct shim_s3_view **ret);
+void shim_s3_view_free(struct shim_s3_view *v);
+size_t shim_s3_view_bucket_count(struct shim_s3_view *v);
+const char *shim_s3_view_bucket_name(struct shim_s3_view *v, size_t i);
+/* Calls cb for every key of bucket starting with prefix, in byte order; a non-zero cb return
+ * stops the walk and is returned. -ENOENT for no such bucket. */
+int shim_s3_view_list(struct shim_s3_view *v, const char *bucket, const char *prefix,
+                      int (*cb)(const char *key, uint64_t size, int64_t mtime_ms, void *ud),
+                      void *ud);
+int shim_s3_view_read(struct shim_s3_view *v, const char *bucket, const char *key,
+                      struct emu_buf *out);
 
 /* Stops serving and frees everything once the loop has run its close callbacks. NULL is
  * accepted. */

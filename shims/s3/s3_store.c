@@ -18,6 +18,7 @@
 #include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -31,6 +32,8 @@
 
 struct s3_store {
     int fd;      /* root */
+    int lock_fd; /* root/lock: shared while open, exclusive tried once at open */
+    bool alone;  /* no other process had the store open: leftovers may be cleared */
     int buckets; /* root/buckets */
     struct s3_bucket **items;
     size_t n;
@@ -185,7 +188,9 @@ static int bucket_load(struct s3_store *st, const char *name, struct s3_bucket *
     }
     cJSON_Delete(root);
     if (r == 0) {
-        empty_dir_at(b->fd, "tmp");
+        if (st->alone) {
+            empty_dir_at(b->fd, "tmp"); /* another process's uploads may be in flight */
+        }
         (void)mkdir_at(b->fd, "objects");
         (void)mkdir_at(b->fd, "uploads");
         *ret = b;
@@ -205,11 +210,23 @@ int s3_store_open(const char *root, struct s3_store **ret)
         return EMU_ENOMEM;
     }
     st->buckets = -1;
+    st->lock_fd = -1;
     st->fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     int r = st->fd < 0 ? -errno : 0;
     r = r ? r : mkdir_at(st->fd, "buckets");
     if (r == 0) {
-        empty_dir_at(st->fd, "trash");
+        /* Several processes may share a store (`run` supervisors, `logs`): only one that finds
+         * it unused clears temp files and trash. */
+        st->lock_fd = openat(st->fd, "lock", O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        st->alone = st->lock_fd >= 0 && flock(st->lock_fd, LOCK_EX | LOCK_NB) == 0;
+        if (st->lock_fd >= 0) {
+            (void)flock(st->lock_fd, LOCK_SH);
+        }
+    }
+    if (r == 0) {
+        if (st->alone) {
+            empty_dir_at(st->fd, "trash");
+        }
         st->buckets = open_dir_at(st->fd, "buckets");
         r = st->buckets < 0 ? st->buckets : 0;
     }
@@ -257,6 +274,9 @@ void s3_store_free(struct s3_store *st)
     emu_free(st->items);
     if (st->buckets >= 0) {
         close(st->buckets);
+    }
+    if (st->lock_fd >= 0) {
+        close(st->lock_fd);
     }
     if (st->fd >= 0) {
         close(st->fd);

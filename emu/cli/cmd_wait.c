@@ -20,8 +20,9 @@ static int exec_wait(const struct emu_cli_global *g, void *opts, int argc, char 
         return EMU_EXIT_USAGE;
     }
     struct emu_task_state st;
-    if (emu_cli_task_load(data_dir, "wait", argv[0], &st) < 0) {
-        return EMU_EXIT_FAILURE;
+    int r = emu_cli_task_load(data_dir, "wait", argv[0], &st);
+    if (r < 0) {
+        return emu_cli_task_load_exit(r);
     }
     char id[33];
     (void)snprintf(id, sizeof(id), "%s", st.id);
@@ -48,12 +49,32 @@ static int exec_wait(const struct emu_cli_global *g, void *opts, int argc, char 
     }
 }
 
+static const struct emu_cli_exit wait_exits[] = {
+    {EMU_EXIT_OTHER, "the exit code of the first essential container to stop (0 when it "
+                     "succeeded)"},
+    {EMU_EXIT_FAILURE, "also: the task stopped before any essential container ran to an exit "
+                       "code, or its supervisor died"},
+    {EMU_EXIT_USAGE, "also: usage error, or no task (or more than one) matches TASK"},
+    {0, NULL},
+};
+
+static const struct emu_cli_example wait_examples[] = {
+    {"fargate-emu wait 0123abcd", "Block until the task stops; print and exit with its exit "
+                                  "code."},
+    {NULL, NULL},
+};
+
 const struct emu_cli_command emu_cmd_wait = {
     .name = "wait",
     .summary = "Wait until a task stops; print and exit with its first essential container's "
                "exit code.",
     .usage = "[--data-dir DIR] TASK",
+    .description = "Polls the task's state until it is STOPPED, like `docker wait`. The exit "
+                   "code printed and returned is the one ECS reports for the task: that of the "
+                   "first essential container to stop.",
     .options = NULL,
+    .exit_codes = wait_exits,
+    .examples = wait_examples,
     .opts_size = 0,
     .reads_taskdef = false,
     .exec = exec_wait,

@@ -26,6 +26,13 @@ struct emu_cli_exit {
     const char *meaning; /* NULL ends a table */
 };
 
+/* An environment variable fargate-emu reads, for the docs (the one place getenv is allowed is
+ * emu/cli/, so this table can list them all). */
+struct emu_cli_env {
+    const char *name; /* NULL ends a table */
+    const char *meaning;
+};
+
 /* One example of a command, shown by help, the man page and docs/cli/<command>.md. */
 struct emu_cli_example {
     const char *command; /* the whole command line, "fargate-emu <name> ..."; NULL ends a table */
@@ -104,6 +111,7 @@ extern const struct emu_cli_command *const emu_cli_commands[];
 extern const struct emu_cli_option emu_cli_global_options[];
 extern const struct emu_cli_option emu_cli_taskdef_options[];
 extern const struct emu_cli_exit emu_cli_exit_codes[];
+extern const struct emu_cli_env emu_cli_environment[];
 extern const char emu_cli_program_summary[];
 extern const char emu_cli_program_description[];
 
@@ -131,6 +139,10 @@ void emu_cli_print_help(const struct emu_cli_command *cmd, FILE *out);
  * -ENOMEM or -E2BIG (out's ceiling). */
 struct emu_buf;
 int emu_cli_help_json(const struct emu_cli_command *cmd, struct emu_buf *out);
+
+/* Whether to print colour on f: only on a terminal, never when NO_COLOR is set to a non-empty
+ * value (https://no-color.org) or TERM is "dumb". Every command that colours asks this. */
+bool emu_cli_use_color(FILE *f);
 
 /* Entry point used by main(): dispatches argv[1]. Returns the process exit code. */
 int emu_cli_main(int argc, char **argv);

@@ -259,6 +259,23 @@ static bool add_examples(cJSON *obj, const struct emu_cli_example *examples)
     return ok;
 }
 
+static bool add_environment(cJSON *obj)
+{
+    cJSON *arr = cJSON_AddArrayToObject(obj, "environment");
+    bool ok = arr != NULL;
+    for (const struct emu_cli_env *e = emu_cli_environment; ok && e->name; e++) {
+        cJSON *j = cJSON_CreateObject();
+        ok = j && cJSON_AddItemToArray(arr, j);
+        if (!ok) {
+            cJSON_Delete(j);
+            break;
+        }
+        ok = cJSON_AddStringToObject(j, "name", e->name) != NULL;
+        ok = ok && cJSON_AddStringToObject(j, "meaning", e->meaning) != NULL;
+    }
+    return ok;
+}
+
 static cJSON *command_json(const struct emu_cli_command *cmd)
 {
     cJSON *j = cJSON_CreateObject();
@@ -287,6 +304,7 @@ static cJSON *program_json(void)
     ok = ok && cJSON_AddStringToObject(j, "summary", emu_cli_program_summary);
     ok = ok && cJSON_AddStringToObject(j, "description", emu_cli_program_description);
     ok = ok && add_exits(j, emu_cli_exit_codes);
+    ok = ok && add_environment(j);
     const struct emu_cli_option *global[] = {emu_cli_global_options};
     const struct emu_cli_option *taskdef[] = {emu_cli_taskdef_options};
     ok = ok && add_options(j, "global_options", global, 1);

@@ -36,6 +36,17 @@ const struct emu_cli_exit emu_cli_exit_codes[] = {
     {0, NULL},
 };
 
+const struct emu_cli_env emu_cli_environment[] = {
+    {"DOCKER_HOST", "Docker Engine API address when --docker-host is not given (default "
+                    "unix:///var/run/docker.sock)"},
+    {"XDG_STATE_HOME", "the default data dir is $XDG_STATE_HOME/fargate-emu"},
+    {"HOME", "the default data dir is ~/.local/state/fargate-emu when XDG_STATE_HOME is unset"},
+    {"NO_COLOR", "when set to a non-empty value, no colour is printed (colour is only ever "
+                 "printed on a terminal)"},
+    {"UV_THREADPOOL_SIZE", "threads of serve's file I/O pool (default 16)"},
+    {NULL, NULL},
+};
+
 const struct emu_cli_option emu_cli_global_options[] = {
     {"data-dir", "DIR", GLOBAL(data_dir), NULL,
      "host data directory (the agent's ECS_HOST_DATA_DIR); FireLens files live under "

@@ -60,7 +60,10 @@ int shim_fault_ctl_exec(struct shim_faults *f, const char *line, size_t len, int
         if (id == EMU_ENOMEM) {
             return id;
         }
-        return id < 0 ? answer_error(out, err) : emu_buf_printf(out, "{\"ok\":true,\"id\":%d}\n", id);
+        if (id < 0) {
+            return answer_error(out, err);
+        }
+        return emu_buf_printf(out, "{\"ok\":true,\"id\":%d}\n", id);
     }
     if (strcmp(buf, "remove") == 0 && arg && *arg) {
         char *end = NULL;

@@ -6,8 +6,9 @@
  * libuv thread pool through shim_request_offload, with the connection suspended meanwhile and
  * resumed from the loop once the job's after callback has responded. Each wake-up (epoll fd
  * readable, or the timer) calls MHD_run once, then re-arms the timer from MHD_get_timeout (0
- * when MHD still has buffered work). MHD calls back into request.c from inside MHD_run: the URI log callback creates the
- * request, the access handler feeds it, the completion callback frees it. Stopping closes the
+ * when MHD still has buffered work). MHD calls back into request.c from inside MHD_run: the
+ * URI log callback creates the request, the access handler feeds it, the completion callback
+ * frees it. Stopping closes the
  * libuv handles first (so libuv drops the epoll fd) and then stops the daemon. The listening
  * socket is our own (see "the listening socket" below), so fault injection can refuse
  * connections for a down window. */

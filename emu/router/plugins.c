@@ -12,6 +12,7 @@ extern const struct emu_router_filter_plugin filter_grep_plugin;
 extern const struct emu_router_output_plugin out_null_plugin;
 extern const struct emu_router_output_plugin out_stdout_plugin;
 extern const struct emu_router_output_plugin out_file_plugin;
+extern const struct emu_router_output_plugin out_s3_plugin;
 
 const struct emu_router_input_plugin *const emu__router_input_plugins[] = {
     &in_forward_plugin,
@@ -30,6 +31,7 @@ const struct emu_router_output_plugin *const emu__router_output_plugins[] = {
     &out_null_plugin,
     &out_stdout_plugin,
     &out_file_plugin,
+    &out_s3_plugin,
     NULL,
 };
 

@@ -47,6 +47,10 @@ struct emu_router *emu_router_new(uv_loop_t *loop);
 int emu_router_configure(struct emu_router *r, const struct emu_router_config *cf,
                          struct emu_diags *diags);
 
+/* The environment ("NAME=value" list, borrowed: must outlive the router) that plugins read
+ * credentials from (AWS_*, HOME). Default: none. */
+void emu_router_set_envp(struct emu_router *r, const char *const *envp);
+
 /* Runs every plugin's cb_init and starts the flush timer. 0 or the first error (logged). */
 int emu_router_start(struct emu_router *r);
 

@@ -102,6 +102,7 @@ struct emu_router {
     void (*stop_done)(struct emu_router *r, void *data);
     void *stop_data;
     struct emu_buf scratch[2]; /* filter double buffer */
+    const char *const *envp;   /* borrowed */
 };
 
 /* engine.c */

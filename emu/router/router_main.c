@@ -107,6 +107,7 @@ static int run(struct emu_router_config *cf, int dry_run, int verbosity)
     if (!st.router) {
         return 1;
     }
+    emu_router_set_envp(st.router, (const char *const *)environ);
     rc = emu_router_configure(st.router, cf, &diags);
     if (rc < 0) {
         print_diags(&diags);

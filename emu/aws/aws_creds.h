@@ -68,6 +68,9 @@ struct emu_aws_provider_config {
     const char *external_id;  /* NULL = none */
     const char *sts_endpoint; /* NULL = https://sts.<region>.amazonaws.com */
     const char *region;       /* "us-east-1" */
+    /* An HTTP endpoint serving the container-credentials JSON, tried first (the Go CloudWatch
+     * plugin's credentials_endpoint); NULL = none. */
+    const char *credentials_endpoint;
 };
 
 struct emu_aws_provider;

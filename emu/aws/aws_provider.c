@@ -27,7 +27,7 @@ struct waiter {
 struct emu_aws_provider {
     struct emu_http *http;
     const char *const *envp;
-    char *profile, *role_arn, *external_id, *sts_endpoint, *region;
+    char *profile, *role_arn, *external_id, *sts_endpoint, *region, *creds_endpoint;
     struct emu_aws_creds cached, base;
     struct waiter *waiters;
     struct emu_http_req *inflight;
@@ -54,10 +54,12 @@ int emu_aws_provider_new(uv_loop_t *loop, struct emu_http *http,
     p->external_id = dup_or_null(cfg->external_id);
     p->sts_endpoint = dup_or_null(cfg->sts_endpoint);
     p->region = emu_strdup(cfg->region ? cfg->region : "us-east-1");
+    p->creds_endpoint = dup_or_null(cfg->credentials_endpoint);
     p->kick = emu_calloc(1, sizeof(*p->kick));
     if (!p->region || !p->kick || (cfg->profile && !p->profile) ||
         (cfg->role_arn && !p->role_arn) || (cfg->external_id && !p->external_id) ||
-        (cfg->sts_endpoint && !p->sts_endpoint)) {
+        (cfg->sts_endpoint && !p->sts_endpoint) ||
+        (cfg->credentials_endpoint && !p->creds_endpoint)) {
         emu_free(p->kick);
         p->kick = NULL;
         emu_aws_provider_free(p);
@@ -109,6 +111,7 @@ void emu_aws_provider_free(struct emu_aws_provider *p)
     emu_free(p->external_id);
     emu_free(p->sts_endpoint);
     emu_free(p->region);
+    emu_free(p->creds_endpoint);
     if (!p->inflight) {
         emu_free(p);
     }
@@ -264,7 +267,10 @@ static int from_container(struct emu_aws_provider *p)
     const char *full = emu_aws_env_get(p->envp, "AWS_CONTAINER_CREDENTIALS_FULL_URI");
     const char *token = emu_aws_env_get(p->envp, "AWS_CONTAINER_AUTHORIZATION_TOKEN");
     const char *hdrs[2] = {NULL, NULL};
-    if (rel && *rel) {
+    if (p->creds_endpoint) {
+        snprintf(url, sizeof(url), "%s", p->creds_endpoint);
+    }
+    else if (rel && *rel) {
         snprintf(url, sizeof(url), "%s%s", ECS_HOST, rel);
     }
     else if (full && *full) {
@@ -290,7 +296,8 @@ static void kick_cb(uv_timer_t *t)
         finish(p, 0, &p->cached);
         return;
     }
-    if (emu_aws_creds_from_env(p->envp, &c) == 0 || from_profile(p, &c) == 0) {
+    if (!p->creds_endpoint && (emu_aws_creds_from_env(p->envp, &c) == 0 ||
+                               from_profile(p, &c) == 0)) {
         base_ready(p, &c);
         return;
     }

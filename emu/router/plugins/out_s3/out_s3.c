@@ -263,7 +263,7 @@ static void cb_s3_flush(struct emu_router_flush *fl, const char *data, size_t le
         return;
     }
     int64_t unit = ctx->use_put_object ? ctx->total_file_size : ctx->upload_chunk_size;
-    if (f && (int64_t)f->size >= unit) {
+    if (f && (int64_t)f->size >= unit && f->size >= f->seal_at) {
         f->sealed = 1;
     }
     s3_send_kick(ctx);

@@ -315,6 +315,40 @@ int s3buf_read(const char *path, size_t off, char *buf, size_t len)
     return got == len ? 0 : -EIO;
 }
 
+int s3buf_merge(struct s3buf *st, struct s3_file *f, struct s3_file *g)
+{
+    char buf[64 * 1024];
+    size_t done = 0;
+    int r = 0;
+    while (r == 0 && done < g->size) {
+        size_t n = g->size - done < sizeof(buf) ? g->size - done : sizeof(buf);
+        r = s3buf_read(g->path, g->data_off + done, buf, n);
+        /* Appending to f through s3buf_append would pick the tag's open file, so write here. */
+        if (r == 0) {
+            int fd = open(f->path, O_WRONLY | O_CLOEXEC);
+            r = fd < 0 ? -errno : 0;
+            if (r == 0 && pwrite(fd, buf, n, (off_t)(f->data_off + f->size)) != (ssize_t)n) {
+                r = -EIO;
+            }
+            if (fd >= 0) {
+                close(fd);
+            }
+        }
+        if (r == 0) {
+            f->size += n;
+            st->used += n;
+            done += n;
+        }
+    }
+    if (r < 0) {
+        return r;
+    }
+    f->records += g->records;
+    f->final_part |= g->final_part;
+    s3buf_remove(st, g);
+    return 0;
+}
+
 int s3buf_save_index(struct s3buf *st)
 {
     char path[S3_STORE_PATH_MAX + 8], num[24];

@@ -21,7 +21,8 @@ struct s3_file {
     time_t first_time;    /* first record's time: the key's strftime time */
     time_t created;       /* for upload_timeout */
     time_t next_try;      /* retry backoff */
-    int sealed, busy, failures;
+    size_t seal_at;       /* multipart + gzip: seal again only past this size */
+    int sealed, busy, failures, final_part;
 };
 
 struct s3buf {
@@ -49,6 +50,8 @@ int s3buf_append(struct s3buf *st, const char *tag, const char *data, size_t len
 void s3buf_remove(struct s3buf *st, struct s3_file *f);
 /* Reads f's data into buf (f->size bytes). Thread-safe, allocates nothing. 0 or -EIO. */
 int s3buf_read(const char *path, size_t off, char *buf, size_t len);
+/* Appends g's data to f (f older than g, same tag) and removes g. 0 or a negative errno. */
+int s3buf_merge(struct s3buf *st, struct s3_file *f, struct s3_file *g);
 /* Persists st->index. */
 int s3buf_save_index(struct s3buf *st);
 

@@ -130,6 +130,7 @@ void s3_send_seal_due(struct s3_ctx *ctx, time_t now)
     for (struct s3_file *f = ctx->store.head; f; f = f->next) {
         if (!f->sealed && (ctx->exiting || now - f->created >= ctx->upload_timeout)) {
             f->sealed = 1;
+            f->final_part = 1;
             if (!ctx->use_put_object) {
                 struct s3_mpu *m = mpu_for(ctx, f->tag);
                 if (m) {
@@ -418,6 +419,25 @@ static void after_work_cb(uv_work_t *w, int status)
     }
     if (job->work_rc < 0) {
         job_fail(job, "cannot read or compress the buffer file");
+        s3_send_kick(ctx);
+        return;
+    }
+    if (job->kind == JOB_PART && job->body_len < S3_MIN_CHUNK && !job->f->final_part) {
+        /* A compressed part under S3's 5 MiB minimum that is not the last one: take in the
+         * tag's later buffers, or keep buffering, until it compresses to enough. */
+        struct s3_file *f = job->f, *g = f->next;
+        while (g && (strcmp(g->tag, f->tag) != 0 || g->busy)) {
+            g = g->next;
+        }
+        f->busy = 0;
+        if (g && s3buf_merge(&ctx->store, f, g) == 0) {
+            f->sealed = 1;
+        }
+        else {
+            f->sealed = 0;
+            f->seal_at = f->size + f->size / 2 + 1;
+        }
+        job_free(job);
         s3_send_kick(ctx);
         return;
     }

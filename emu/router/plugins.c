@@ -15,6 +15,8 @@ extern const struct emu_router_output_plugin out_file_plugin;
 extern const struct emu_router_output_plugin out_s3_plugin;
 extern const struct emu_router_output_plugin out_cloudwatch_logs_plugin;
 extern const struct emu_router_output_plugin out_cloudwatch_plugin;
+extern const struct emu_router_output_plugin out_forward_plugin;
+extern const struct emu_router_output_plugin out_http_plugin;
 
 const struct emu_router_input_plugin *const emu__router_input_plugins[] = {
     &in_forward_plugin,
@@ -36,6 +38,8 @@ const struct emu_router_output_plugin *const emu__router_output_plugins[] = {
     &out_s3_plugin,
     &out_cloudwatch_logs_plugin,
     &out_cloudwatch_plugin,
+    &out_forward_plugin,
+    &out_http_plugin,
     NULL,
 };
 

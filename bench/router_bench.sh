@@ -57,7 +57,8 @@ start_s3() {
   "$fargate" serve --s3 127.0.0.1:0 --data-dir "$tmp/data" > "$tmp/ready" 2> "$tmp/serve.log" &
   serve_pid=$!
   for _ in $(seq 100); do [ -s "$tmp/ready" ] && break; sleep 0.1; done
-  endpoint=$(/usr/bin/python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['s3']['endpoint'])" "$tmp/ready")
+  endpoint=$(/usr/bin/python3 -c \
+    "import json,sys;print(json.load(open(sys.argv[1]))['s3']['endpoint'])" "$tmp/ready")
 }
 
 bench_s3() {

@@ -49,7 +49,8 @@ static void test_key_default_and_parts(void **state)
     /* A part past the end is left to the $TAG rule, as Fluent Bit does. */
     expect_key("/$TAG[3]/", "a.b", ".", 0, "/a.b[3]/");
     /* Only ten parts. */
-    expect_key("$TAG[9]-$TAG[10]", "0.1.2.3.4.5.6.7.8.9.10", ".", 0, "9-0.1.2.3.4.5.6.7.8.9.10[10]");
+    expect_key("$TAG[9]-$TAG[10]", "0.1.2.3.4.5.6.7.8.9.10", ".", 0,
+               "9-0.1.2.3.4.5.6.7.8.9.10[10]");
     /* A delimiter missing from the tag: the whole tag is part 0. */
     expect_key("$TAG[0]", "app-x", ".", 0, "app-x");
 }

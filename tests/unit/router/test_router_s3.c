@@ -5,7 +5,8 @@
  * style stop and exit, boto3 (s3_check.py) finds every record exactly once in gzip JSON-lines
  * objects under the expected keys. A second case puts a proxy in front of the shim that answers
  * the first PutObjects with 503 SlowDown: the uploads are retried without loss or duplicates. A
- * third case uses multipart uploads (total_file_size 12M, upload_chunk_size 6M). */
+ * third case uses multipart uploads (total_file_size 12M, upload_chunk_size 6M). A fourth one
+ * stops a router that cannot reach S3 and checks that the next start uploads its store_dir. */
 #include <errno.h>
 #include <signal.h>
 #include <setjmp.h>
@@ -85,7 +86,50 @@ static void on_poll(uv_timer_t *t)
     }
 }
 
-static void run_case(int flaky, int multipart)
+static void make_conf(char *conf, size_t len, const char *dir, const char *ep, int multipart,
+                      const char *grace, const char *retry)
+{
+    snprintf(conf, len,
+             "[SERVICE]\n    Flush 1\n    Grace %s\n    Log_Level info\n\n"
+             "[INPUT]\n    Name forward\n    unix_path %s/fluent.sock\n\n"
+             "[OUTPUT]\n    Name s3\n    Match *\n    bucket " BUCKET "\n"
+             "    region us-east-1\n    endpoint %s\n    store_dir %s/store\n"
+             "    Retry_Limit %s\n    total_file_size %s\n    upload_timeout 1m\n"
+             "    use_put_object %s\n    compression gzip\n    upload_chunk_size 6M\n"
+             "    s3_key_format /$TAG[2]/$TAG[0]/%%Y/%%m/%%d/%%H/%%M/%%S/$UUID.gz\n"
+             "    s3_key_format_tag_delimiters .-\n",
+             grace, dir, ep, dir, retry, multipart ? "12M" : "1M", multipart ? "Off" : "On");
+}
+
+static const char *const envp[] = {"AWS_ACCESS_KEY_ID=" SHIM_S3_DEFAULT_ACCESS_KEY,
+                                   "AWS_SECRET_ACCESS_KEY=" SHIM_S3_DEFAULT_SECRET_KEY, NULL};
+
+static struct emu_router *start_router(uv_loop_t *loop, const char *conf,
+                                       struct emu_router_config **ret_cf)
+{
+    struct emu_diags diags;
+    struct emu_router_config_env env = {0};
+    emu_diags_init(&diags);
+    assert_int_equal(emu_router_config_load_buffer("s3.conf", conf, strlen(conf), &env, ret_cf,
+                                                   &diags),
+                     0);
+    struct emu_router *r = emu_router_new(loop);
+    emu_router_set_envp(r, envp);
+    assert_int_equal(emu_router_configure(r, *ret_cf, &diags), 0);
+    assert_int_equal(emu_router_start(r), 0);
+    emu_diags_done(&diags);
+    return r;
+}
+
+/* Counts the buffer files left in the store. */
+static int count_buffers(const char *dir)
+{
+    char cmd[800];
+    snprintf(cmd, sizeof(cmd), "test $(ls %s/store/" BUCKET "/*.buf 2>/dev/null | wc -l) -gt 0", dir);
+    return system(cmd) == 0;
+}
+
+static void run_case(int flaky, int multipart, int restart)
 {
     char dir[] = "/tmp/emu-router-s3-XXXXXX";
     assert_non_null(mkdtemp(dir));
@@ -129,30 +173,11 @@ static void run_case(int flaky, int multipart)
     char *create_args[] = {python, script, ep_arg, bucket, create, NULL};
     assert_int_equal(spawn_wait(&run, create_args), 0);
 
-    snprintf(conf, sizeof(conf),
-             "[SERVICE]\n    Flush 1\n    Grace 30\n    Log_Level info\n\n"
-             "[INPUT]\n    Name forward\n    unix_path %s/fluent.sock\n\n"
-             "[OUTPUT]\n    Name s3\n    Match *\n    bucket " BUCKET "\n"
-             "    region us-east-1\n    endpoint %s\n    store_dir %s/store\n"
-             "    Retry_Limit 5\n    total_file_size %s\n    upload_timeout 1m\n"
-             "    use_put_object %s\n    compression gzip\n    upload_chunk_size 6M\n"
-             "    s3_key_format /$TAG[2]/$TAG[0]/%%Y/%%m/%%d/%%H/%%M/%%S/$UUID.gz\n"
-             "    s3_key_format_tag_delimiters .-\n",
-             dir, router_ep, dir, multipart ? "12M" : "1M", multipart ? "Off" : "On");
-    struct emu_diags diags;
-    struct emu_router_config *cf = NULL;
-    struct emu_router_config_env env = {0};
-    static const char *const envp[] = {"AWS_ACCESS_KEY_ID=" SHIM_S3_DEFAULT_ACCESS_KEY,
-                                       "AWS_SECRET_ACCESS_KEY=" SHIM_S3_DEFAULT_SECRET_KEY,
-                                       NULL};
-    emu_diags_init(&diags);
-    assert_int_equal(emu_router_config_load_buffer("s3.conf", conf, strlen(conf), &env, &cf,
-                                                   &diags),
-                     0);
-    run.r = emu_router_new(&run.loop);
-    emu_router_set_envp(run.r, envp);
-    assert_int_equal(emu_router_configure(run.r, cf, &diags), 0);
-    assert_int_equal(emu_router_start(run.r), 0);
+    struct emu_router_config *cf = NULL, *cf2 = NULL;
+    /* restart: the first router cannot reach S3 (port 1) and leaves its buffers in store_dir. */
+    make_conf(conf, sizeof(conf), dir, restart ? "http://127.0.0.1:1" : router_ep, multipart,
+              restart ? "2" : "30", restart ? "no_limits" : "5");
+    run.r = start_router(&run.loop, conf, &cf);
 
     char sock[600], count[32], mode[] = "message";
     snprintf(sock, sizeof(sock), "%s/fluent.sock", dir);
@@ -174,6 +199,18 @@ static void run_case(int flaky, int multipart)
     assert_int_equal(s->records_out, N_RECORDS);
     assert_int_equal(s->records_dropped, 0);
     emu_router_free(run.r); /* uploads what is buffered, on this loop */
+    if (restart) {
+        assert_true(count_buffers(dir));
+        make_conf(conf, sizeof(conf), dir, router_ep, multipart, "30", "5");
+        run.r = start_router(&run.loop, conf, &cf2);
+        run.stopped = 0;
+        emu_router_stop(run.r, on_stopped, &run);
+        for (int i = 0; i < 600 && !run.stopped; i++) {
+            uv_run(&run.loop, UV_RUN_ONCE);
+        }
+        emu_router_free(run.r); /* the adopted buffers are uploaded here */
+        assert_false(count_buffers(dir));
+    }
 
     char key_re[] = TASK "/app/\\d{4}/\\d\\d/\\d\\d/\\d\\d/\\d\\d/\\d\\d/[0-9A-Za-z]{8}\\.gz";
     char check[] = "check";
@@ -191,7 +228,7 @@ static void run_case(int flaky, int multipart)
     uv_run(&run.loop, UV_RUN_DEFAULT);
     assert_int_equal(uv_loop_close(&run.loop), 0);
     emu_router_config_free(cf);
-    emu_diags_done(&diags);
+    emu_router_config_free(cf2);
     char cmd[700];
     snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
     assert_int_equal(system(cmd), 0);
@@ -200,19 +237,25 @@ static void run_case(int flaky, int multipart)
 static void test_seed_config_to_s3_shim(void **state)
 {
     (void)state;
-    run_case(0, 0);
+    run_case(0, 0, 0);
 }
 
 static void test_503_then_success_is_retried(void **state)
 {
     (void)state;
-    run_case(1, 0);
+    run_case(1, 0, 0);
 }
 
 static void test_multipart_upload(void **state)
 {
     (void)state;
-    run_case(0, 1);
+    run_case(0, 1, 0);
+}
+
+static void test_restart_uploads_store_dir(void **state)
+{
+    (void)state;
+    run_case(0, 0, 1);
 }
 
 int main(void)
@@ -224,6 +267,7 @@ int main(void)
         cmocka_unit_test(test_seed_config_to_s3_shim),
         cmocka_unit_test(test_503_then_success_is_retried),
         cmocka_unit_test(test_multipart_upload),
+        cmocka_unit_test(test_restart_uploads_store_dir),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -271,8 +271,12 @@ static void on_response(int status, const struct emu_http_response *resp, void *
         if (status == 0) {
             (void)emu_aws_error_parse(resp->body, resp->body_len, code, sizeof(code), NULL, 0);
         }
-        snprintf(why, sizeof(why), "%s%ld %s", status < 0 ? emu_strerror(status) : "HTTP ",
-                 status < 0 ? 0L : resp->status, code);
+        if (status < 0) {
+            snprintf(why, sizeof(why), "%s", emu_strerror(status));
+        }
+        else {
+            snprintf(why, sizeof(why), "HTTP %ld %s", resp->status, code);
+        }
         job_fail(job, why);
         s3_send_kick(ctx);
         return;

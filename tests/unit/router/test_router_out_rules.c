@@ -13,6 +13,7 @@
 
 #include "emu/base/buf.h"
 #include "emu/base/mem.h"
+#include "emu/router/mp.h"
 #include "emu/router/plugins/out_cloudwatch_logs/cw.h"
 #include "emu/router/plugins/out_s3/s3_key.h"
 
@@ -199,6 +200,97 @@ static void test_cw_put_body(void **state)
     emu_buf_done(&b);
 }
 
+/* One event [EventTime, {"z":1,"a":"<b>&","m":{"y":true,"b":nil},"f":1.5,"log":" hi\n"}]. */
+static void make_event(struct emu_buf *ev)
+{
+    struct emu_buf rec;
+    emu_buf_init(&rec, 4096);
+    assert_int_equal(emu_mp_put_map(&rec, 5), 0);
+    assert_int_equal(emu_mp_put_str(&rec, "z", 1), 0);
+    assert_int_equal(emu_mp_put_int(&rec, 1), 0);
+    assert_int_equal(emu_mp_put_str(&rec, "a", 1), 0);
+    assert_int_equal(emu_mp_put_str(&rec, "<b>&\xe2\x80\xa8", 7), 0);
+    assert_int_equal(emu_mp_put_str(&rec, "m", 1), 0);
+    assert_int_equal(emu_mp_put_map(&rec, 2), 0);
+    assert_int_equal(emu_mp_put_str(&rec, "y", 1), 0);
+    assert_int_equal(emu_mp_put_bool(&rec, 1), 0);
+    assert_int_equal(emu_mp_put_str(&rec, "b", 1), 0);
+    assert_int_equal(emu_mp_put_nil(&rec), 0);
+    assert_int_equal(emu_mp_put_str(&rec, "f", 1), 0);
+    assert_int_equal(emu_mp_put_double(&rec, 1.5), 0);
+    assert_int_equal(emu_mp_put_str(&rec, "log", 3), 0);
+    assert_int_equal(emu_mp_put_str(&rec, " hi\n", 4), 0);
+    assert_int_equal(emu_mp_put_event(ev, 1700000000, 123000000, rec.data, rec.len), 0);
+    emu_buf_done(&rec);
+}
+
+static void expect_message(const char *log_key, int go, const char *want)
+{
+    struct emu_buf ev, msgs;
+    struct cw_event *e = NULL;
+    emu_buf_init(&ev, 4096);
+    emu_buf_init(&msgs, 4096);
+    make_event(&ev);
+    assert_int_equal(cw_events_from_chunk(ev.data, ev.len, log_key, go, &msgs, &e), 1);
+    assert_int_equal(e[0].ts_ms, 1700000000123);
+    assert_int_equal(e[0].msg_len, strlen(want));
+    assert_memory_equal(msgs.data + e[0].msg_off, want, strlen(want));
+    emu_free(e);
+    emu_buf_done(&ev);
+    emu_buf_done(&msgs);
+}
+
+static void test_cw_messages(void **state)
+{
+    (void)state;
+    /* cloudwatch_logs: the record as Fluent Bit prints it, keys in order. */
+    expect_message(NULL, 0,
+                   "{\"z\":1,\"a\":\"<b>&\xe2\x80\xa8\",\"m\":{\"y\":true,\"b\":null},"
+                   "\"f\":1.5,\"log\":\" hi\\n\"}");
+    /* cloudwatch (Go): encoding/json, sorted keys, HTML-safe escapes. */
+    expect_message(NULL, 1,
+                   "{\"a\":\"\\u003cb\\u003e\\u0026\\u2028\",\"f\":1.5,\"log\":\" hi\\n\","
+                   "\"m\":{\"b\":null,\"y\":true},\"z\":1}");
+    /* log_key: the string as is; the Go plugin trims surrounding white space. */
+    expect_message("log", 0, " hi\n");
+    expect_message("log", 1, "hi");
+    expect_message("m", 1, "{\"b\":null,\"y\":true}");
+    struct emu_buf ev, msgs;
+    struct cw_event *e = NULL;
+    emu_buf_init(&ev, 4096);
+    emu_buf_init(&msgs, 4096);
+    make_event(&ev);
+    assert_int_equal(cw_events_from_chunk(ev.data, ev.len, "missing", 0, &msgs, &e), 0);
+    emu_free(e);
+    emu_buf_done(&ev);
+    emu_buf_done(&msgs);
+}
+
+static void test_go_json_scalars(void **state)
+{
+    (void)state;
+    static const struct {
+        double v;
+        const char *want;
+    } cases[] = {{0.1, "0.1"}, {100, "100"}, {1e21, "1e+21"}, {1e20, "100000000000000000000"},
+                 {0.000001, "0.000001"}, {1e-7, "1e-7"}, {1.5e-300, "1.5e-300"}, {-2.5, "-2.5"}};
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct emu_buf mp, out;
+        emu_buf_init(&mp, 64);
+        emu_buf_init(&out, 64);
+        assert_int_equal(emu_mp_put_double(&mp, cases[i].v), 0);
+        assert_int_equal(cw_go_json((const uint8_t *)mp.data, mp.len, &out), 0);
+        assert_string_equal(out.data, cases[i].want);
+        emu_buf_done(&mp);
+        emu_buf_done(&out);
+    }
+    struct emu_buf out;
+    emu_buf_init(&out, 64);
+    assert_int_equal(cw_go_json_string(&out, "a\x01\xff\tb", 5), 0);
+    assert_string_equal(out.data, "\"a\\u0001\\ufffd\\tb\"");
+    emu_buf_done(&out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -206,7 +298,8 @@ int main(void)
         cmocka_unit_test(test_key_index_uuid),  cmocka_unit_test(test_key_limit),
         cmocka_unit_test(test_random_alnum),    cmocka_unit_test(test_gzip_roundtrip),
         cmocka_unit_test(test_cw_batches),      cmocka_unit_test(test_cw_event_cut),
-        cmocka_unit_test(test_cw_put_body),
+        cmocka_unit_test(test_cw_put_body),     cmocka_unit_test(test_cw_messages),
+        cmocka_unit_test(test_go_json_scalars),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -22,6 +22,7 @@ struct cw_ctx {
     const char *metric_dimensions, *extra_user_agent, *log_group_class, *new_log_group_tags;
     const char *credentials_endpoint, *default_log_group_name, *default_log_stream_name;
     int auto_create_group, auto_retry_requests;
+    int go_plugin; /* registered as `cloudwatch`: the Go plugin's message encoding */
     int64_t log_retention_days;
     /* State. */
     struct emu_router *r;
@@ -44,10 +45,16 @@ void cw_put_start(struct cw_ctx *ctx, struct emu_router_flush *fl, const char *d
 /* Cancels what is in flight (at exit): their flushes complete with RETRY. */
 void cw_put_cancel_all(struct cw_ctx *ctx);
 
-/* Pure: the events of a chunk (messages appended to msgs) per log_key. Returns the number of
- * events or a negative code; *ret_events is emu_malloc'd. */
-long cw_events_from_chunk(const char *data, size_t len, const char *log_key,
+/* Pure: the events of a chunk (messages appended to msgs) per log_key. go_style: the Go
+ * plugin's encoding (cw_go_json, messages trimmed of surrounding white space). Returns the
+ * number of events or a negative code; *ret_events is emu_malloc'd. */
+long cw_events_from_chunk(const char *data, size_t len, const char *log_key, int go_style,
                           struct emu_buf *msgs, struct cw_event **ret_events);
+
+/* Pure: one MessagePack value as Go's encoding/json writes it (sorted keys, HTML-safe escapes).
+ * Returns 0, -EBADMSG, -E2BIG or -ENOMEM. */
+int cw_go_json(const uint8_t *rec, size_t len, struct emu_buf *out);
+int cw_go_json_string(struct emu_buf *out, const char *s, size_t len);
 
 /* Pure: the PutLogEvents JSON body for ev[start..end). */
 int cw_put_body(const char *group, const char *stream, const struct cw_event *ev, size_t start,

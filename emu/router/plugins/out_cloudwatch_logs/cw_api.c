@@ -17,14 +17,14 @@
 
 #define MSGS_MAX (512u * 1024u * 1024u)
 
-static int append_message(const uint8_t *rec, size_t rec_len, const char *log_key,
+static int append_message(const uint8_t *rec, size_t rec_len, const char *log_key, int go,
                           struct emu_buf *msgs, int *ret_found)
 {
     struct emu_mp m = {.p = rec, .len = rec_len};
     uint32_t n;
     *ret_found = 1;
     if (!log_key) {
-        return emu_mp_to_json(rec, rec_len, msgs);
+        return go ? cw_go_json(rec, rec_len, msgs) : emu_mp_to_json(rec, rec_len, msgs);
     }
     if (emu_mp_read_map(&m, &n) < 0) {
         return EMU_EBADMSG;
@@ -42,14 +42,31 @@ static int append_message(const uint8_t *rec, size_t rec_len, const char *log_ke
             if (emu_mp_read_strbin(&vm, &s, &sl) == 0) {
                 return emu_buf_append(msgs, s, sl);
             }
-            return emu_mp_to_json(v, vl, msgs);
+            return go ? cw_go_json(v, vl, msgs) : emu_mp_to_json(v, vl, msgs);
         }
     }
     *ret_found = 0;
     return 0;
 }
 
-long cw_events_from_chunk(const char *data, size_t len, const char *log_key,
+/* Go's strings.TrimSpace over [off, len) of msgs (ASCII white space). */
+static void trim_space(struct emu_buf *msgs, size_t off)
+{
+    static const char ws[] = " \t\n\v\f\r";
+    size_t a = off;
+    while (a < msgs->len && strchr(ws, msgs->data[a]) && msgs->data[a]) {
+        a++;
+    }
+    size_t b = msgs->len;
+    while (b > a && strchr(ws, msgs->data[b - 1]) && msgs->data[b - 1]) {
+        b--;
+    }
+    memmove(msgs->data + off, msgs->data + a, b - a);
+    msgs->len = off + (b - a);
+    msgs->data[msgs->len] = '\0';
+}
+
+long cw_events_from_chunk(const char *data, size_t len, const char *log_key, int go_style,
                           struct emu_buf *msgs, struct cw_event **ret_events)
 {
     struct emu_mp m = {.p = (const uint8_t *)data, .len = len};
@@ -67,7 +84,10 @@ long cw_events_from_chunk(const char *data, size_t len, const char *log_key,
             break;
         }
         size_t off = msgs->len;
-        r = append_message(rec, rec_len, log_key, msgs, &found);
+        r = append_message(rec, rec_len, log_key, go_style, msgs, &found);
+        if (r == 0 && go_style && msgs->len > off) {
+            trim_space(msgs, off);
+        }
         if (r < 0 || !found || msgs->len == off) {
             continue; /* no log_key, or an empty message: CloudWatch refuses those */
         }
@@ -323,7 +343,7 @@ void cw_put_start(struct cw_ctx *ctx, struct emu_router_flush *fl, const char *d
     }
     p->next = ctx->busy;
     ctx->busy = p;
-    long n = cw_events_from_chunk(data, len, ctx->log_key, &p->msgs, &p->ev);
+    long n = cw_events_from_chunk(data, len, ctx->log_key, ctx->go_plugin, &p->msgs, &p->ev);
     if (n < 0) {
         emu_plg_log(EMU_LOG_ERROR, ctx->name, "cannot read records: %s", emu_strerror((int)n));
         put_finish(p, EMU_FLUSH_ERROR);

@@ -2,7 +2,8 @@
 /* out_cloudwatch_logs and the Go plugin's name cloudwatch: each flush's records become log
  * events (the record as JSON, or the log_key value) sent to log_group_name and log_stream_name
  * (or log_stream_prefix + tag) with PutLogEvents, creating the group (auto_create_group) and the
- * stream as needed. Both names share the code; each has its upstream option table. */
+ * stream as needed. Both names share the code; each has its upstream option table, and
+ * `cloudwatch` encodes messages as the Go plugin does (cw_gojson.c). */
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -109,6 +110,13 @@ static int cb_cw_init(struct emu_router_output *ins, void *data)
     return r;
 }
 
+static int cb_cw_go_init(struct emu_router_output *ins, void *data)
+{
+    struct cw_ctx *ctx = data;
+    ctx->go_plugin = 1;
+    return cb_cw_init(ins, data);
+}
+
 static void cb_cw_flush(struct emu_router_flush *fl, const char *data, size_t len,
                         const char *tag, size_t n, struct emu_router_output *ins, void *vctx)
 {
@@ -153,7 +161,7 @@ const struct emu_router_output_plugin out_cloudwatch_plugin = {
                    "fluent-bit), served by the same code",
     .options = cw_go_options,
     .ctx_size = sizeof(struct cw_ctx),
-    .cb_init = cb_cw_init,
+    .cb_init = cb_cw_go_init,
     .cb_flush = cb_cw_flush,
     .cb_exit = cb_cw_exit,
 };

@@ -157,6 +157,11 @@ int emu_router_input_append(struct emu_router_input *ins, const char *tag, size_
 /* Nonzero while the input is paused by Mem_Buf_Limit. */
 int emu_router_input_paused(const struct emu_router_input *ins);
 
+/* The environment given with emu_router_set_envp (may be NULL). */
+const char *const *emu_router_envp(struct emu_router *r);
+/* The output's Retry_Limit: -1 = no limit, else the number of retries. */
+int emu_router_output_retry_limit(const struct emu_router_output *ins);
+
 /* Wall-clock time for events created by the router (tcp, dummy). */
 void emu_router_now(int64_t *ret_sec, uint32_t *ret_nsec);
 

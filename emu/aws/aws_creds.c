@@ -3,6 +3,7 @@
  * credentials JSON and the STS AssumeRole XML, plus ISO 8601 times and AWS error bodies. No I/O;
  * every output field has a fixed ceiling. */
 #include "emu/aws/aws_creds.h"
+#include "emu/aws/aws_time.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -52,29 +53,6 @@ int emu_aws_creds_from_env(const char *const *envp, struct emu_aws_creds *ret)
     return r;
 }
 
-static long long days_from_civil(long long y, unsigned m, unsigned d)
-{
-    y -= m <= 2;
-    long long era = (y >= 0 ? y : y - 399) / 400;
-    unsigned yoe = (unsigned)(y - era * 400);
-    unsigned doy = (153 * (m + (m > 2 ? (unsigned)-3 : 9)) + 2) / 5 + d - 1;
-    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + (long long)doe - 719468;
-}
-
-static int num(const char *s, size_t n, unsigned *ret)
-{
-    unsigned v = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9') {
-            return EMU_EINVAL;
-        }
-        v = v * 10 + (unsigned)(s[i] - '0');
-    }
-    *ret = v;
-    return 0;
-}
-
 int emu_aws_parse_iso8601(const char *s, size_t len, time_t *ret)
 {
     unsigned y, mo, d, h, mi, sec;
@@ -82,8 +60,8 @@ int emu_aws_parse_iso8601(const char *s, size_t len, time_t *ret)
         s[13] != ':' || s[16] != ':') {
         return EMU_EINVAL;
     }
-    if (num(s, 4, &y) || num(s + 5, 2, &mo) || num(s + 8, 2, &d) || num(s + 11, 2, &h) ||
-        num(s + 14, 2, &mi) || num(s + 17, 2, &sec)) {
+    if (emu__aws_digits(s, 4, &y) || emu__aws_digits(s + 5, 2, &mo) || emu__aws_digits(s + 8, 2, &d) || emu__aws_digits(s + 11, 2, &h) ||
+        emu__aws_digits(s + 14, 2, &mi) || emu__aws_digits(s + 17, 2, &sec)) {
         return EMU_EINVAL;
     }
     size_t i = 19;
@@ -99,7 +77,7 @@ int emu_aws_parse_iso8601(const char *s, size_t len, time_t *ret)
     if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) {
         return EMU_EINVAL;
     }
-    *ret = (time_t)(days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec);
+    *ret = (time_t)(emu__aws_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec);
     return 0;
 }
 

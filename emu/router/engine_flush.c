@@ -182,6 +182,7 @@ static void dispatch(struct emu_router *r, struct emu_router_chunk *c)
 
 static void flush_all(struct emu_router *r)
 {
+    emu__router_storage_backlog(r); /* the next batch, if the last one was released */
     for (size_t i = 0; i < r->n_inputs; i++) {
         struct emu_router_input *in = r->inputs[i];
         while (in->open) {
@@ -239,6 +240,11 @@ int emu_router_start(struct emu_router *r)
             return emu_log_errno(rc, "[%s] initialization failed", f->name);
         }
     }
+    int src = emu__router_storage_init(r);
+    if (src < 0) {
+        return src;
+    }
+    emu__router_storage_backlog(r); /* sealed before any new data */
     for (size_t i = 0; i < r->n_inputs; i++) {
         struct emu_router_input *in = r->inputs[i];
         in->inited = 1;
@@ -309,6 +315,7 @@ struct emu_router *emu_router_free(struct emu_router *r)
     if (!r) {
         return NULL;
     }
+    r->tearing_down = 1; /* chunks freed from here on keep their files for the next start */
     for (size_t i = 0; i < r->n_outputs; i++) {
         struct emu_router_output *o = r->outputs[i];
         if (o->inited && o->p->cb_exit) {
@@ -337,6 +344,7 @@ struct emu_router *emu_router_free(struct emu_router *r)
         free_chunks(in->open);
         free_chunks(in->sealed_head);
         in->open = in->sealed_head = NULL;
+        emu__router_storage_free(in);
     }
     emu__router_http_close(r);
     if (r->timers_inited) {

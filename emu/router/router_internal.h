@@ -97,6 +97,7 @@ struct emu_router_output {
     char name[96];
     OnigRegex match_re;
     int retry_limit; /* -1: no limit */
+    size_t fs_queued; /* bytes of filesystem chunks queued for it (storage.total_limit_size) */
     struct emu_router_out_metrics m;
     int inited;
 };
@@ -107,6 +108,7 @@ struct emu_router_flush {
     struct emu_router_chunk *chunk;
     struct emu_router_output *out;
     uv_timer_t timer;
+    size_t fs_bytes; /* counted in out->fs_queued */
     int attempts, timer_inited, running, done;
 };
 

@@ -56,9 +56,11 @@ static int mkdir_p(char *path)
     return mkdir(path, 0700) < 0 && errno != EEXIST ? -errno : 0;
 }
 
+/* Backlog paths sort by file name (creation time, then sequence), whatever their directory. */
 static int cmp_names(const void *a, const void *b)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    const char *x = *(char *const *)a, *y = *(char *const *)b;
+    return strcmp(strrchr(x, '/') + 1, strrchr(y, '/') + 1);
 }
 
 static int is_chunk_name(const char *n)
@@ -67,15 +69,16 @@ static int is_chunk_name(const char *n)
     return n[0] != '.' && len > 4 && strcmp(n + len - 4, ".chk") == 0;
 }
 
-/* Lists the chunk files an earlier run left in the input's directory, oldest first. */
-static int list_backlog(struct emu_router_input *in)
+/* Adds the chunk files an earlier run left in dir to in's backlog. */
+static int list_backlog(struct emu_router_input *in, const char *dir)
 {
-    DIR *d = opendir(in->fs_dir);
+    DIR *d = opendir(dir);
     if (!d) {
-        return -errno;
+        return errno == ENOTDIR ? 0 : -errno;
     }
     struct dirent *e;
-    while ((e = readdir(d)) != NULL && in->n_backlog < BACKLOG_FILES_MAX) {
+    int rc = 0;
+    while (rc == 0 && (e = readdir(d)) != NULL && in->n_backlog < BACKLOG_FILES_MAX) {
         if (!is_chunk_name(e->d_name)) {
             continue;
         }
@@ -83,25 +86,73 @@ static int list_backlog(struct emu_router_input *in)
             size_t cap = in->cap_backlog ? in->cap_backlog * 2 : 64;
             char **v = emu_realloc(in->backlog, cap * sizeof(*v));
             if (!v) {
-                closedir(d);
-                return -ENOMEM;
+                rc = -ENOMEM;
+                break;
             }
             in->backlog = v;
             in->cap_backlog = cap;
         }
-        if (!(in->backlog[in->n_backlog] = emu_strdup(e->d_name))) {
-            closedir(d);
-            return -ENOMEM;
+        struct emu_buf path;
+        emu_buf_init(&path, PATH_CAP);
+        rc = emu_buf_printf(&path, "%s/%s", dir, e->d_name);
+        if (rc == 0) {
+            in->backlog[in->n_backlog++] = emu_buf_steal(&path);
         }
-        in->n_backlog++;
+        emu_buf_done(&path);
     }
     closedir(d);
-    if (in->n_backlog > 0) {
-        qsort(in->backlog, in->n_backlog, sizeof(*in->backlog), cmp_names);
-        emu_plg_log(EMU_LOG_INFO, in->name, "%zu chunk files in the backlog of %s", in->n_backlog,
-                    in->fs_dir);
+    return rc;
+}
+
+/* Every directory of storage.path is backlog: an input's own goes to that input, the others
+ * (inputs renamed or gone since) to the first filesystem input, as Fluent Bit's backlog loads
+ * all of storage.path. */
+static int scan_backlog(struct emu_router *r)
+{
+    struct emu_router_input *dflt = NULL;
+    for (size_t i = 0; i < r->n_inputs && !dflt; i++) {
+        dflt = r->inputs[i]->fs_dir ? r->inputs[i] : NULL;
     }
-    return 0;
+    if (!dflt && r->n_inputs > 0) {
+        dflt = r->inputs[0];
+    }
+    DIR *d = opendir(r->svc.storage_path);
+    if (!d || !dflt) {
+        int rc = !d && errno != ENOENT ? -errno : 0;
+        if (d) {
+            closedir(d);
+        }
+        return rc;
+    }
+    struct dirent *e;
+    int rc = 0;
+    while (rc == 0 && (e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.') {
+            continue;
+        }
+        struct emu_router_input *owner = dflt;
+        for (size_t i = 0; i < r->n_inputs; i++) {
+            if (r->inputs[i]->fs_dir && strcmp(r->inputs[i]->name, e->d_name) == 0) {
+                owner = r->inputs[i];
+            }
+        }
+        struct emu_buf dir;
+        emu_buf_init(&dir, PATH_CAP);
+        rc = emu_buf_printf(&dir, "%s/%s", r->svc.storage_path, e->d_name);
+        if (rc == 0) {
+            rc = list_backlog(owner, dir.data);
+        }
+        emu_buf_done(&dir);
+    }
+    closedir(d);
+    for (size_t i = 0; i < r->n_inputs; i++) {
+        struct emu_router_input *in = r->inputs[i];
+        if (in->n_backlog > 0) {
+            qsort(in->backlog, in->n_backlog, sizeof(*in->backlog), cmp_names);
+            emu_plg_log(EMU_LOG_INFO, in->name, "%zu chunk files in the backlog", in->n_backlog);
+        }
+    }
+    return rc;
 }
 
 int emu__router_storage_init(struct emu_router *r)
@@ -134,12 +185,12 @@ int emu__router_storage_init(struct emu_router *r)
             return emu_log_errno(rc, "[%s] cannot create its storage directory", in->name);
         }
         in->fs_dir = emu_buf_steal(&dir);
-        rc = list_backlog(in);
-        if (rc < 0) {
-            return emu_log_errno(rc, "[%s] cannot read %s", in->name, in->fs_dir);
-        }
     }
-    return 0;
+    if (!r->svc.storage_path || !r->svc.storage_path[0]) {
+        return 0;
+    }
+    int rc = scan_backlog(r);
+    return rc < 0 ? emu_log_errno(rc, "cannot read the backlog in %s", r->svc.storage_path) : 0;
 }
 
 void emu__router_storage_chunk_new(struct emu_router_input *in, struct emu_router_chunk *c)
@@ -259,29 +310,25 @@ void emu__router_storage_chunk_done(struct emu_router_chunk *c, int delivered)
     c->path = NULL;
 }
 
-/* Loads one backlog file as a sealed chunk of its input; damaged files keep what decodes. */
-static void load_one(struct emu_router_input *in, const char *name)
+/* Loads one backlog file as a sealed chunk of in; damaged files keep what decodes. */
+static void load_one(struct emu_router_input *in, char *path)
 {
     struct emu_router *r = in->r;
-    struct emu_buf path;
+    const char *name = path;
     char *data = NULL;
     size_t len = 0;
-    emu_buf_init(&path, PATH_CAP);
-    int rc = emu_buf_printf(&path, "%s/%s", in->fs_dir, name);
-    if (rc == 0) {
-        rc = emu_file_read(path.data, EMU_ROUTER_BUF_MAX + (1u << 20), &data, &len);
-    }
+    int rc = emu_file_read(path, EMU_ROUTER_BUF_MAX + (1u << 20), &data, &len);
     if (rc < 0) {
         emu_plg_log(EMU_LOG_WARN, in->name, "backlog chunk %s: cannot read it (%s), left as is",
                     name, emu_strerror(rc));
-        emu_buf_done(&path);
+        emu_free(path);
         return;
     }
     struct emu_router_chunk *c = emu_calloc(1, sizeof(*c));
     struct emu_chunkfile cf;
     if (!c) {
         emu_free(data);
-        emu_buf_done(&path);
+        emu_free(path);
         return;
     }
     emu_buf_init(&c->data, EMU_ROUTER_BUF_MAX);
@@ -303,20 +350,20 @@ static void load_one(struct emu_router_input *in, const char *name)
     else if (rc < 0 || cf.n == 0) {
         emu_plg_log(EMU_LOG_WARN, in->name, "backlog chunk %s holds no whole record, deleting it",
                     name);
-        (void)unlink(path.data);
+        (void)unlink(path);
     }
     if (rc < 0 || cf.n == 0) {
         emu_buf_done(&c->data);
         emu_free(c->tag);
         emu_free(c);
-        emu_buf_done(&path);
+        emu_free(path);
         return;
     }
     c->in = in;
     c->n = cf.n;
     c->fd = -1;
     c->backlog = 1;
-    c->path = emu_buf_steal(&path);
+    c->path = path;
     r->backlog_mem += c->data.len;
     *in->sealed_tail = c;
     in->sealed_tail = &c->next;
@@ -332,8 +379,7 @@ void emu__router_storage_backlog(struct emu_router *r)
                (r->backlog_mem == 0 || r->backlog_mem < limit)) {
             char *name = in->backlog[in->next_backlog];
             in->backlog[in->next_backlog++] = NULL;
-            load_one(in, name);
-            emu_free(name);
+            load_one(in, name); /* takes name */
         }
     }
 }

@@ -188,6 +188,20 @@ static void test_sigkill_then_backlog(void **state)
     snprintf(torn, sizeof(torn), "%s/9999999999-000000000-99999999.chk", store);
     assert_int_equal(emu_file_write_atomic(torn, cut, sizeof(cut), 0600), 0);
     unlink(sock);
+    /* A chunk file of an input that no longer exists is backlog too. */
+    char gone[1024], moved[2048];
+    snprintf(gone, sizeof(gone), "%s/store/gone.7", dir);
+    assert_int_equal(mkdir(gone, 0700), 0);
+    DIR *d = opendir(store);
+    assert_non_null(d);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL && e->d_name[0] == '.') {
+    }
+    assert_non_null(e);
+    snprintf(torn, sizeof(torn), "%s/%s", store, e->d_name);
+    snprintf(moved, sizeof(moved), "%s/%s", gone, e->d_name);
+    closedir(d);
+    assert_int_equal(rename(torn, moved), 0);
 
     /* Run 2: the backlog is delivered to a file output, in 1M batches, then deleted. */
     char *argv_b[] = {bin, c_flag, conf_b, NULL};
@@ -196,7 +210,9 @@ static void test_sigkill_then_backlog(void **state)
     for (int i = 0; i < 300; i++) {
         sleep_ms(100);
         lines = count_output(out);
-        stored = count_stored(store, &files);
+        size_t gone_files = 0;
+        stored = count_stored(store, &files) + count_stored(gone, &gone_files);
+        files += gone_files;
         if (lines >= N_RECORDS && files == 0) {
             break;
         }
@@ -215,9 +231,10 @@ static void test_sigkill_then_backlog(void **state)
     for (size_t i = 0; i < sizeof(rm) / sizeof(rm[0]); i++) {
         unlink(rm[i]);
     }
-    rmdir(store);
+    assert_int_equal(rmdir(store), 0);
+    assert_int_equal(rmdir(gone), 0);
     snprintf(store, sizeof(store), "%s/store", dir);
-    rmdir(store);
+    assert_int_equal(rmdir(store), 0);
     assert_int_equal(rmdir(dir), 0);
 }
 

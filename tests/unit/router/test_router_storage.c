@@ -250,12 +250,13 @@ static void test_total_limit_size(void **state)
     snprintf(log, sizeof(log), "%s/a.log", dir);
     snprintf(store, sizeof(store), "%s/store/forward.0", dir);
     snprintf(sock, sizeof(sock), "%s/fw.sock", dir);
-    snprintf(text, sizeof(text),
-             "[SERVICE]\n    Flush 1\n    Grace 1\n    storage.path %s/store\n"
-             "[INPUT]\n    Name forward\n    unix_path %s\n    storage.type filesystem\n"
-             "[OUTPUT]\n    Name http\n    Match *\n    Host 127.0.0.1\n    Port 1\n"
-             "    Retry_Limit no_limits\n    storage.total_limit_size 3M\n",
-             dir, sock);
+    snprintf(
+        text, sizeof(text),
+        "[SERVICE]\n    Flush 1\n    Grace 1\n    scheduler.base 30\n    storage.path %s/store\n"
+        "[INPUT]\n    Name forward\n    unix_path %s\n    storage.type filesystem\n"
+        "[OUTPUT]\n    Name http\n    Match *\n    Host 127.0.0.1\n    Port 1\n"
+        "    Retry_Limit no_limits\n    storage.total_limit_size 3M\n",
+        dir, sock);
     write_text(conf, text);
     char bin[] = EMU_ROUTER_BIN, c_flag[] = "-c";
     char *argv_r[] = {bin, c_flag, conf, NULL};
@@ -267,7 +268,7 @@ static void test_total_limit_size(void **state)
     for (int burst = 0; burst < 2; burst++) {
         int st = wait_exit(spawn(argv_send, log));
         assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-        sleep_ms(2500); /* flushed, failed, waiting for the retry (scheduler.base 5 s) */
+        sleep_ms(2500); /* flushed, failed, waiting for the retry (scheduler.base 30 s) */
     }
     size_t stored = count_stored(store, &files);
     assert_int_equal(kill(router, SIGTERM), 0);

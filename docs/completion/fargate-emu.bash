@@ -67,7 +67,7 @@ _fargate_emu()
             vals="--launch-type --tftpl --var --var-json --var-file --tf-plan --resource --family --cpu --memory --network-mode --requires-compatibilities --task-role-arn --execution-role-arn --data-dir --docker-host --log-level --region --cluster"
             ;;
         render)
-            opts="--what --task-arn --task-id --account-id --launch-type --ec2-instance-id --no-validate --tftpl --var --var-json --var-file --tf-plan --resource --family --cpu --memory --network-mode --requires-compatibilities --task-role-arn --execution-role-arn --data-dir --docker-host --log-level --region --cluster --json --help"
+            opts="--what --task-arn --task-id --account-id --launch-type --ec2-instance-id --no-validate --local --tftpl --var --var-json --var-file --tf-plan --resource --family --cpu --memory --network-mode --requires-compatibilities --task-role-arn --execution-role-arn --data-dir --docker-host --log-level --region --cluster --json --help"
             vals="--what --task-arn --task-id --account-id --launch-type --ec2-instance-id --tftpl --var --var-json --var-file --tf-plan --resource --family --cpu --memory --network-mode --requires-compatibilities --task-role-arn --execution-role-arn --data-dir --docker-host --log-level --region --cluster"
             ;;
         run)

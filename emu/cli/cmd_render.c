@@ -12,6 +12,7 @@
 #include "emu/cli/cli.h"
 #include "emu/cli/commands.h"
 #include "emu/model/ids.h"
+#include "emu/model/local.h"
 #include "emu/model/render.h"
 #include "emu/model/validate.h"
 #include "emu/tf/tfplan.h"
@@ -19,6 +20,9 @@
 #define RENDER_OUTPUT_MAX (64u * 1024u * 1024u)
 #define DEFAULT_REGION "us-east-1"
 #define DEFAULT_ACCOUNT "123456789012"
+/* What `--local` shows in place of the task network's gateway and the S3 shim's port, which
+ * exist only once `run` has created the network. */
+#define LOCAL_S3_PLACEHOLDER "http://GATEWAY:PORT"
 
 struct render_opts {
     struct emu_cli_taskdef_opts td; /* must stay first */
@@ -29,6 +33,7 @@ struct render_opts {
     const char *launch_type;
     const char *ec2_instance_id;
     bool no_validate;
+    bool local;
 };
 
 #define OPT(field) EMU_OPT_COMMAND, offsetof(struct render_opts, field)
@@ -51,6 +56,9 @@ static const struct emu_cli_option render_options[] = {
      "EC2 instance ID for the ec2_instance_id record (with --launch-type EC2)", EMU_OPT_SCALAR},
     {"no-validate", NULL, OPT(no_validate), NULL,
      "render even when the task definition fails validation", EMU_OPT_SCALAR},
+    {"local", NULL, OPT(local), NULL,
+     "print, as unified diffs, what a local run changes in the router configs (endpoints "
+     "shown as " LOCAL_S3_PLACEHOLDER ")", EMU_OPT_SCALAR},
     {NULL, NULL, 0, 0, NULL, NULL, EMU_OPT_SCALAR},
 };
 
@@ -59,6 +67,7 @@ struct render_job {
     struct emu_render_ctx ctx;
     struct emu_arena arena;
     struct emu_diags *diags;
+    const char *region;
     bool json;
 };
 
@@ -312,6 +321,67 @@ out:
     return r;
 }
 
+/* `--local`: every change a local run makes to the router configs, as `run` prints them (the
+ * same emu_local_patch_config and emu_local_diff). The generated fluent.conf is shown in full
+ * detail; external.conf (config-file-type s3) and files baked into the router image are read
+ * only by `run` (from the local S3 and through the Docker daemon), so they are named in notes. */
+static int render_local(struct render_job *job, struct emu_buf *out)
+{
+    const struct emu_container_def *router = emu_taskdef_router(job->td);
+    if (!router) {
+        (void)emu_diags_add(job->diags, EMU_DIAG_ERROR, "",
+                            "no container has a firelensConfiguration, so a local run changes "
+                            "no router config");
+        return EMU_ENOENT;
+    }
+    struct emu_local_endpoints ep = {.s3 = LOCAL_S3_PLACEHOLDER, .region = job->region};
+    struct emu_firelens_paths paths;
+    struct emu_local_patch p;
+    struct emu_buf conf, patched, diff;
+    emu_buf_init(&conf, EMU_LOCAL_CONF_MAX);
+    emu_buf_init(&patched, EMU_LOCAL_CONF_MAX * 2);
+    emu_buf_init(&diff, EMU_LOCAL_CONF_MAX * 2);
+    int r = emu_render_firelens_paths(&job->ctx, &job->arena, &paths);
+    r = r ? r : emu_render_router_config(job->td, &job->ctx, &conf, job->diags);
+    r = r ? r
+          : emu_local_patch_config(conf.data ? conf.data : "", conf.len,
+                                   router->firelens_configuration.type, &ep, &job->arena,
+                                   &patched, &p);
+    r = r ? r : emu_local_diff(paths.config_file, &p, &diff);
+    if (r == 0 && p.n_changes == 0) {
+        r = emu_buf_printf(out, "%s: unchanged (no AWS output)\n", paths.config_file);
+    }
+    if (r == 0 && diff.len) {
+        r = emu_buf_append(out, diff.data, diff.len);
+    }
+    for (size_t i = 0; r == 0 && i < p.n_notes; i++) {
+        r = emu_buf_printf(out, "note: %s: %s\n", paths.config_file, p.notes[i]);
+    }
+    for (size_t i = 0; r == 0 && i < p.n_buckets; i++) {
+        r = emu_buf_printf(out, "note: bucket %s is created in the local S3 when missing\n",
+                           p.buckets[i]);
+    }
+    const struct emu_kv_list *o = &router->firelens_configuration.options;
+    const char *ctype = emu_kv_get(o, "config-file-type");
+    const char *cval = emu_kv_get(o, "config-file-value");
+    if (r == 0 && ctype && strcmp(ctype, "s3") == 0) {
+        r = emu_buf_printf(out, "note: %s: %s is read from the local S3 by run and patched the "
+                                "same way (run prints its diff)\n",
+                           paths.external_file, cval ? cval : "");
+    }
+    if (r == 0) {
+        r = emu_buf_printf(out, "note: config files baked into the router image %s (its -c file "
+                                "and what that file or config-file-type file @INCLUDEs) are "
+                                "read through the Docker daemon by run only; render --local "
+                                "does not show them (run prints their diffs)\n",
+                           router->image ? router->image : "");
+    }
+    emu_buf_done(&conf);
+    emu_buf_done(&patched);
+    emu_buf_done(&diff);
+    return r;
+}
+
 static cJSON *role_json(const struct emu_tf_role *role)
 {
     cJSON *o = cJSON_CreateObject();
@@ -462,6 +532,10 @@ static int exec_render(const struct emu_cli_global *g, void *optsp, int argc, ch
         return EMU_EXIT_USAGE;
     }
     const char *what = opts->what ? opts->what : "router-config";
+    if (opts->local && (g->json || opts->what)) {
+        fprintf(stderr, "fargate-emu render: --local prints diffs: not with --json or --what\n");
+        return EMU_EXIT_USAGE;
+    }
     struct emu_diags diags;
     emu_diags_init(&diags);
     struct render_job job = {.diags = &diags, .json = g->json};
@@ -495,8 +569,14 @@ static int exec_render(const struct emu_cli_global *g, void *optsp, int argc, ch
                 file);
         goto out;
     }
-    r = strcmp(what, "taskdef") == 0 ? render_taskdef(&job, &src, &out)
-                                     : render_parts(&job, what, &out);
+    job.region = g->region ? g->region : DEFAULT_REGION;
+    if (opts->local) {
+        r = render_local(&job, &out);
+    }
+    else {
+        r = strcmp(what, "taskdef") == 0 ? render_taskdef(&job, &src, &out)
+                                         : render_parts(&job, what, &out);
+    }
     emu_cli_print_diags(file, &diags, false, false);
     if (r < 0) {
         if (emu_diags_count(&diags, EMU_DIAG_ERROR) == 0) {
@@ -531,6 +611,8 @@ static const struct emu_cli_example render_examples[] = {
      "Print the router config, log options and containers the ECS agent would derive."},
     {"fargate-emu render --what log-options --json task.json",
      "Print the Docker log options of the awsfirelens containers as JSON."},
+    {"fargate-emu render --local fixtures/seed/task-s3-full.json",
+     "Print what a local run changes in the generated router config, as a unified diff."},
     {"fargate-emu render --what taskdef --tf-plan plan.json",
      "Print the task definition a Terraform plan deploys, as a RegisterTaskDefinition request."},
     {NULL, NULL},
@@ -541,7 +623,7 @@ const struct emu_cli_command emu_cmd_render = {
     .summary = "Print what the ECS agent derives from a task definition: the router's "
                "fluent.conf byte for byte, the awsfirelens containers' Docker log options, "
                "and the containers' start order, binds and environment.",
-    .usage = "[--what router-config|log-options|containers|all|taskdef] [--json] "
+    .usage = "[--what router-config|log-options|containers|all|taskdef] [--json] [--local] "
              "[--cluster NAME] [--task-arn ARN | --task-id ID] [--region R] [--account-id N] "
              "[--launch-type FARGATE|EC2] [--ec2-instance-id ID] [--data-dir DIR] "
              "(TASKDEF | --tftpl FILE [--var NAME=VALUE]... | --tf-plan FILE [--resource "

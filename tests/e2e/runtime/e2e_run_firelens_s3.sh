@@ -4,7 +4,8 @@
 # and share the assertions: two seed S3 tasks (metadata, stdout/stderr `source`, the s3.conf key
 # format, no mixing between tasks), include/exclude-pattern with enable-ecs-log-metadata false,
 # config-file-type file and s3 (a 40000-byte line joined by a multiline partial_message filter),
-# and N = ${FIRELENS_N:-100000} lines then `fargate-emu stop`: exactly N records in S3.
+# and N = ${FIRELENS_N:-100000} lines then `fargate-emu stop`: exactly N records in S3. Also
+# `render --local` on the seed with the daemon (the baked config's diff).
 . "$(dirname "$0")/lib.sh"
 src=$(cd "$(dirname "$0")/../../.." && pwd)
 imap=$src/fixtures/image-map.local
@@ -37,6 +38,14 @@ PY
 s3out='"Name": "s3", "region": "us-east-1", "total_file_size": "1M", "upload_timeout": "10s",
        "use_put_object": "On"'
 big_line='head -c 40000 /dev/zero | tr "\0" x; echo'
+
+# render --local reads the seed router image's baked config through the daemon: the same diff
+# run makes (the endpoint as GATEWAY:PORT).
+"$FARGATE_EMU" render --local --image-map-file "$imap" "$src/fixtures/seed/task-s3-full.json" \
+  >"$work/render.txt" 2>&1 || fail "render --local: $(cat "$work/render.txt")"
+grep -qx -- '--- /fluent-bit/alt/fluent-bit.conf (router image)' "$work/render.txt" &&
+  grep -qx -- '+    endpoint http://GATEWAY:PORT' "$work/render.txt" ||
+  fail "render --local did not show the image config's diff: $(cat "$work/render.txt")"
 
 # The external config (config-file-type s3): the baked e2e-partial.conf with its own bucket,
 # uploaded to the local S3 through `fargate-emu serve` and boto3.

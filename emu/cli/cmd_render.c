@@ -495,10 +495,8 @@ static int walk_files(struct image_walk *w, struct emu_cli_docker *d, const char
  * the daemon cannot be reached, says so. */
 static int render_image_configs(struct render_job *job, const struct emu_container_def *c,
                                 const struct emu_local_endpoints *ep,
-                                const struct emu_str_list *gen_includes,
-                                const struct emu_firelens_paths *paths, struct emu_buf *out)
+                                const struct emu_str_list *gen_includes, struct emu_buf *out)
 {
-    (void)paths;
     struct emu_docker_image_map map;
     emu_docker_image_map_init(&map);
     struct emu_cli_list none = {0};
@@ -638,7 +636,7 @@ static int render_local(struct render_job *job, struct emu_buf *out)
         r = emu_local_includes(conf.data ? conf.data : "", conf.len, &job->arena, &inc);
     }
     if (r == 0) {
-        r = render_image_configs(job, router, &ep, &inc, &paths, out);
+        r = render_image_configs(job, router, &ep, &inc, out);
     }
     emu_buf_done(&conf);
     emu_buf_done(&patched);

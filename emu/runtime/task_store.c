@@ -319,13 +319,30 @@ int emu_store_load(const char *data_dir, const char *id_or_prefix, struct emu_ta
 
 struct listed {
     char id[33];
-    int64_t mtime;
+    int64_t created_ms; /* the task's createdMs, else its state file's ctime */
 };
 
+/* Oldest task first, as created (a state file's ctime moves with every rewrite). */
 static int by_time(const void *a, const void *b)
 {
     const struct listed *x = a, *y = b;
-    return x->mtime < y->mtime ? -1 : x->mtime > y->mtime ? 1 : strcmp(x->id, y->id);
+    return x->created_ms < y->created_ms   ? -1
+           : x->created_ms > y->created_ms ? 1
+                                           : strcmp(x->id, y->id);
+}
+
+/* Fills each entry's created_ms from its state (one state struct reused for all). */
+static void read_created(const char *data_dir, struct listed *l, size_t n)
+{
+    struct emu_task_state *st = emu_calloc(1, sizeof(*st));
+    for (size_t i = 0; st && i < n; i++) {
+        if (load_exact(data_dir, l[i].id, st) == 0 && st->created_ms > 0) {
+            l[i].created_ms = st->created_ms;
+        }
+        emu_task_state_done(st);
+        memset(st, 0, sizeof(*st));
+    }
+    emu_free(st);
 }
 
 int emu_store_list(const char *data_dir, char (**ret_ids)[33], size_t *ret_n)
@@ -364,7 +381,7 @@ int emu_store_list(const char *data_dir, char (**ret_ids)[33], size_t *ret_n)
         struct stat sb;
         char p[PATH_MAX_LEN];
         (void)snprintf(p, sizeof(p), "%s/%s", dir.data, e->d_name);
-        l[n].mtime = stat(p, &sb) == 0 ? (int64_t)sb.st_ctim.tv_sec : 0;
+        l[n].created_ms = stat(p, &sb) == 0 ? (int64_t)sb.st_ctim.tv_sec * 1000 : 0;
         n++;
     }
     closedir(d);
@@ -374,6 +391,7 @@ int emu_store_list(const char *data_dir, char (**ret_ids)[33], size_t *ret_n)
         r = -ENOMEM;
     }
     if (r == 0 && n) {
+        read_created(data_dir, l, n);
         qsort(l, n, sizeof(*l), by_time);
         for (size_t i = 0; i < n; i++) {
             memcpy(ids[i], l[i].id, 33);

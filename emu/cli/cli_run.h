@@ -50,14 +50,22 @@ struct run_job {
 
 /* The endpoints a supervisor serves to its task (cli_endpoints.c). */
 struct shim_s3;
+struct shim_cwl;
+struct shim_sts;
 struct emu_cli_endpoints {
     struct shim_s3 *s3;
+    struct shim_cwl *cwl;
+    struct shim_sts *sts;
     char s3_root[EMU_CLI_PATH_MAX + 8];
+    char logs_root[EMU_CLI_PATH_MAX + 8];
     char s3_url[128];
+    char logs_url[128];
+    char sts_url[128];
     char region[64];
 };
 
-/* Starts the S3 endpoint on the task network's gateway and fills ep. */
+/* Starts the S3, CloudWatch Logs and STS endpoints on the task network's gateway (stores
+ * <data-dir>/s3 and <data-dir>/logs, shared with serve and logs) and fills ep. */
 int emu_cli_endpoints_start(struct emu_cli_endpoints *e, uv_loop_t *loop, const char *data_dir,
                             const char *gateway, const char *region,
                             struct emu_local_endpoints *ep, char *why, size_t why_len);

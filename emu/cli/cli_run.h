@@ -7,6 +7,7 @@
 #include "emu/base/mem.h"
 #include "emu/cli/cli.h"
 #include "emu/cli/cli_tasks.h"
+#include "emu/model/metadata.h"
 #include "emu/runtime/runtime.h"
 
 #define RUN_MAX_PUBLISH 64
@@ -52,7 +53,9 @@ struct run_job {
 struct shim_s3;
 struct shim_cwl;
 struct shim_sts;
+struct shim_md;
 struct emu_cli_endpoints {
+    const struct run_job *job;
     struct shim_s3 *s3;
     struct shim_cwl *cwl;
     struct shim_sts *sts;
@@ -62,7 +65,29 @@ struct emu_cli_endpoints {
     char logs_url[128];
     char sts_url[128];
     char region[64];
+    char gateway[64];
+    /* task metadata and credentials (cli_metadata.c) */
+    struct shim_md *md;
+    char device[16]; /* the task network's bridge */
+    bool addr_added; /* 169.254.170.2 added to it */
+    bool net_asked;
+    char md_url[64];
+    char cred_id[40];
+    char cred_uri[80];
+    struct {
+        char ipv4[64], mac[32], subnet[64], gateway[80], dns[96];
+    } net;
+    struct emu_md_network md_net;
 };
+
+/* Adds 169.254.170.2 to the bridge holding gateway, serves the metadata and credentials
+ * endpoint there, mints the task role's credentials; fills ep->metadata/credentials_uri. */
+int emu_cli_metadata_start(struct emu_cli_endpoints *e, uv_loop_t *loop, const char *gateway,
+                           struct emu_local_endpoints *ep, char *why, size_t why_len);
+/* Reads the task's network details once it runs (for the documents' Networks). */
+void emu_cli_metadata_task_changed(struct emu_cli_endpoints *e, struct emu_docker *d);
+/* Stops serving and removes the address. */
+void emu_cli_metadata_stop(struct emu_cli_endpoints *e);
 
 /* Starts the S3, CloudWatch Logs and STS endpoints on the task network's gateway (stores
  * <data-dir>/s3 and <data-dir>/logs, shared with serve and logs) and fills ep. */

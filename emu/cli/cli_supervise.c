@@ -73,6 +73,7 @@ int emu_cli_endpoints_start(struct emu_cli_endpoints *e, uv_loop_t *loop, const 
     (void)snprintf(e->sts_url, sizeof(e->sts_url), "http://%s:%u", gateway,
                    shim_sts_port(e->sts));
     (void)snprintf(e->region, sizeof(e->region), "%s", region);
+    (void)snprintf(e->gateway, sizeof(e->gateway), "%s", gateway);
     *ep = (struct emu_local_endpoints){
         .s3 = e->s3_url,
         .logs = e->logs_url,
@@ -81,7 +82,7 @@ int emu_cli_endpoints_start(struct emu_cli_endpoints *e, uv_loop_t *loop, const 
         .access_key = SHIM_S3_DEFAULT_ACCESS_KEY,
         .secret_key = SHIM_S3_DEFAULT_SECRET_KEY,
     };
-    return 0;
+    return e->job ? emu_cli_metadata_start(e, loop, gateway, ep, why, why_len) : 0;
 }
 
 int emu_cli_endpoints_bucket(struct emu_cli_endpoints *e, const char *bucket, FILE *out)
@@ -114,6 +115,7 @@ int emu_cli_endpoints_read(struct emu_cli_endpoints *e, const char *bucket, cons
 
 void emu_cli_endpoints_stop(struct emu_cli_endpoints *e)
 {
+    emu_cli_metadata_stop(e);
     shim_s3_stop(e->s3);
     shim_cwl_stop(e->cwl);
     shim_sts_stop(e->sts);
@@ -144,6 +146,11 @@ static int on_network(const char *gateway, struct emu_local_endpoints *ep, char 
     struct supervisor *s = ud;
     int r = emu_cli_endpoints_start(&s->ep, &s->d.loop.loop, s->job->data_dir, gateway,
                                     s->job->st.region, ep, why, why_len);
+    if (r == 0 && s->ep.md) {
+        fprintf(stderr, "fargate-emu: task metadata endpoint %s on bridge %s%s%s\n",
+                s->ep.md_url, s->ep.device, s->ep.cred_uri[0] ? ", task role credentials at " : "",
+                s->ep.cred_uri);
+    }
     if (r == 0) {
         fprintf(stderr, "fargate-emu: local endpoints for task %s on the task network's "
                         "gateway: S3 %s, CloudWatch Logs %s, STS %s\n", s->job->st.id,
@@ -174,6 +181,7 @@ static void on_notice(const char *text, void *ud)
 static void on_change(const struct emu_task_state *st, void *ud)
 {
     struct supervisor *s = ud;
+    emu_cli_metadata_task_changed(&s->ep, s->d.docker);
     if (s->show) {
         emu_cli_live_update(&s->live, st);
     }
@@ -243,7 +251,7 @@ static int exit_code(const struct supervisor *s)
 int emu_cli_supervise(const struct emu_cli_global *g, const struct run_opts *opts,
                       struct run_job *job, bool live)
 {
-    struct supervisor s = {.opts = opts, .job = job, .show = live};
+    struct supervisor s = {.opts = opts, .job = job, .show = live, .ep = {.job = job}};
     emu_cli_live_init(&s.live, stdout, live && isatty(STDOUT_FILENO));
     if (emu_cli_docker_open(g, "run", &s.d) < 0) {
         char why[EMU_REASON_MAX];

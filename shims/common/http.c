@@ -12,9 +12,11 @@
 #include "shims/common/http_internal.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "emu/base/err.h"
 #include "emu/base/log.h"
@@ -316,6 +318,34 @@ static int parse_address(const struct shim_http_config *cfg, struct sockaddr_sto
     return EMU_EINVAL;
 }
 
+/* A listening socket bound to one interface (cfg->device); MHD owns it afterwards. */
+static int listen_on_device(const struct shim_http_config *cfg, const struct sockaddr_storage *ss)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        return -errno;
+    }
+    int one = 1;
+    int r = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (r == 0) {
+        r = setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, cfg->device,
+                       (socklen_t)strlen(cfg->device) + 1);
+    }
+    if (r == 0) {
+        struct sockaddr_in sin;
+        memcpy(&sin, ss, sizeof(sin));
+        sin.sin_port = htons(cfg->port);
+        r = bind(fd, (const struct sockaddr *)&sin, sizeof(sin));
+    }
+    r = r ? r : listen(fd, 256);
+    if (r < 0) {
+        r = -errno;
+        (void)close(fd);
+        return r;
+    }
+    return fd;
+}
+
 static void on_handle_closed(uv_handle_t *h)
 {
     struct shim_http_server *srv = h->data;
@@ -341,8 +371,17 @@ int shim_http_start(uv_loop_t *loop, const struct shim_http_config *cfg,
     srv->name = cfg->name ? cfg->name : "http";
     srv->on_request = cfg->on_request;
     srv->ctx = cfg->ctx;
+    int lfd = -1;
+    if (cfg->device) {
+        lfd = v6 ? EMU_EINVAL : listen_on_device(cfg, &ss);
+        if (lfd < 0) {
+            emu_free(srv);
+            return lfd;
+        }
+    }
     struct MHD_OptionItem opts[] = {
-        {MHD_OPTION_SOCK_ADDR, 0, &ss},
+        lfd >= 0 ? (struct MHD_OptionItem){MHD_OPTION_LISTEN_SOCKET, lfd, NULL}
+                 : (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, &ss},
         {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)on_uri, srv},
         {MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t)unescape_none, NULL},
         {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, srv},
@@ -360,6 +399,9 @@ int shim_http_start(uv_loop_t *loop, const struct shim_http_config *cfg,
     srv->daemon = MHD_start_daemon(flags, cfg->port, NULL, NULL, on_access, srv,
                                    MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
     if (!srv->daemon) {
+        if (lfd >= 0) {
+            (void)close(lfd);
+        }
         emu_free(srv);
         return EMU_EIO;
     }

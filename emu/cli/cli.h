@@ -12,11 +12,31 @@
 #include "emu/base/diag.h"
 #include "emu/model/model.h"
 
-/* Exit codes shared by every command. */
+/* Exit codes shared by every command (documented in emu_cli_exit_codes and docs/cli/). */
 enum {
     EMU_EXIT_OK = 0,
-    EMU_EXIT_FAILURE = 1, /* invalid task definition, failed run */
-    EMU_EXIT_USAGE = 2,   /* bad flags, unreadable or malformed input */
+    EMU_EXIT_FAILURE = 1, /* the thing checked or done failed: invalid task definition, failed run */
+    EMU_EXIT_USAGE = 2,   /* bad flags, unreadable or malformed input, no such task */
+    EMU_EXIT_OTHER = -1,  /* in a struct emu_cli_exit only: "any other value", explained */
+};
+
+/* One documented exit status: code (or EMU_EXIT_OTHER) and what it means. */
+struct emu_cli_exit {
+    int code;
+    const char *meaning; /* NULL ends a table */
+};
+
+/* An environment variable fargate-emu reads, for the docs (the one place getenv is allowed is
+ * emu/cli/, so this table can list them all). */
+struct emu_cli_env {
+    const char *name; /* NULL ends a table */
+    const char *meaning;
+};
+
+/* One example of a command, shown by help, the man page and docs/cli/<command>.md. */
+struct emu_cli_example {
+    const char *command; /* the whole command line, "fargate-emu <name> ..."; NULL ends a table */
+    const char *text;    /* what it does, one sentence */
 };
 
 /* Flags that mean the same on every command (DESIGN.md, "The command surface"). */
@@ -73,18 +93,27 @@ struct emu_cli_option {
 
 struct emu_cli_command {
     const char *name;
-    const char *summary;
-    const char *usage; /* after "fargate-emu <name> " */
-    const struct emu_cli_option *options; /* terminated by a {NULL} entry */
-    size_t opts_size;                     /* sizeof the command's options struct */
-    bool reads_taskdef;                   /* accepts the EMU_OPT_TASKDEF options */
+    const char *summary;     /* one sentence, ends with '.' */
+    const char *usage;       /* after "fargate-emu <name> " */
+    const char *description; /* longer text for help, the man page and docs/cli/: paragraphs
+                              * separated by "\n\n", no other line breaks; NULL: none */
+    const struct emu_cli_option *options;    /* terminated by a {NULL} entry */
+    const struct emu_cli_exit *exit_codes;   /* {0, NULL}-terminated; NULL: the shared ones */
+    const struct emu_cli_example *examples;  /* {NULL}-terminated; NULL: none */
+    size_t opts_size;                        /* sizeof the command's options struct */
+    bool reads_taskdef;                      /* accepts the EMU_OPT_TASKDEF options */
     int (*exec)(const struct emu_cli_global *g, void *opts, int argc, char **argv);
 };
 
-/* The command table (commands.c) and the option tables shared by all commands. */
+/* The command table (commands.c), the option tables shared by all commands, the exit codes
+ * every command shares and the program's own description (paragraphs as in a command's). */
 extern const struct emu_cli_command *const emu_cli_commands[];
 extern const struct emu_cli_option emu_cli_global_options[];
 extern const struct emu_cli_option emu_cli_taskdef_options[];
+extern const struct emu_cli_exit emu_cli_exit_codes[];
+extern const struct emu_cli_env emu_cli_environment[];
+extern const char emu_cli_program_summary[];
+extern const char emu_cli_program_description[];
 
 /* Finds a command by name; NULL if unknown. */
 const struct emu_cli_command *emu_cli_find_command(const char *name);
@@ -94,8 +123,26 @@ const struct emu_cli_command *emu_cli_find_command(const char *name);
 int emu_cli_parse(const struct emu_cli_command *cmd, int argc, char **argv,
                   struct emu_cli_global *g, void *opts, int *ret_argc);
 
-/* Prints the generated help of a command (or of the whole program when cmd is NULL). */
+/* Finds an option a command accepts (its own, then task-definition, then global options) by
+ * its name without dashes (len bytes of name); NULL if the command has no such option. */
+const struct emu_cli_option *emu_cli_find_option(const struct emu_cli_command *cmd,
+                                                 const char *name, size_t len);
+
+/* Prints the generated help of a command (or of the whole program when cmd is NULL), wrapped
+ * at EMU_CLI_HELP_WIDTH columns. */
+#define EMU_CLI_HELP_WIDTH 100
 void emu_cli_print_help(const struct emu_cli_command *cmd, FILE *out);
+
+/* Appends the machine-readable schema of cmd, or of the whole program and every command when
+ * cmd is NULL (`fargate-emu help [COMMAND] --json`: names, usages, descriptions, options with
+ * their group, kind and choices, exit codes, examples) to out as pretty JSON. Returns 0,
+ * -ENOMEM or -E2BIG (out's ceiling). */
+struct emu_buf;
+int emu_cli_help_json(const struct emu_cli_command *cmd, struct emu_buf *out);
+
+/* Whether to print colour on f: only on a terminal, never when NO_COLOR is set to a non-empty
+ * value (https://no-color.org) or TERM is "dumb". Every command that colours asks this. */
+bool emu_cli_use_color(FILE *f);
 
 /* Entry point used by main(): dispatches argv[1]. Returns the process exit code. */
 int emu_cli_main(int argc, char **argv);

@@ -7,6 +7,7 @@
 #include "emu/base/log.h"
 #include "emu/base/mem.h"
 #include "emu/cli/cli.h"
+#include "emu/cli/commands.h"
 
 int emu_cli_main(int argc, char **argv)
 {
@@ -37,8 +38,7 @@ int emu_cli_main(int argc, char **argv)
         code = EMU_EXIT_USAGE;
     }
     else if (g.help) {
-        emu_cli_print_help(cmd, stdout);
-        code = EMU_EXIT_OK;
+        code = emu_cli_show_help(cmd, g.json);
     }
     else {
         if (g.log_level) {

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Generic option parsing and help output driven by the option tables. */
+/* The option engine: the global and task-definition option tables, the shared exit codes,
+ * and the generic parser driven by the tables (help output is in cli_help.c). */
 #include <stdio.h>
 #include <string.h>
 
@@ -9,6 +10,42 @@
 #define GLOBAL(field) EMU_OPT_GLOBAL, offsetof(struct emu_cli_global, field)
 #define TASKDEF(field) EMU_OPT_TASKDEF, offsetof(struct emu_cli_taskdef_opts, overrides.field)
 #define SOURCE(field) EMU_OPT_TASKDEF, offsetof(struct emu_cli_taskdef_opts, field)
+
+const char emu_cli_program_summary[] =
+    "Run Amazon ECS task definitions locally the way ECS Fargate does, with FireLens log "
+    "routing.";
+
+const char emu_cli_program_description[] =
+    "fargate-emu reads a task definition, validates it with ECS's own rules and error texts, "
+    "renders the FireLens router configuration byte for byte as the ECS agent does, runs the "
+    "task's containers through the Docker Engine API (dependency order, essential semantics, "
+    "health checks, stop order) and sends what the router outputs to bundled local AWS "
+    "endpoints (S3, CloudWatch Logs, STS), so what arrives can be checked before Terraform "
+    "deploys the same definition for real.\n\n"
+    "A task definition can be the RegisterTaskDefinition JSON, DescribeTaskDefinition output, a "
+    "bare containerDefinitions array (with task-level values from --family, --cpu and the "
+    "like), a Terraform template (--tftpl) or the aws_ecs_task_definition of a Terraform plan "
+    "(--tf-plan).";
+
+const struct emu_cli_exit emu_cli_exit_codes[] = {
+    {EMU_EXIT_OK, "success"},
+    {EMU_EXIT_FAILURE, "the thing checked or done failed: an invalid task definition, a task "
+                       "that did not run, an endpoint that could not start"},
+    {EMU_EXIT_USAGE, "usage or input error: unknown option or command, missing or bad value, "
+                     "unreadable or malformed input file, no such task"},
+    {0, NULL},
+};
+
+const struct emu_cli_env emu_cli_environment[] = {
+    {"DOCKER_HOST", "Docker Engine API address when --docker-host is not given (default "
+                    "unix:///var/run/docker.sock)"},
+    {"XDG_STATE_HOME", "the default data dir is $XDG_STATE_HOME/fargate-emu"},
+    {"HOME", "the default data dir is ~/.local/state/fargate-emu when XDG_STATE_HOME is unset"},
+    {"NO_COLOR", "when set to a non-empty value, no colour is printed (colour is only ever "
+                 "printed on a terminal)"},
+    {"UV_THREADPOOL_SIZE", "threads of serve's file I/O pool (default 16)"},
+    {NULL, NULL},
+};
 
 const struct emu_cli_option emu_cli_global_options[] = {
     {"data-dir", "DIR", GLOBAL(data_dir), NULL,
@@ -76,8 +113,8 @@ static const struct emu_cli_option *find_in(const struct emu_cli_option *table, 
     return NULL;
 }
 
-static const struct emu_cli_option *find_option(const struct emu_cli_command *cmd, const char *name,
-                                                size_t len)
+const struct emu_cli_option *emu_cli_find_option(const struct emu_cli_command *cmd,
+                                                 const char *name, size_t len)
 {
     const struct emu_cli_option *o = find_in(cmd->options, name, len);
     if (!o && cmd->reads_taskdef) {
@@ -130,7 +167,7 @@ int emu_cli_parse(const struct emu_cli_command *cmd, int argc, char **argv,
         const char *name = arg + 2;
         const char *eq = strchr(name, '=');
         size_t nlen = eq ? (size_t)(eq - name) : strlen(name);
-        const struct emu_cli_option *o = find_option(cmd, name, nlen);
+        const struct emu_cli_option *o = emu_cli_find_option(cmd, name, nlen);
         if (!o) {
             fprintf(stderr, "fargate-emu %s: unknown option '--%.*s' (try 'fargate-emu help %s')\n",
                     cmd->name, (int)nlen, name, cmd->name);
@@ -174,53 +211,6 @@ int emu_cli_parse(const struct emu_cli_command *cmd, int argc, char **argv,
     }
     *ret_argc = npos;
     return 0;
-}
-
-static void print_table(const char *title, const struct emu_cli_option *table, FILE *out)
-{
-    fprintf(out, "\n%s:\n", title);
-    for (const struct emu_cli_option *o = table; o->name; o++) {
-        char left[64];
-        if (o->metavar) {
-            snprintf(left, sizeof(left), "--%s %s", o->name, o->metavar);
-        }
-        else {
-            snprintf(left, sizeof(left), "--%s", o->name);
-        }
-        fprintf(out, "  %-30s %s", left, o->help);
-        if (o->kind == EMU_OPT_LIST && !strstr(o->help, "repeatable")) {
-            fprintf(out, " (repeatable)");
-        }
-        if (o->choices) {
-            fprintf(out, " [%s]", o->choices);
-        }
-        fputc('\n', out);
-    }
-}
-
-void emu_cli_print_help(const struct emu_cli_command *cmd, FILE *out)
-{
-    if (!cmd) {
-        fprintf(out, "Usage: fargate-emu COMMAND [OPTIONS] ...\n\n"
-                     "Runs Amazon ECS task definitions locally the way ECS Fargate does, with "
-                     "FireLens log routing.\n\nCommands:\n");
-        for (const struct emu_cli_command *const *c = emu_cli_commands; *c; c++) {
-            fprintf(out, "  %-10s %s\n", (*c)->name, (*c)->summary);
-        }
-        print_table("Global options", emu_cli_global_options, out);
-        fprintf(out, "\nRun 'fargate-emu help COMMAND' for a command's options.\n");
-        return;
-    }
-    fprintf(out, "Usage: fargate-emu %s %s\n\n%s\n", cmd->name, cmd->usage, cmd->summary);
-    if (cmd->options && cmd->options->name) {
-        print_table("Options", cmd->options, out);
-    }
-    if (cmd->reads_taskdef) {
-        print_table("Task definition source and task-level values (for a bare "
-                    "containerDefinitions array or a template; over a plan's)",
-                    emu_cli_taskdef_options, out);
-    }
-    print_table("Global options", emu_cli_global_options, out);
 }
 
 const struct emu_cli_command *emu_cli_find_command(const char *name)

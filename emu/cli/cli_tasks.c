@@ -144,6 +144,11 @@ int emu_cli_task_load(const char *data_dir, const char *cmd, const char *id,
     return r;
 }
 
+int emu_cli_task_load_exit(int r)
+{
+    return r == -ENOENT || r == -EEXIST ? EMU_EXIT_USAGE : EMU_EXIT_FAILURE;
+}
+
 int emu_cli_task_recover(struct emu_cli_docker *d, const char *data_dir,
                          struct emu_task_state *st, const char *reason)
 {

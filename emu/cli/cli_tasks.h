@@ -37,6 +37,10 @@ void emu_cli_docker_close(struct emu_cli_docker *d);
 int emu_cli_task_load(const char *data_dir, const char *cmd, const char *id,
                       struct emu_task_state *st);
 
+/* The exit code for a failed emu_cli_task_load: EMU_EXIT_USAGE when TASK names no task or
+ * several (an input error), else EMU_EXIT_FAILURE. */
+int emu_cli_task_load_exit(int r);
+
 /* A task whose supervisor died without reaching STOPPED: removes its Docker objects and task
  * dir and marks it STOPPED with reason. Returns 0 or a negative code. */
 int emu_cli_task_recover(struct emu_cli_docker *d, const char *data_dir,

@@ -55,8 +55,9 @@ static int exec_describe(const struct emu_cli_global *g, void *opts, int argc, c
         return EMU_EXIT_USAGE;
     }
     struct emu_task_state st;
-    if (emu_cli_task_load(data_dir, "describe", argv[0], &st) < 0) {
-        return EMU_EXIT_FAILURE;
+    int r = emu_cli_task_load(data_dir, "describe", argv[0], &st);
+    if (r < 0) {
+        return emu_cli_task_load_exit(r);
     }
     int code = EMU_EXIT_OK;
     if (g->json) {
@@ -83,12 +84,32 @@ static int exec_describe(const struct emu_cli_global *g, void *opts, int argc, c
     return code;
 }
 
+static const struct emu_cli_exit describe_exits[] = {
+    {EMU_EXIT_OK, "described"},
+    {EMU_EXIT_FAILURE, "the task's state could not be read or printed"},
+    {EMU_EXIT_USAGE, "usage error, or no task (or more than one) matches TASK"},
+    {0, NULL},
+};
+
+static const struct emu_cli_example describe_examples[] = {
+    {"fargate-emu describe 0123abcd", "Summarise the task whose ID starts with 0123abcd."},
+    {"fargate-emu describe --json 0123abcd",
+     "Print it as ECS DescribeTasks output ({\"tasks\": [...], \"failures\": []})."},
+    {NULL, NULL},
+};
+
 const struct emu_cli_command emu_cmd_describe = {
     .name = "describe",
     .summary = "Show one task (ID, ID prefix or ARN), shaped like ECS DescribeTasks output "
                "with --json.",
     .usage = "[--json] [--data-dir DIR] TASK",
+    .description = "Reads the task's state file and prints its ARN, task definition, last and "
+                   "desired status, stop code and reason, and each container's status, health, "
+                   "exit code, ports and reason. TASK is a task ID, a unique prefix of one, or a "
+                   "task ARN.",
     .options = NULL,
+    .exit_codes = describe_exits,
+    .examples = describe_examples,
     .opts_size = 0,
     .reads_taskdef = false,
     .exec = exec_describe,

@@ -120,11 +120,31 @@ static int exec_ps(const struct emu_cli_global *g, void *optsp, int argc, char *
     return EMU_EXIT_OK;
 }
 
+static const struct emu_cli_exit ps_exits[] = {
+    {EMU_EXIT_OK, "listed (possibly no task)"},
+    {EMU_EXIT_FAILURE, "the data dir's task list could not be read"},
+    {EMU_EXIT_USAGE, "usage error, or an unusable data dir"},
+    {0, NULL},
+};
+
+static const struct emu_cli_example ps_examples[] = {
+    {"fargate-emu ps", "List the running tasks."},
+    {"fargate-emu ps --all --json", "List every task, stopped ones too, as DescribeTasks-shaped "
+                                    "JSON."},
+    {NULL, NULL},
+};
+
 const struct emu_cli_command emu_cmd_ps = {
     .name = "ps",
     .summary = "List the tasks of the data dir (running ones; --all adds stopped ones).",
     .usage = "[--all] [--json] [--data-dir DIR]",
+    .description = "Prints one line per task: ID, family and revision, last and desired status "
+                   "(a task whose supervisor died shows as `(lost)`), running containers, age "
+                   "and published ports. With --json, prints {\"tasks\": [...]} with each task "
+                   "shaped like an element of ECS DescribeTasks output.",
     .options = ps_options,
+    .exit_codes = ps_exits,
+    .examples = ps_examples,
     .opts_size = sizeof(struct ps_opts),
     .reads_taskdef = false,
     .exec = exec_ps,

@@ -517,6 +517,25 @@ out:
     return exit_code;
 }
 
+static const struct emu_cli_exit render_exits[] = {
+    {EMU_EXIT_OK, "rendered"},
+    {EMU_EXIT_FAILURE, "ECS would refuse the task definition (--no-validate renders it anyway), "
+                       "or it could not be rendered"},
+    {EMU_EXIT_USAGE, "usage error, an unreadable or malformed task definition, template or plan"},
+    {0, NULL},
+};
+
+static const struct emu_cli_example render_examples[] = {
+    {"fargate-emu render --what all --cluster demo --task-id 0123456789abcdef0123456789abcdef "
+     "fixtures/seed/task-s3-full.json",
+     "Print the router config, log options and containers the ECS agent would derive."},
+    {"fargate-emu render --what log-options --json task.json",
+     "Print the Docker log options of the awsfirelens containers as JSON."},
+    {"fargate-emu render --what taskdef --tf-plan plan.json",
+     "Print the task definition a Terraform plan deploys, as a RegisterTaskDefinition request."},
+    {NULL, NULL},
+};
+
 const struct emu_cli_command emu_cmd_render = {
     .name = "render",
     .summary = "Print what the ECS agent derives from a task definition: the router's "
@@ -527,7 +546,15 @@ const struct emu_cli_command emu_cmd_render = {
              "[--launch-type FARGATE|EC2] [--ec2-instance-id ID] [--data-dir DIR] "
              "(TASKDEF | --tftpl FILE [--var NAME=VALUE]... | --tf-plan FILE [--resource "
              "ADDRESS])",
+    .description = "Derives, without running anything, what the ECS agent derives from a task "
+                   "definition: the FireLens router's fluent.conf byte for byte, the Docker "
+                   "`fluentd` log options of every awsfirelens container, the containers' start "
+                   "order, binds and environment, or the final task definition. --data-dir "
+                   "defaults to the agent's /var/lib/ecs so the output compares with AWS byte "
+                   "for byte. The task definition is validated first.",
     .options = render_options,
+    .exit_codes = render_exits,
+    .examples = render_examples,
     .opts_size = sizeof(struct render_opts),
     .reads_taskdef = true,
     .exec = exec_render,

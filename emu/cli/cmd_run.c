@@ -283,6 +283,29 @@ static int exec_run(const struct emu_cli_global *g, void *optsp, int argc, char 
     return code;
 }
 
+static const struct emu_cli_exit run_exits[] = {
+    {EMU_EXIT_OK, "the task ran and stopped normally (with --detach: it reached RUNNING)"},
+    {EMU_EXIT_FAILURE, "the task definition is invalid, the task could not start, or it stopped "
+                       "before any essential container ran to an exit code"},
+    {EMU_EXIT_USAGE, "usage error, or an unreadable or malformed task definition, template or "
+                     "plan"},
+    {EMU_EXIT_OTHER, "with --wait: the exit code of the first essential container to stop"},
+    {0, NULL},
+};
+
+static const struct emu_cli_example run_examples[] = {
+    {"fargate-emu run fixtures/seed/task-s3-full.json",
+     "Run the seed's task in the foreground with a live status table; Ctrl-C stops it."},
+    {"fargate-emu run --detach --publish 8080:80 task.json",
+     "Start the task in the background, publish containerPort 80 on 127.0.0.1:8080, print the "
+     "task ID."},
+    {"fargate-emu run --wait --timeout 60 --image-map "
+     "public.ecr.aws/aws-observability/aws-for-fluent-bit:stable=fluent/fluent-bit:3.0 task.json",
+     "Run until the task stops (at most a minute) and exit with its essential container's exit "
+     "code."},
+    {NULL, NULL},
+};
+
 const struct emu_cli_command emu_cmd_run = {
     .name = "run",
     .summary = "Run a task definition as ECS Fargate would: validated first, then its "
@@ -292,7 +315,17 @@ const struct emu_cli_command emu_cmd_run = {
              "[--keep] [--pull POLICY] [--image-map FROM=TO,...] [--image-map-file FILE] "
              "[--task-id ID] "
              "[--data-dir DIR] [--docker-host URL] TASKDEF",
+    .description = "Validates the task definition, pulls missing images, creates a pause "
+                   "container owning the task's network namespace (awsvpc: localhost works "
+                   "between the task's containers, port mappings are published on 127.0.0.1), "
+                   "then starts the containers in dependency order with ECS's essential "
+                   "semantics and health checks, the FireLens router first. When an essential "
+                   "container stops, or on Ctrl-C, SIGINT or SIGTERM, the task stops in reverse "
+                   "dependency order, each container getting its stopTimeout. The task's state "
+                   "is kept in the data dir for `ps`, `describe`, `stop` and `wait`.",
     .options = run_options,
+    .exit_codes = run_exits,
+    .examples = run_examples,
     .opts_size = sizeof(struct run_opts),
     .reads_taskdef = true,
     .exec = exec_run,

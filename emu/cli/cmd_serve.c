@@ -426,6 +426,23 @@ out:
     return code;
 }
 
+static const struct emu_cli_exit serve_exits[] = {
+    {EMU_EXIT_OK, "stopped by SIGINT or SIGTERM"},
+    {EMU_EXIT_FAILURE, "an endpoint, the data dir or the event loop could not be set up"},
+    {EMU_EXIT_USAGE, "usage error, a bad address, or an unreadable policy document"},
+    {0, NULL},
+};
+
+static const struct emu_cli_example serve_examples[] = {
+    {"fargate-emu serve --s3 127.0.0.1:4566",
+     "Serve S3 on port 4566 (and CloudWatch Logs and STS on free ports) until Ctrl-C."},
+    {"fargate-emu serve --allow-anonymous --data-dir /tmp/emu",
+     "Accept unsigned requests too, keeping the buckets and log groups under /tmp/emu."},
+    {"fargate-emu serve --enforce-iam --task-role-policy policy.json",
+     "Answer AccessDenied for calls the task role's policy does not allow."},
+    {NULL, NULL},
+};
+
 const struct emu_cli_command emu_cmd_serve = {
     .name = "serve",
     .summary = "Run the bundled AWS endpoints (S3, CloudWatch Logs, STS) in the foreground "
@@ -433,7 +450,15 @@ const struct emu_cli_command emu_cmd_serve = {
     .usage = "[--s3 ADDR:PORT] [--logs ADDR:PORT] [--sts ADDR:PORT] [--data-dir DIR] "
              "[--access-key K --secret-key S] [--region R] [--allow-anonymous] "
              "[--enforce-iam --task-role-policy FILE]",
+    .description = "Starts the local S3, CloudWatch Logs and STS endpoints on one event loop "
+                   "and serves them until SIGINT or SIGTERM. Requests are checked with SigV4 "
+                   "against the given credentials or temporary ones STS issued; data lives "
+                   "under the data dir. When the endpoints listen, one JSON line naming "
+                   "their addresses and the credentials is printed on stdout. See docs/shims/ for the "
+                   "operations supported and the differences from AWS.",
     .options = serve_options,
+    .exit_codes = serve_exits,
+    .examples = serve_examples,
     .opts_size = sizeof(struct serve_opts),
     .reads_taskdef = false,
     .exec = exec_serve,

@@ -80,8 +80,9 @@ static int exec_stop(const struct emu_cli_global *g, void *optsp, int argc, char
         return EMU_EXIT_USAGE;
     }
     struct emu_task_state st;
-    if (emu_cli_task_load(data_dir, "stop", argv[0], &st) < 0) {
-        return EMU_EXIT_FAILURE;
+    int r = emu_cli_task_load(data_dir, "stop", argv[0], &st);
+    if (r < 0) {
+        return emu_cli_task_load_exit(r);
     }
     char id[33];
     (void)snprintf(id, sizeof(id), "%s", st.id);
@@ -120,12 +121,34 @@ static int exec_stop(const struct emu_cli_global *g, void *optsp, int argc, char
     return code;
 }
 
+static const struct emu_cli_exit stop_exits[] = {
+    {EMU_EXIT_OK, "the task is stopped (or was already)"},
+    {EMU_EXIT_FAILURE, "the supervisor could not be asked, or some containers, networks or files "
+                       "of a task whose supervisor died could not be removed"},
+    {EMU_EXIT_USAGE, "usage error, or no task (or more than one) matches TASK"},
+    {0, NULL},
+};
+
+static const struct emu_cli_example stop_examples[] = {
+    {"fargate-emu stop 0123abcd", "Stop the task whose ID starts with 0123abcd."},
+    {"fargate-emu stop --reason \"deploy finished\" 0123abcd",
+     "Stop it and record the reason as its stoppedReason."},
+    {NULL, NULL},
+};
+
 const struct emu_cli_command emu_cmd_stop = {
     .name = "stop",
     .summary = "Stop a task: containers in reverse dependency order, SIGTERM then SIGKILL after "
                "each one's stopTimeout; waits until everything is removed.",
     .usage = "[--reason TEXT] [--data-dir DIR] TASK",
+    .description = "Writes the stop reason next to the task's state and sends SIGTERM to the "
+                   "task's supervisor, which stops the containers as ECS does and removes them, "
+                   "then waits until the task is STOPPED. A task whose supervisor died (shown as "
+                   "`(lost)` by `ps`) is swept here instead: its containers, network and task "
+                   "directory are removed.",
     .options = stop_options,
+    .exit_codes = stop_exits,
+    .examples = stop_examples,
     .opts_size = sizeof(struct stop_opts),
     .reads_taskdef = false,
     .exec = exec_stop,

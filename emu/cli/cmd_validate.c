@@ -77,13 +77,39 @@ out:
     return exit_code;
 }
 
+static const struct emu_cli_exit validate_exits[] = {
+    {EMU_EXIT_OK, "ECS would accept the task definition (warnings may have been printed)"},
+    {EMU_EXIT_FAILURE, "ECS would refuse it: every error is printed with its JSON path"},
+    {EMU_EXIT_USAGE, "usage error, an unreadable file, malformed JSON (with line and column), a "
+                     "template error or a plan without a runnable task definition"},
+    {0, NULL},
+};
+
+static const struct emu_cli_example validate_examples[] = {
+    {"fargate-emu validate fixtures/seed/task-s3-full.json",
+     "Check the seed's task definition for Fargate."},
+    {"fargate-emu validate --launch-type EC2 --json task.json",
+     "Check for EC2 and print the diagnostics as a JSON array."},
+    {"fargate-emu validate --tftpl terraform/task.tftpl --var-file vars.tfvars.json",
+     "Render a Terraform template as templatefile() would, then check the result."},
+    {NULL, NULL},
+};
+
 const struct emu_cli_command emu_cmd_validate = {
     .name = "validate",
     .summary = "Check a task definition with ECS's own rules and error texts.",
     .usage = "[--launch-type FARGATE|EC2] [--json] (TASKDEF | --tftpl FILE [--var NAME=VALUE]... "
              "[--var-json NAME=JSON]... [--var-file FILE.tfvars.json] | --tf-plan FILE "
              "[--resource ADDRESS])",
+    .description = "Reads the task definition (a RegisterTaskDefinition request, "
+                   "DescribeTaskDefinition output, a bare containerDefinitions array, a Terraform "
+                   "template or plan) and applies the checks RegisterTaskDefinition and RunTask "
+                   "make for the launch type, with ECS's own error texts where ECS has them. "
+                   "Every problem is reported, each with its JSON path, as `FILE: error: PATH: "
+                   "MESSAGE` lines on stderr, or as a JSON array on stdout with --json.",
     .options = validate_options,
+    .exit_codes = validate_exits,
+    .examples = validate_examples,
     .opts_size = sizeof(struct validate_opts),
     .reads_taskdef = true,
     .exec = exec_validate,

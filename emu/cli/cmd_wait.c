@@ -4,8 +4,31 @@
 #include <stdio.h>
 
 #include "emu/base/err.h"
+#include "emu/base/json.h"
 #include "emu/cli/cli_tasks.h"
 #include "emu/cli/commands.h"
+
+/* With --json: {"taskArn", "exitCode", "stopCode", "stoppedReason"} of the stopped task. */
+static void print_json(const struct emu_task_state *st, int code)
+{
+    cJSON *root = cJSON_CreateObject();
+    bool ok = root && cJSON_AddStringToObject(root, "taskArn", st->arn);
+    ok = ok && cJSON_AddNumberToObject(root, "exitCode", st->has_exit_code ? st->exit_code : code);
+    const char *stop_code = emu_stop_code_to_string(st->stop_code);
+    ok = ok && (stop_code ? cJSON_AddStringToObject(root, "stopCode", stop_code)
+                          : cJSON_AddNullToObject(root, "stopCode"));
+    ok = ok && cJSON_AddStringToObject(root, "stoppedReason", st->stopped_reason);
+    struct emu_buf out;
+    emu_buf_init(&out, 64 * 1024);
+    if (ok && emu_json_write_pretty(root, &out) == 0) {
+        fwrite(out.data, 1, out.len, stdout);
+    }
+    else {
+        fprintf(stderr, "fargate-emu wait: out of memory\n");
+    }
+    emu_buf_done(&out);
+    cJSON_Delete(root);
+}
 
 static int exec_wait(const struct emu_cli_global *g, void *opts, int argc, char **argv)
 {
@@ -20,15 +43,21 @@ static int exec_wait(const struct emu_cli_global *g, void *opts, int argc, char 
         return EMU_EXIT_USAGE;
     }
     struct emu_task_state st;
-    if (emu_cli_task_load(data_dir, "wait", argv[0], &st) < 0) {
-        return EMU_EXIT_FAILURE;
+    int r = emu_cli_task_load(data_dir, "wait", argv[0], &st);
+    if (r < 0) {
+        return emu_cli_task_load_exit(r);
     }
     char id[33];
     (void)snprintf(id, sizeof(id), "%s", st.id);
     for (;;) {
         if (st.status == EMU_TASK_STOPPED) {
             int code = emu_cli_task_exit_code(&st);
-            printf("%d\n", st.has_exit_code ? st.exit_code : code);
+            if (g->json) {
+                print_json(&st, code);
+            }
+            else {
+                printf("%d\n", st.has_exit_code ? st.exit_code : code);
+            }
             emu_task_state_done(&st);
             return code;
         }
@@ -48,12 +77,34 @@ static int exec_wait(const struct emu_cli_global *g, void *opts, int argc, char 
     }
 }
 
+static const struct emu_cli_exit wait_exits[] = {
+    {EMU_EXIT_OTHER, "the exit code of the first essential container to stop (0 when it "
+                     "succeeded)"},
+    {EMU_EXIT_FAILURE, "also: the task stopped before any essential container ran to an exit "
+                       "code, or its supervisor died"},
+    {EMU_EXIT_USAGE, "also: usage error, or no task (or more than one) matches TASK"},
+    {0, NULL},
+};
+
+static const struct emu_cli_example wait_examples[] = {
+    {"fargate-emu wait 0123abcd", "Block until the task stops; print and exit with its exit "
+                                  "code."},
+    {"fargate-emu wait --json 0123abcd", "Print {\"taskArn\", \"exitCode\", \"stopCode\", "
+                                         "\"stoppedReason\"} when it stops."},
+    {NULL, NULL},
+};
+
 const struct emu_cli_command emu_cmd_wait = {
     .name = "wait",
     .summary = "Wait until a task stops; print and exit with its first essential container's "
                "exit code.",
-    .usage = "[--data-dir DIR] TASK",
+    .usage = "[--json] [--data-dir DIR] TASK",
+    .description = "Polls the task's state until it is STOPPED, like `docker wait`. The exit "
+                   "code printed and returned is the one ECS reports for the task: that of the "
+                   "first essential container to stop.",
     .options = NULL,
+    .exit_codes = wait_exits,
+    .examples = wait_examples,
     .opts_size = 0,
     .reads_taskdef = false,
     .exec = exec_wait,

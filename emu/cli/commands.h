@@ -21,4 +21,8 @@ extern const struct emu_cli_command emu_cmd_version;
  * FARGATE. */
 enum emu_launch_type emu_cli_pick_launch_type(const char *flag, const struct emu_taskdef *td);
 
+/* Prints the help of cmd (NULL: the program), as text or as the JSON schema. Returns the exit
+ * code: EMU_EXIT_OK, or EMU_EXIT_FAILURE when the schema could not be built (out of memory). */
+int emu_cli_show_help(const struct emu_cli_command *cmd, bool json);
+
 #endif

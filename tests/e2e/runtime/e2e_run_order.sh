@@ -45,5 +45,14 @@ app_start=$(ts_ns "$(n app)" StartedAt)
 fe stop "$id" >/dev/null || fail "stop failed"
 [ "$(desc "$id" "print(t['stoppedReason'])")" = "Task stopped by user" ] || fail "stop reason"
 [ "$(desc "$id" "print(t['stopCode'])")" = UserInitiated ] || fail "stop code"
+# wait --json on the stopped task; a task ID that names nothing is an input error (exit 2).
+fe wait --json "$id" >"$work/wait.json"
+fe_code=$?
+python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d['stopCode'] == 'UserInitiated' and d['taskArn'].endswith('$id') and isinstance(d['exitCode'], int), d" "$work/wait.json" ||
+  fail "wait --json: $(cat "$work/wait.json")"
+[ "$fe_code" -eq "$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['exitCode'] & 255)" "$work/wait.json")" ] ||
+  fail "wait --json exited $fe_code, not its exitCode"
+fe describe ffffffffffffffffffffffffffffffff >/dev/null 2>&1
+[ $? -eq 2 ] || fail "describe of no such task should exit 2"
 assert_clean
 echo "ok: START/COMPLETE/SUCCESS/HEALTHY order in Docker timestamps"

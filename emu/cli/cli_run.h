@@ -54,6 +54,7 @@ struct shim_s3;
 struct shim_cwl;
 struct shim_sts;
 struct shim_md;
+struct emu_cli_awslogs;
 struct emu_cli_endpoints {
     const struct run_job *job;
     struct shim_s3 *s3;
@@ -78,7 +79,17 @@ struct emu_cli_endpoints {
         char ipv4[64], mac[32], subnet[64], gateway[80], dns[96];
     } net;
     struct emu_md_network md_net;
+    struct emu_cli_awslogs *awslogs; /* cli_awslogs.c */
 };
+
+/* awslogs containers: validates their options and log group (a missing group without
+ * awslogs-create-group fails the start with ECS's reason in why), creates their streams. */
+int emu_cli_awslogs_start(struct emu_cli_endpoints *e, uv_loop_t *loop, char *why,
+                          size_t why_len);
+/* Starts following the output of awslogs containers that started. */
+void emu_cli_awslogs_task_changed(struct emu_cli_endpoints *e, struct emu_docker *d);
+/* Delivers what is pending and frees everything. */
+void emu_cli_awslogs_stop(struct emu_cli_endpoints *e);
 
 /* Adds 169.254.170.2 to the bridge holding gateway, serves the metadata and credentials
  * endpoint there, mints the task role's credentials; fills ep->metadata/credentials_uri. */

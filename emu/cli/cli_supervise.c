@@ -82,7 +82,8 @@ int emu_cli_endpoints_start(struct emu_cli_endpoints *e, uv_loop_t *loop, const 
         .access_key = SHIM_S3_DEFAULT_ACCESS_KEY,
         .secret_key = SHIM_S3_DEFAULT_SECRET_KEY,
     };
-    return e->job ? emu_cli_metadata_start(e, loop, gateway, ep, why, why_len) : 0;
+    r = e->job ? emu_cli_metadata_start(e, loop, gateway, ep, why, why_len) : 0;
+    return r == 0 && e->job ? emu_cli_awslogs_start(e, loop, why, why_len) : r;
 }
 
 int emu_cli_endpoints_bucket(struct emu_cli_endpoints *e, const char *bucket, FILE *out)
@@ -115,6 +116,7 @@ int emu_cli_endpoints_read(struct emu_cli_endpoints *e, const char *bucket, cons
 
 void emu_cli_endpoints_stop(struct emu_cli_endpoints *e)
 {
+    emu_cli_awslogs_stop(e);
     emu_cli_metadata_stop(e);
     shim_s3_stop(e->s3);
     shim_cwl_stop(e->cwl);
@@ -182,6 +184,7 @@ static void on_change(const struct emu_task_state *st, void *ud)
 {
     struct supervisor *s = ud;
     emu_cli_metadata_task_changed(&s->ep, s->d.docker);
+    emu_cli_awslogs_task_changed(&s->ep, s->d.docker);
     if (s->show) {
         emu_cli_live_update(&s->live, st);
     }

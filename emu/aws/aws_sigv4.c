@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "emu/aws/aws_sigv4_int.h"
+#include "emu/aws/aws_time.h"
 #include "emu/base/err.h"
 #include "emu/base/mem.h"
 
@@ -646,42 +647,19 @@ int emu_sigv4_format_date(time_t t, char out[17])
     return 0;
 }
 
-static long long days_from_civil(long long y, unsigned m, unsigned d)
-{
-    y -= m <= 2;
-    long long era = (y >= 0 ? y : y - 399) / 400;
-    unsigned yoe = (unsigned)(y - era * 400);
-    unsigned doy = (153 * (m + (m > 2 ? (unsigned)-3 : 9)) + 2) / 5 + d - 1;
-    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + (long long)doe - 719468;
-}
-
-static int digits(const char *s, size_t n, unsigned *ret)
-{
-    unsigned v = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9') {
-            return EMU_EINVAL;
-        }
-        v = v * 10 + (unsigned)(s[i] - '0');
-    }
-    *ret = v;
-    return 0;
-}
-
 int emu_sigv4_parse_date(const char *s, size_t len, time_t *ret)
 {
     unsigned y, mo, d, h, mi, se;
-    if (len != 16 || s[8] != 'T' || s[15] != 'Z' || digits(s, 4, &y) < 0 ||
-        digits(s + 4, 2, &mo) < 0 || digits(s + 6, 2, &d) < 0 || digits(s + 9, 2, &h) < 0 ||
-        digits(s + 11, 2, &mi) < 0 || digits(s + 13, 2, &se) < 0) {
+    if (len != 16 || s[8] != 'T' || s[15] != 'Z' || emu__aws_digits(s, 4, &y) < 0 ||
+        emu__aws_digits(s + 4, 2, &mo) < 0 || emu__aws_digits(s + 6, 2, &d) < 0 || emu__aws_digits(s + 9, 2, &h) < 0 ||
+        emu__aws_digits(s + 11, 2, &mi) < 0 || emu__aws_digits(s + 13, 2, &se) < 0) {
         return EMU_EINVAL;
     }
     static const unsigned mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 || mi > 59 || se > 60) {
         return EMU_EINVAL;
     }
-    long long days = days_from_civil(y, mo, d);
+    long long days = emu__aws_days_from_civil(y, mo, d);
     *ret = (time_t)(days * 86400 + h * 3600 + mi * 60 + se);
     return 0;
 }

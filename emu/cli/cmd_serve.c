@@ -17,6 +17,7 @@
 #include "emu/base/loop.h"
 #include "emu/base/mem.h"
 #include "emu/cli/cli.h"
+#include "emu/cli/cli_fault.h"
 #include "emu/cli/commands.h"
 #include "shims/cloudwatch_logs/cwl.h"
 #include "shims/common/iam_hook.h"
@@ -33,6 +34,7 @@ struct serve_opts {
     bool allow_anonymous;
     bool enforce_iam;
     struct emu_cli_list task_role_policy; /* --task-role-policy, repeatable */
+    struct emu_cli_fault_opts faults;     /* --fault, --fault-seed */
 };
 
 #define OPT(field) EMU_OPT_COMMAND, offsetof(struct serve_opts, field)
@@ -58,6 +60,7 @@ static const struct emu_cli_option serve_options[] = {
     {"task-role-policy", "FILE", OPT(task_role_policy), NULL,
      "a task role identity policy document (or a JSON array of documents), with "
      "--enforce-iam (repeatable)", EMU_OPT_LIST},
+    EMU_CLI_FAULT_OPTIONS(struct serve_opts, faults),
     {NULL, NULL, 0, 0, NULL, NULL, EMU_OPT_SCALAR},
 };
 
@@ -126,7 +129,7 @@ struct endpoint {
 
 static int print_ready(const struct endpoint *eps, size_t n, const char *data_dir,
                        const char *region, const char *ak, const char *sk, bool anonymous,
-                       bool enforce_iam)
+                       bool enforce_iam, const struct emu_cli_faults *cf)
 {
     struct emu_buf b;
     emu_buf_init(&b, 64 * 1024);
@@ -148,7 +151,12 @@ static int print_ready(const struct endpoint *eps, size_t n, const char *data_di
     r = r ? r : emu_buf_puts(&b, ",\"secret_key\":");
     r = r ? r : emu_json_write_string(sk, &b);
     r = r ? r : emu_buf_printf(&b, ",\"allow_anonymous\":%s", anonymous ? "true" : "false");
-    r = r ? r : emu_buf_printf(&b, ",\"enforce_iam\":%s}\n", enforce_iam ? "true" : "false");
+    r = r ? r : emu_buf_printf(&b, ",\"enforce_iam\":%s", enforce_iam ? "true" : "false");
+    r = r ? r : emu_buf_printf(&b, ",\"fault_seed\":%llu,\"faults\":%zu,\"control_socket\":",
+                               (unsigned long long)shim_faults_seed(cf->engine),
+                               shim_faults_count(cf->engine));
+    r = r ? r : (cf->ctl ? emu_json_write_string(cf->socket, &b) : emu_buf_puts(&b, "null"));
+    r = r ? r : emu_buf_puts(&b, "}\n");
     if (r == 0) {
         fputs(b.data, stdout);
         fflush(stdout);
@@ -253,6 +261,7 @@ struct serve {
     struct shim_sts *sts;
     struct serve_iam iam;
     bool iam_on;
+    struct emu_cli_faults faults;
     struct endpoint eps[4];
     size_t n_eps;
     struct emu_buf dir;
@@ -287,6 +296,7 @@ static int start_shims(struct serve *sv, const struct serve_opts *o)
         .access_key = sv->ak,
         .secret_key = sv->sk,
         .allow_anonymous = o->allow_anonymous,
+        .faults = sv->faults.engine,
     };
     r = r ? r : shim_s3_start(&sv->loop.loop, &s3cfg, &sv->s3);
     if (r < 0) {
@@ -305,6 +315,7 @@ static int start_shims(struct serve *sv, const struct serve_opts *o)
         .access_key = sv->ak,
         .secret_key = sv->sk,
         .allow_anonymous = o->allow_anonymous,
+        .faults = sv->faults.engine,
     };
     r = r ? r : shim_cwl_start(&sv->loop.loop, &cwlcfg, &sv->cwl);
     if (r < 0) {
@@ -321,6 +332,7 @@ static int start_shims(struct serve *sv, const struct serve_opts *o)
         .access_key = sv->ak,
         .secret_key = sv->sk,
         .allow_anonymous = o->allow_anonymous,
+        .faults = sv->faults.engine,
     };
     r = shim_sts_start(&sv->loop.loop, &stscfg, &sv->sts);
     if (r < 0) {
@@ -394,8 +406,14 @@ static int exec_serve(const struct emu_cli_global *g, void *optsp, int argc, cha
         return EMU_EXIT_FAILURE;
     }
     int code = EMU_EXIT_OK;
+    r = emu_cli_faults_init(&sv.faults, "serve", &o->faults, (int64_t)uv_now(&sv.loop.loop));
+    if (r < 0) {
+        code = r == EMU_EUSAGE ? EMU_EXIT_USAGE : EMU_EXIT_FAILURE;
+        goto out;
+    }
     r = emu_loop_on_shutdown(&sv.loop, 0, stop_loop, &sv.loop);
     r = r ? r : start_shims(&sv, o);
+    r = r ? r : emu_cli_faults_serve(&sv.faults, &sv.loop.loop, sv.dir.data);
     if (r < 0) {
         code = EMU_EXIT_FAILURE;
         goto out;
@@ -408,16 +426,18 @@ static int exec_serve(const struct emu_cli_global *g, void *optsp, int argc, cha
                  sv.region, sv.dir.data, sv.ak, sv.sk,
                  o->allow_anonymous ? "; anonymous access allowed" : "");
     (void)print_ready(sv.eps, sv.n_eps, sv.dir.data, sv.region, sv.ak, sv.sk,
-                      o->allow_anonymous, o->enforce_iam);
+                      o->allow_anonymous, o->enforce_iam, &sv.faults);
     (void)emu_loop_run(&sv.loop);
     emu_log_info("stopping (signal %d)", sv.loop.signal);
 out:
+    emu_cli_faults_stop(&sv.faults);
     shim_sts_stop(sv.sts);
     shim_cwl_stop(sv.cwl);
     shim_s3_stop(sv.s3);
     if (emu_loop_done(&sv.loop) < 0) {
         emu_log_warn("the event loop did not close cleanly, ignoring");
     }
+    emu_cli_faults_done(&sv.faults);
     emu_buf_done(&sv.dir);
     shim_sts_creds_clear();
     if (sv.iam_on) {
@@ -449,13 +469,14 @@ const struct emu_cli_command emu_cmd_serve = {
                "until SIGINT/SIGTERM.",
     .usage = "[--s3 ADDR:PORT] [--logs ADDR:PORT] [--sts ADDR:PORT] [--data-dir DIR] "
              "[--access-key K --secret-key S] [--region R] [--allow-anonymous] "
-             "[--enforce-iam --task-role-policy FILE]",
+             "[--enforce-iam --task-role-policy FILE] [--fault SPEC]... [--fault-seed N]",
     .description = "Starts the local S3, CloudWatch Logs and STS endpoints on one event loop "
                    "and serves them until SIGINT or SIGTERM. Requests are checked with SigV4 "
                    "against the given credentials or temporary ones STS issued; data lives "
-                   "under the data dir. When the endpoints listen, one JSON line naming "
-                   "their addresses and the credentials is printed on stdout. See docs/shims/ for the "
-                   "operations supported and the differences from AWS.",
+                   "under the data dir; --fault injects errors, latency, resets and outages "
+                   "(docs/faults.md). When the endpoints listen, one JSON line naming their "
+                   "addresses and the credentials is printed on stdout. See docs/shims/ for "
+                   "the operations supported and the differences from AWS.",
     .options = serve_options,
     .exit_codes = serve_exits,
     .examples = serve_examples,

@@ -120,6 +120,21 @@ const struct emu_router_stats *emu_router_get_stats(const struct emu_router *r)
     return &r->stats;
 }
 
+void emu_router_set_envp(struct emu_router *r, const char *const *envp)
+{
+    r->envp = envp;
+}
+
+const char *const *emu_router_envp(struct emu_router *r)
+{
+    return r->envp;
+}
+
+int emu_router_output_retry_limit(const struct emu_router_output *ins)
+{
+    return ins->retry_limit;
+}
+
 void emu_router_hold(struct emu_router *r)
 {
     r->holds++;

@@ -79,6 +79,20 @@ enum emu_router_filter_result {
     EMU_FILTER_MODIFIED,    /* out holds the replacement (possibly empty: all dropped) */
 };
 
+/* Rewrites one event: appends the replacement event to out and returns 1, returns 0 to keep
+ * the event as it was, or a negative code (the event is kept as it was). */
+typedef int (*emu_router_event_rewrite_fn)(void *ctx, int64_t sec, uint32_t nsec,
+                                           const uint8_t *rec, size_t rec_len,
+                                           struct emu_buf *out);
+
+/* The body of a filter that rewrites events one by one (modify, parser): runs fn on every
+ * event of the chunk, copying the ones it keeps unchanged. Returns EMU_FILTER_NOTOUCH when no
+ * event was rewritten (or out is full: logged under the instance's name), else
+ * EMU_FILTER_MODIFIED with *ret_n the number of events in out. */
+int emu_router_filter_rewrite_each(const char *data, size_t len, struct emu_buf *out,
+                                   size_t *ret_n, struct emu_router_filter *ins,
+                                   emu_router_event_rewrite_fn fn, void *ctx);
+
 /* Inputs: cb_init opens listeners and timers on emu_router_loop(); records go in through
  * emu_router_input_append(). cb_pause/cb_resume implement Mem_Buf_Limit back-pressure;
  * cb_stop stops taking data (SIGTERM); cb_exit closes handles (see emu_router_hold). */
@@ -156,6 +170,11 @@ int emu_router_input_append(struct emu_router_input *ins, const char *tag, size_
                             const char *events, size_t len, size_t n);
 /* Nonzero while the input is paused by Mem_Buf_Limit. */
 int emu_router_input_paused(const struct emu_router_input *ins);
+
+/* The environment given with emu_router_set_envp (may be NULL). */
+const char *const *emu_router_envp(struct emu_router *r);
+/* The output's Retry_Limit: -1 = no limit, else the number of retries. */
+int emu_router_output_retry_limit(const struct emu_router_output *ins);
 
 /* Wall-clock time for events created by the router (tcp, dummy). */
 void emu_router_now(int64_t *ret_sec, uint32_t *ret_nsec);

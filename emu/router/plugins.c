@@ -16,6 +16,11 @@ extern const struct emu_router_filter_plugin filter_multiline_plugin;
 extern const struct emu_router_output_plugin out_null_plugin;
 extern const struct emu_router_output_plugin out_stdout_plugin;
 extern const struct emu_router_output_plugin out_file_plugin;
+extern const struct emu_router_output_plugin out_s3_plugin;
+extern const struct emu_router_output_plugin out_cloudwatch_logs_plugin;
+extern const struct emu_router_output_plugin out_cloudwatch_plugin;
+extern const struct emu_router_output_plugin out_forward_plugin;
+extern const struct emu_router_output_plugin out_http_plugin;
 
 const struct emu_router_input_plugin *const emu__router_input_plugins[] = {
     &in_forward_plugin,
@@ -38,6 +43,11 @@ const struct emu_router_output_plugin *const emu__router_output_plugins[] = {
     &out_null_plugin,
     &out_stdout_plugin,
     &out_file_plugin,
+    &out_s3_plugin,
+    &out_cloudwatch_logs_plugin,
+    &out_cloudwatch_plugin,
+    &out_forward_plugin,
+    &out_http_plugin,
     NULL,
 };
 

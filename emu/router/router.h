@@ -56,6 +56,10 @@ int emu_router_configure(struct emu_router *r, const struct emu_router_config *c
 struct emu_router_config_env;
 void emu_router_set_env(struct emu_router *r, const struct emu_router_config_env *env);
 
+/* The environment ("NAME=value" list, borrowed: must outlive the router) that plugins read
+ * credentials from (AWS_*, HOME). Default: none. */
+void emu_router_set_envp(struct emu_router *r, const char *const *envp);
+
 /* Runs every plugin's cb_init and starts the flush timer. 0 or the first error (logged). */
 int emu_router_start(struct emu_router *r);
 

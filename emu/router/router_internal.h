@@ -134,6 +134,7 @@ struct emu_router {
     uv_timer_t hc_timer;
     uint64_t hc_errors_base, hc_retry_failed_base;
     int hc_timer_inited;
+    const char *const *envp;   /* borrowed */
 };
 
 /* engine.c */

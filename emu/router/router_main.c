@@ -109,6 +109,7 @@ static int run(struct emu_router_config *cf, const struct emu_router_config_env 
         return 1;
     }
     emu_router_set_env(st.router, env);
+    emu_router_set_envp(st.router, (const char *const *)environ);
     rc = emu_router_configure(st.router, cf, &diags);
     if (rc < 0) {
         print_diags(&diags);

@@ -12,6 +12,7 @@
 
 
 struct shim_cwl;
+struct shim_faults;
 
 #define SHIM_CWL_DEFAULT_ACCOUNT "123456789012"
 
@@ -25,6 +26,7 @@ struct shim_cwl_config {
     const char *access_key; /* long-term pair clients sign with; NULL = none */
     const char *secret_key;
     bool allow_anonymous;   /* accept unsigned requests too */
+    struct shim_faults *faults; /* fault injection (borrowed, outlives the shim), or NULL */
 };
 
 /* Opens (or creates) the store, reloading every group, stream and event, and starts serving.
@@ -33,6 +35,9 @@ int shim_cwl_start(uv_loop_t *loop, const struct shim_cwl_config *cfg, struct sh
 
 /* The bound port. */
 uint16_t shim_cwl_port(const struct shim_cwl *cwl);
+
+/* Whether op is the AWS name of an operation the shim serves ("PutLogEvents"). */
+bool shim_cwl_has_operation(const char *op);
 
 /* Stops serving and frees everything once the loop has run its close callbacks. NULL is
  * accepted. */

@@ -7,6 +7,7 @@
  * body is read); when the body is in, SigV4 is verified over it, the body is parsed into a
  * typed request (cwl_req.c), and the operation runs to completion on the loop thread: the
  * store is in memory plus files, so no operation waits for anything. */
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -141,6 +142,8 @@ static void call_free(void *p)
     }
 }
 
+static void dispatch(struct shim_request *req);
+
 static void on_body(struct shim_request *req)
 {
     struct cwl_call *c = shim_request_data(req);
@@ -154,6 +157,16 @@ static void on_body(struct shim_request *req)
                                   c->key_id) < 0) {
         return;
     }
+    if (!shim_request_fault(req, cwl_op_name(c->op), dispatch)) {
+        dispatch(req);
+    }
+}
+
+/* Parses the body and runs the operation (after any injected latency). */
+static void dispatch(struct shim_request *req)
+{
+    struct cwl_call *c = shim_request_data(req);
+    const struct emu_buf *body = shim_request_body(req);
     struct cwl_err e = {0};
     int r = cwl_req_parse(c->op, body->data ? body->data : "", body->len, &c->in, &e);
     if (r == EMU_ENOMEM) {
@@ -227,6 +240,8 @@ int shim_cwl_start(uv_loop_t *loop, const struct shim_cwl_config *cfg, struct sh
             .port = cfg->port,
             .on_request = on_request,
             .ctx = cwl,
+            .faults = cfg->faults,
+            .error_shape = SHIM_ERRORS_JSON,
         };
         r = shim_http_start(loop, &hc, &cwl->http);
     }
@@ -241,6 +256,13 @@ int shim_cwl_start(uv_loop_t *loop, const struct shim_cwl_config *cfg, struct sh
 uint16_t shim_cwl_port(const struct shim_cwl *cwl)
 {
     return shim_http_port(cwl->http);
+}
+
+bool shim_cwl_has_operation(const char *op)
+{
+    char target[128];
+    (void)snprintf(target, sizeof(target), "Logs_20140328.%s", op ? op : "");
+    return cwl_op_from_target(target) != _CWL_OP_INVALID;
 }
 
 void shim_cwl_stop(struct shim_cwl *cwl)

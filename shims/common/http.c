@@ -6,14 +6,19 @@
  * libuv thread pool through shim_request_offload, with the connection suspended meanwhile and
  * resumed from the loop once the job's after callback has responded. Each wake-up (epoll fd
  * readable, or the timer) calls MHD_run once, then re-arms the timer from MHD_get_timeout (0
- * when MHD still has buffered work). MHD calls back into request.c from inside MHD_run: the URI log callback creates the
- * request, the access handler feeds it, the completion callback frees it. Stopping closes the
- * libuv handles first (so libuv drops the epoll fd) and then stops the daemon. */
+ * when MHD still has buffered work). MHD calls back into request.c from inside MHD_run: the
+ * URI log callback creates the request, the access handler feeds it, the completion callback
+ * frees it. Stopping closes the
+ * libuv handles first (so libuv drops the epoll fd) and then stops the daemon. The listening
+ * socket is our own (see "the listening socket" below), so fault injection can refuse
+ * connections for a down window. */
+#define _GNU_SOURCE /* accept4 */
 #include "shims/common/http_internal.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -121,10 +126,21 @@ static void job_after(uv_work_t *w, int status)
                                "We encountered an internal error. Please try again.", NULL);
     }
     if (req->suspended) {
-        struct shim_http_server *srv = req->srv;
-        unlink_suspended(req);
-        MHD_resume_connection(req->conn);
-        /* External polling: MHD only notices the resume on its next run. */
+        shim__request_resume(req);
+    }
+}
+
+void shim__request_resume(struct shim_request *req)
+{
+    unlink_suspended(req);
+    MHD_resume_connection(req->conn);
+    /* External polling: MHD only notices the resume on its next run. */
+    shim__server_kick(req->srv);
+}
+
+void shim__server_kick(struct shim_http_server *srv)
+{
+    if (!srv->stopping) {
         (void)uv_timer_start(&srv->timer, on_timer, 0, 0);
     }
 }
@@ -185,7 +201,10 @@ void shim__job_orphan(struct shim_request *req)
  * offloaded job runs. */
 static shim_mhd_result respond_or_suspend(struct shim_request *req)
 {
-    if (req->job && !req->response) {
+    if (req->reset) {
+        return shim__fault_reset(req);
+    }
+    if ((req->job || req->delay) && !req->response) {
         shim__request_suspend(req);
         return MHD_YES;
     }
@@ -212,6 +231,9 @@ static shim_mhd_result on_access(void *cls, struct MHD_Connection *conn, const c
     if (srv->stopping) {
         return MHD_NO; /* resumed while the server stops: close the connection */
     }
+    if (req && req->reset) {
+        return shim__fault_reset(req); /* an injected reset, after its latency */
+    }
     if (!req) {
         /* Out of memory when the request began: refuse without allocating. */
         static const char busy[] = "<Error><Code>SlowDown</Code></Error>";
@@ -234,8 +256,14 @@ static shim_mhd_result on_access(void *cls, struct MHD_Connection *conn, const c
                                                   : "Couldn't parse the specified URI.",
                                    NULL);
         }
+        else if (srv->down && shim__fault_refuse(req)) {
+            return shim__fault_reset(req); /* a kept-alive connection while the shim is down */
+        }
         else {
             srv->on_request(req, srv->ctx);
+        }
+        if (req->reset || (req->delay && !req->response)) {
+            return respond_or_suspend(req);
         }
         if (req->response && !has_body(req)) {
             /* Queued at the next call, once MHD has seen the (empty) body: a response queued
@@ -296,8 +324,128 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
     emu_log_debug("%s: libmicrohttpd: %s", srv->name, line);
 }
 
+/* ---- the listening socket: ours, not MHD's, so a fault "down" window can close it (clients
+ * then get ECONNREFUSED, as from a stopped endpoint) and open it again on the same port; each
+ * accepted connection goes to MHD with MHD_add_connection. At most ACCEPT_BURST connections
+ * are taken per wake-up so one busy listener cannot starve the loop. ---- */
+
+#define LISTEN_BACKLOG 256
+#define ACCEPT_BURST 64
+
+struct shim_listener {
+    uv_poll_t poll;
+    int fd;
+    struct shim_http_server *srv;
+};
+
+static void on_acceptable(uv_poll_t *p, int status, int events)
+{
+    (void)events;
+    struct shim_listener *l = p->data;
+    struct shim_http_server *srv = l->srv;
+    if (status < 0 || srv->stopping) {
+        return;
+    }
+    bool added = false;
+    for (int i = 0; i < ACCEPT_BURST; i++) {
+        struct sockaddr_storage ss;
+        socklen_t len = sizeof(ss);
+        int fd = accept4(l->fd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) {
+            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
+                errno != ECONNABORTED) {
+                emu_log_debug("%s: accept: %s", srv->name, strerror(errno));
+            }
+            break;
+        }
+        /* MHD owns fd from here, closing it itself if it cannot take it (connection limit). */
+        if (MHD_add_connection(srv->daemon, fd, (const struct sockaddr *)&ss, len) != MHD_YES) {
+            emu_log_debug("%s: connection refused by libmicrohttpd: %s", srv->name,
+                          strerror(errno));
+        }
+        added = true;
+    }
+    if (added) {
+        shim__server_kick(srv);
+    }
+}
+
+static void on_listener_closed(uv_handle_t *h)
+{
+    struct shim_listener *l = h->data;
+    struct shim_http_server *srv = l->srv;
+    close(l->fd);
+    emu_free(l);
+    shim__server_handle_closed(srv);
+}
+
+int shim__listen_open(struct shim_http_server *srv)
+{
+    if (srv->listener) {
+        return 0;
+    }
+    int family = srv->bind_addr.ss_family;
+    int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        return -errno;
+    }
+    int one = 1;
+    (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    /* Bound to one interface, several servers share address:port on different bridges. */
+    if (srv->device[0] && setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, srv->device,
+                                     (socklen_t)strlen(srv->device) + 1) < 0) {
+        int r = -errno;
+        close(fd);
+        return r;
+    }
+    if (family == AF_INET6) {
+        (void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+    }
+    socklen_t len = srv->bind_len;
+    if (bind(fd, (struct sockaddr *)&srv->bind_addr, len) < 0 || listen(fd, LISTEN_BACKLOG) < 0 ||
+        getsockname(fd, (struct sockaddr *)&srv->bind_addr, &len) < 0) {
+        int r = -errno;
+        close(fd);
+        return r;
+    }
+    srv->port = ntohs(family == AF_INET6 ? ((struct sockaddr_in6 *)&srv->bind_addr)->sin6_port
+                                         : ((struct sockaddr_in *)&srv->bind_addr)->sin_port);
+    struct shim_listener *l = emu_calloc(1, sizeof(*l));
+    if (!l) {
+        close(fd);
+        return EMU_ENOMEM;
+    }
+    l->fd = fd;
+    l->srv = srv;
+    int r = uv_poll_init_socket(srv->loop, &l->poll, fd);
+    if (r < 0) {
+        close(fd);
+        emu_free(l);
+        return r;
+    }
+    l->poll.data = l;
+    srv->handles_open++;
+    srv->listener = l;
+    r = uv_poll_start(&l->poll, UV_READABLE, on_acceptable);
+    if (r < 0) {
+        shim__listen_close(srv);
+    }
+    return r;
+}
+
+void shim__listen_close(struct shim_http_server *srv)
+{
+    struct shim_listener *l = srv->listener;
+    if (!l) {
+        return;
+    }
+    srv->listener = NULL;
+    (void)uv_poll_stop(&l->poll);
+    uv_close((uv_handle_t *)&l->poll, on_listener_closed); /* the fd closes after libuv let go */
+}
+
 static int parse_address(const struct shim_http_config *cfg, struct sockaddr_storage *ss,
-                         bool *ret_v6)
+                         socklen_t *ret_len)
 {
     const char *addr = cfg->address ? cfg->address : "127.0.0.1";
     memset(ss, 0, sizeof(*ss));
@@ -306,82 +454,55 @@ static int parse_address(const struct shim_http_config *cfg, struct sockaddr_sto
     if (inet_pton(AF_INET, addr, &in4->sin_addr) == 1) {
         in4->sin_family = AF_INET;
         in4->sin_port = htons(cfg->port);
-        *ret_v6 = false;
+        *ret_len = sizeof(*in4);
         return 0;
     }
     if (inet_pton(AF_INET6, addr, &in6->sin6_addr) == 1) {
         in6->sin6_family = AF_INET6;
         in6->sin6_port = htons(cfg->port);
-        *ret_v6 = true;
+        *ret_len = sizeof(*in6);
         return 0;
     }
     return EMU_EINVAL;
 }
 
-/* A listening socket bound to one interface (cfg->device); MHD owns it afterwards. */
-static int listen_on_device(const struct shim_http_config *cfg, const struct sockaddr_storage *ss)
+void shim__server_handle_closed(struct shim_http_server *srv)
 {
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
-        return -errno;
-    }
-    int one = 1;
-    int r = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    if (r == 0) {
-        r = setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, cfg->device,
-                       (socklen_t)strlen(cfg->device) + 1);
-    }
-    if (r == 0) {
-        struct sockaddr_in sin;
-        memcpy(&sin, ss, sizeof(sin));
-        sin.sin_port = htons(cfg->port);
-        r = bind(fd, (const struct sockaddr *)&sin, sizeof(sin));
-    }
-    r = r ? r : listen(fd, 256);
-    if (r < 0) {
-        r = -errno;
-        (void)close(fd);
-        return r;
-    }
-    return fd;
-}
-
-static void on_handle_closed(uv_handle_t *h)
-{
-    struct shim_http_server *srv = h->data;
     if (--srv->handles_open == 0) {
         emu_free(srv);
     }
 }
 
+static void on_handle_closed(uv_handle_t *h)
+{
+    shim__server_handle_closed(h->data);
+}
+
 int shim_http_start(uv_loop_t *loop, const struct shim_http_config *cfg,
                     struct shim_http_server **ret)
 {
-    struct sockaddr_storage ss;
-    bool v6 = false;
-    int r = parse_address(cfg, &ss, &v6);
-    if (r < 0 || !cfg->on_request) {
-        return EMU_EINVAL;
-    }
     struct shim_http_server *srv = emu_calloc(1, sizeof(*srv));
     if (!srv) {
         return EMU_ENOMEM;
     }
+    int r = parse_address(cfg, &srv->bind_addr, &srv->bind_len);
+    if (r < 0 || !cfg->on_request) {
+        emu_free(srv);
+        return EMU_EINVAL;
+    }
+    if (cfg->device && strlen(cfg->device) >= sizeof(srv->device)) {
+        emu_free(srv);
+        return EMU_EINVAL;
+    }
+    (void)snprintf(srv->device, sizeof(srv->device), "%s", cfg->device ? cfg->device : "");
+    srv->faults = cfg->faults;
+    srv->error_shape = cfg->error_shape;
+    srv->error_xmlns = cfg->error_xmlns ? cfg->error_xmlns : "";
     srv->loop = loop;
     srv->name = cfg->name ? cfg->name : "http";
     srv->on_request = cfg->on_request;
     srv->ctx = cfg->ctx;
-    int lfd = -1;
-    if (cfg->device) {
-        lfd = v6 ? EMU_EINVAL : listen_on_device(cfg, &ss);
-        if (lfd < 0) {
-            emu_free(srv);
-            return lfd;
-        }
-    }
     struct MHD_OptionItem opts[] = {
-        lfd >= 0 ? (struct MHD_OptionItem){MHD_OPTION_LISTEN_SOCKET, lfd, NULL}
-                 : (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, &ss},
         {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)on_uri, srv},
         {MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t)unescape_none, NULL},
         {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, srv},
@@ -389,32 +510,26 @@ int shim_http_start(uv_loop_t *loop, const struct shim_http_config *cfg,
         {MHD_OPTION_CONNECTION_MEMORY_LIMIT, SHIM_HTTP_CONN_MEMORY, NULL},
         {MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections ? cfg->max_connections : 1024, NULL},
         {MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s ? cfg->timeout_s : 300, NULL},
-        {MHD_OPTION_LISTEN_BACKLOG_SIZE, 256, NULL},
         {MHD_OPTION_END, 0, NULL},
     };
-    unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
-    if (v6) {
-        flags |= MHD_USE_IPv6;
-    }
-    srv->daemon = MHD_start_daemon(flags, cfg->port, NULL, NULL, on_access, srv,
+    /* The listening socket is ours (above): MHD gets accepted connections. MHD_USE_TURBO
+     * also makes MHD drop a failed connection without a FIN first, so an injected reset
+     * (SO_LINGER 0) reaches the client as a TCP RST. */
+    unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME |
+                     MHD_USE_NO_LISTEN_SOCKET | MHD_USE_TURBO;
+    srv->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_access, srv,
                                    MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
     if (!srv->daemon) {
-        if (lfd >= 0) {
-            (void)close(lfd);
-        }
         emu_free(srv);
         return EMU_EIO;
     }
     const union MHD_DaemonInfo *info =
         MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_EPOLL_FD);
-    const union MHD_DaemonInfo *pinfo =
-        MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
-    if (!info || !pinfo) {
+    if (!info) {
         MHD_stop_daemon(srv->daemon);
         emu_free(srv);
         return EMU_EIO;
     }
-    srv->port = pinfo->port;
     r = uv_poll_init(loop, &srv->poll, info->epoll_fd);
     if (r < 0) {
         MHD_stop_daemon(srv->daemon);
@@ -427,6 +542,8 @@ int shim_http_start(uv_loop_t *loop, const struct shim_http_config *cfg,
     srv->timer.data = srv;
     srv->handles_open++;
     r = uv_poll_start(&srv->poll, UV_READABLE, on_poll);
+    r = r ? r : shim__listen_open(srv);
+    r = r ? r : shim__fault_start(srv);
     if (r < 0) {
         shim_http_stop(srv);
         return r;
@@ -447,6 +564,8 @@ void shim_http_stop(struct shim_http_server *srv)
         return;
     }
     srv->stopping = true;
+    shim__listen_close(srv);
+    shim__fault_stop(srv);
     /* Close the poll handle first: libuv forgets the epoll fd before MHD closes it. */
     uv_close((uv_handle_t *)&srv->poll, on_handle_closed);
     uv_close((uv_handle_t *)&srv->timer, on_handle_closed);

@@ -14,6 +14,7 @@
 
 struct shim_http_server;
 struct shim_request;
+struct shim_faults;
 
 /* Limits of one request (validate-before-allocate, journal-remote style). */
 #define SHIM_HTTP_MAX_URI 16384        /* raw request target, bytes */
@@ -33,8 +34,15 @@ typedef void (*shim_request_fn)(struct shim_request *req, void *ctx);
 typedef int (*shim_body_fn)(struct shim_request *req, const char *data, size_t len);
 typedef void (*shim_done_fn)(struct shim_request *req);
 
+/* How a service words its errors (used for injected faults). */
+enum shim_error_shape {
+    SHIM_ERRORS_XML = 0, /* S3: <Error><Code/><Message/>... */
+    SHIM_ERRORS_JSON,    /* JSON 1.1: {"__type","message"} */
+    SHIM_ERRORS_QUERY,   /* query protocol: <ErrorResponse xmlns=error_xmlns> */
+};
+
 struct shim_http_config {
-    const char *name;    /* service name for logs ("s3"); static */
+    const char *name;    /* service name for logs and fault specs ("s3"); static */
     const char *address; /* numeric IPv4 or IPv6 address to bind; NULL = 127.0.0.1 */
     uint16_t port;       /* 0 = pick a free port */
     const char *device;  /* IPv4 only: listen on this interface alone (SO_BINDTODEVICE, so
@@ -43,6 +51,9 @@ struct shim_http_config {
     unsigned timeout_s;       /* idle connection timeout; 0 = 300 */
     shim_request_fn on_request;
     void *ctx;
+    struct shim_faults *faults;      /* fault injection engine (borrowed), or NULL */
+    enum shim_error_shape error_shape;
+    const char *error_xmlns;         /* SHIM_ERRORS_QUERY namespace; static */
 };
 
 /* Binds and starts serving on loop. Returns 0 and the server, or a negative errno (-EADDRINUSE,
@@ -120,5 +131,13 @@ typedef void (*shim_work_fn)(void *ud);
 typedef void (*shim_after_fn)(struct shim_request *req, void *ud);
 int shim_request_offload(struct shim_request *req, shim_work_fn work, shim_after_fn after,
                          void *ud);
+
+/* Fault injection (docs/faults.md), called by a service once it knows the AWS operation name
+ * of the request and before it dispatches it (from the request handler or a body done
+ * callback). Returns false when no fault applies: dispatch now. Returns true when a fault took
+ * the request over: an AWS error in the service's shape was answered, the connection is to be
+ * reset, or the request waits out injected latency on a libuv timer (the connection suspended)
+ * and then cont(req) dispatches it from the loop, unless the fault then answers or resets. */
+bool shim_request_fault(struct shim_request *req, const char *op, shim_done_fn cont);
 
 #endif

@@ -6,8 +6,13 @@
 
 #include "shims/common/compat.h"
 
+#include <sys/socket.h>
+
 #include "shims/common/codec.h"
 #include "shims/common/http.h"
+
+struct shim_listener;
+struct shim_delay;
 
 struct shim_http_server {
     uv_loop_t *loop;
@@ -19,9 +24,20 @@ struct shim_http_server {
     bool in_run;      /* MHD_run is on the stack */
     uint16_t port;
     const char *name;
-    struct shim_request *suspended; /* requests waiting for an offloaded job (linked list) */
+    struct shim_request *suspended; /* requests waiting for a job or a delay (linked list) */
     shim_request_fn on_request;
     void *ctx;
+    /* Our own listening socket (MHD gets each accepted connection), closed while down. */
+    struct shim_listener *listener;
+    struct sockaddr_storage bind_addr; /* with the bound port once open */
+    socklen_t bind_len;
+    char device[16]; /* SO_BINDTODEVICE interface, "" = none */
+    /* Fault injection. */
+    struct shim_faults *faults;
+    enum shim_error_shape error_shape;
+    const char *error_xmlns;
+    uv_timer_t fault_timer; /* follows down windows */
+    bool down;
 };
 
 struct shim_request {
@@ -63,12 +79,38 @@ struct shim_request {
     struct shim_job *job; /* pending job, NULL when none */
     bool suspended;       /* the connection is suspended until the job is done */
     struct shim_request *susp_prev, *susp_next;
+    /* Fault injection. */
+    struct shim_delay *delay; /* injected latency running, NULL when none */
+    bool reset;               /* close the connection with a TCP RST, no response */
 };
 
 /* http.c: suspends req's connection while its job runs (from the access handler). */
 void shim__request_suspend(struct shim_request *req);
 /* http.c: hands a freed request's pending job the service data to free once it is done. */
 void shim__job_orphan(struct shim_request *req);
+/* http.c: resumes a suspended connection and has MHD look at it again. */
+void shim__request_resume(struct shim_request *req);
+/* http.c: a libuv handle of the server closed; the last one frees the server. */
+void shim__server_handle_closed(struct shim_http_server *srv);
+/* http.c: kicks MHD to run on the next loop iteration. */
+void shim__server_kick(struct shim_http_server *srv);
+
+/* http.c: opens the listening socket at srv->bind_addr (recording the bound port) and
+ * hands accepted connections to MHD; 0 or a negative errno. */
+int shim__listen_open(struct shim_http_server *srv);
+/* http.c: closes the listening socket, so connecting is refused. NULL-safe. */
+void shim__listen_close(struct shim_http_server *srv);
+
+/* fault_http.c: starts following down windows (when srv->faults is set); 0 or an errno. */
+int shim__fault_start(struct shim_http_server *srv);
+/* fault_http.c: stops the down-window timer (closed through shim__server_handle_closed). */
+void shim__fault_stop(struct shim_http_server *srv);
+/* fault_http.c: the request is freed: its pending delay timer is closed. */
+void shim__fault_request_free(struct shim_request *req);
+/* fault_http.c: a request arrives while the shim is down: counts it, marks it for reset. */
+bool shim__fault_refuse(struct shim_request *req);
+/* fault_http.c: makes MHD close req's connection with a TCP RST; returns MHD_NO for MHD. */
+shim_mhd_result shim__fault_reset(struct shim_request *req);
 
 /* request.c: builds a request for a new connection from the raw target (NULL on OOM). */
 struct shim_request *shim__request_new(struct shim_http_server *srv, struct MHD_Connection *conn,

@@ -129,6 +129,7 @@ void shim__request_free(struct shim_request *req)
         return;
     }
     shim__job_orphan(req); /* a running job keeps the service data until it is done */
+    shim__fault_request_free(req);
     if (req->data_free) {
         req->data_free(req->data);
     }
@@ -174,7 +175,7 @@ void shim__request_finish(struct shim_request *req)
         }
         done(req);
     }
-    if (!req->response && !req->job) {
+    if (!req->response && !req->job && !req->delay && !req->reset) {
         shim_respond_error_xml(req, 500, "InternalError",
                                "We encountered an internal error. Please try again.", NULL);
     }

@@ -20,6 +20,7 @@ struct shim_route {
     const char *header;  /* header that must be present ("x-amz-copy-source") */
     const char *target;  /* X-Amz-Target value that must match exactly */
     int op;              /* the service's operation number */
+    const char *name;    /* the AWS operation name ("PutObject"): fault specs and logs */
 };
 
 /* A capture: a slice of the raw (still percent-encoded) path. */

@@ -12,6 +12,7 @@
 #include "emu/base/buf.h"
 
 struct shim_s3;
+struct shim_faults;
 
 /* Default credentials of `fargate-emu serve` (documented in docs/shims/s3.md). */
 #define SHIM_S3_DEFAULT_ACCESS_KEY "fargate-emu"
@@ -30,6 +31,7 @@ struct shim_s3_config {
     const char *secret_key;
     bool allow_anonymous;    /* accept unsigned requests too */
     uint64_t max_object_size; /* 0 = SHIM_S3_MAX_OBJECT_SIZE */
+    struct shim_faults *faults; /* fault injection (borrowed, outlives the shim), or NULL */
 };
 
 /* Opens the store and starts serving. Returns 0, or a negative errno (the store could not be
@@ -38,6 +40,9 @@ int shim_s3_start(uv_loop_t *loop, const struct shim_s3_config *cfg, struct shim
 
 /* The bound port. */
 uint16_t shim_s3_port(const struct shim_s3 *s3);
+
+/* Whether op is the AWS name of an operation in the route table ("PutObject"). */
+bool shim_s3_has_operation(const char *op);
 
 /* ---- in-process access (s3_local.c), for `fargate-emu run` and `logs` ---- */
 

@@ -310,6 +310,7 @@ struct s3_call {
     struct shim_s3 *s3;
     struct shim_request *req;
     enum s3_op op;
+    const char *op_name; /* the AWS operation name (static) */
     char *bucket; /* decoded, NULL for the service */
     char *key;    /* decoded, NULL for bucket operations */
     struct s3_bucket *b;

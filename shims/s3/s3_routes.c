@@ -18,32 +18,38 @@
 #include "shims/s3/s3_internal.h"
 
 static const struct shim_route s3_routes[] = {
-    {"GET", "/", NULL, NULL, NULL, S3_OP_LIST_BUCKETS},
-    {"GET", "/{bucket}", "tagging", NULL, NULL, S3_OP_NOT_IMPLEMENTED},
-    {"PUT", "/{bucket}", "tagging", NULL, NULL, S3_OP_NOT_IMPLEMENTED},
-    {"DELETE", "/{bucket}", "tagging", NULL, NULL, S3_OP_NOT_IMPLEMENTED},
-    {"GET", "/{bucket}", "location", NULL, NULL, S3_OP_GET_BUCKET_LOCATION},
-    {"GET", "/{bucket}", "uploads", NULL, NULL, S3_OP_LIST_UPLOADS},
-    {"GET", "/{bucket}", "list-type", NULL, NULL, S3_OP_LIST_OBJECTS_V2},
-    {"GET", "/{bucket}", NULL, NULL, NULL, S3_OP_LIST_OBJECTS},
-    {"PUT", "/{bucket}", NULL, NULL, NULL, S3_OP_CREATE_BUCKET},
-    {"HEAD", "/{bucket}", NULL, NULL, NULL, S3_OP_HEAD_BUCKET},
-    {"DELETE", "/{bucket}", NULL, NULL, NULL, S3_OP_DELETE_BUCKET},
-    {"POST", "/{bucket}", "delete", NULL, NULL, S3_OP_DELETE_OBJECTS},
-    {"POST", "/{bucket}/{key+}", "uploads", NULL, NULL, S3_OP_CREATE_UPLOAD},
-    {"POST", "/{bucket}/{key+}", "uploadId", NULL, NULL, S3_OP_COMPLETE_UPLOAD},
-    {"PUT", "/{bucket}/{key+}", "uploadId", "x-amz-copy-source", NULL, S3_OP_UPLOAD_PART_COPY},
-    {"PUT", "/{bucket}/{key+}", "uploadId", NULL, NULL, S3_OP_UPLOAD_PART},
-    {"GET", "/{bucket}/{key+}", "uploadId", NULL, NULL, S3_OP_LIST_PARTS},
-    {"GET", "/{bucket}/{key+}", "tagging", NULL, NULL, S3_OP_GET_OBJECT_TAGGING},
-    {"PUT", "/{bucket}/{key+}", "tagging", NULL, NULL, S3_OP_NOT_IMPLEMENTED},
-    {"DELETE", "/{bucket}/{key+}", "tagging", NULL, NULL, S3_OP_NOT_IMPLEMENTED},
-    {"DELETE", "/{bucket}/{key+}", "uploadId", NULL, NULL, S3_OP_ABORT_UPLOAD},
-    {"PUT", "/{bucket}/{key+}", NULL, "x-amz-copy-source", NULL, S3_OP_COPY_OBJECT},
-    {"PUT", "/{bucket}/{key+}", NULL, NULL, NULL, S3_OP_PUT_OBJECT},
-    {"GET", "/{bucket}/{key+}", NULL, NULL, NULL, S3_OP_GET_OBJECT},
-    {"HEAD", "/{bucket}/{key+}", NULL, NULL, NULL, S3_OP_HEAD_OBJECT},
-    {"DELETE", "/{bucket}/{key+}", NULL, NULL, NULL, S3_OP_DELETE_OBJECT},
+    {"GET", "/", NULL, NULL, NULL, S3_OP_LIST_BUCKETS, "ListBuckets"},
+    {"GET", "/{bucket}", "tagging", NULL, NULL, S3_OP_NOT_IMPLEMENTED, "GetBucketTagging"},
+    {"PUT", "/{bucket}", "tagging", NULL, NULL, S3_OP_NOT_IMPLEMENTED, "PutBucketTagging"},
+    {"DELETE", "/{bucket}", "tagging", NULL, NULL, S3_OP_NOT_IMPLEMENTED, "DeleteBucketTagging"},
+    {"GET", "/{bucket}", "location", NULL, NULL, S3_OP_GET_BUCKET_LOCATION, "GetBucketLocation"},
+    {"GET", "/{bucket}", "uploads", NULL, NULL, S3_OP_LIST_UPLOADS, "ListMultipartUploads"},
+    {"GET", "/{bucket}", "list-type", NULL, NULL, S3_OP_LIST_OBJECTS_V2, "ListObjectsV2"},
+    {"GET", "/{bucket}", NULL, NULL, NULL, S3_OP_LIST_OBJECTS, "ListObjects"},
+    {"PUT", "/{bucket}", NULL, NULL, NULL, S3_OP_CREATE_BUCKET, "CreateBucket"},
+    {"HEAD", "/{bucket}", NULL, NULL, NULL, S3_OP_HEAD_BUCKET, "HeadBucket"},
+    {"DELETE", "/{bucket}", NULL, NULL, NULL, S3_OP_DELETE_BUCKET, "DeleteBucket"},
+    {"POST", "/{bucket}", "delete", NULL, NULL, S3_OP_DELETE_OBJECTS, "DeleteObjects"},
+    {"POST", "/{bucket}/{key+}", "uploads", NULL, NULL,
+     S3_OP_CREATE_UPLOAD, "CreateMultipartUpload"},
+    {"POST", "/{bucket}/{key+}", "uploadId", NULL, NULL,
+     S3_OP_COMPLETE_UPLOAD, "CompleteMultipartUpload"},
+    {"PUT", "/{bucket}/{key+}", "uploadId", "x-amz-copy-source", NULL,
+     S3_OP_UPLOAD_PART_COPY, "UploadPartCopy"},
+    {"PUT", "/{bucket}/{key+}", "uploadId", NULL, NULL, S3_OP_UPLOAD_PART, "UploadPart"},
+    {"GET", "/{bucket}/{key+}", "uploadId", NULL, NULL, S3_OP_LIST_PARTS, "ListParts"},
+    {"GET", "/{bucket}/{key+}", "tagging", NULL, NULL,
+     S3_OP_GET_OBJECT_TAGGING, "GetObjectTagging"},
+    {"PUT", "/{bucket}/{key+}", "tagging", NULL, NULL, S3_OP_NOT_IMPLEMENTED, "PutObjectTagging"},
+    {"DELETE", "/{bucket}/{key+}", "tagging", NULL, NULL,
+     S3_OP_NOT_IMPLEMENTED, "DeleteObjectTagging"},
+    {"DELETE", "/{bucket}/{key+}", "uploadId", NULL, NULL,
+     S3_OP_ABORT_UPLOAD, "AbortMultipartUpload"},
+    {"PUT", "/{bucket}/{key+}", NULL, "x-amz-copy-source", NULL, S3_OP_COPY_OBJECT, "CopyObject"},
+    {"PUT", "/{bucket}/{key+}", NULL, NULL, NULL, S3_OP_PUT_OBJECT, "PutObject"},
+    {"GET", "/{bucket}/{key+}", NULL, NULL, NULL, S3_OP_GET_OBJECT, "GetObject"},
+    {"HEAD", "/{bucket}/{key+}", NULL, NULL, NULL, S3_OP_HEAD_OBJECT, "HeadObject"},
+    {"DELETE", "/{bucket}/{key+}", NULL, NULL, NULL, S3_OP_DELETE_OBJECT, "DeleteObject"},
 };
 
 static void (*const s3_handlers[_S3_OP_MAX])(struct s3_call *c) = {
@@ -81,6 +87,16 @@ static const char *const unsupported_subresources[] = {
     "select",     "torrent",    "versioning",        "versions",
     "website",    "renameObject", "session",
 };
+
+bool shim_s3_has_operation(const char *op)
+{
+    for (size_t i = 0; i < sizeof(s3_routes) / sizeof(s3_routes[0]); i++) {
+        if (strcmp(s3_routes[i].name, op) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
 
 static bool has_query(const void *ctx, const char *name)
 {
@@ -176,6 +192,7 @@ static bool resolve(struct s3_call *c, const char *path)
         return false;
     }
     c->op = (enum s3_op)route->op;
+    c->op_name = route->name;
     int err = 0;
     for (size_t i = 0; i < n; i++) {
         char **dst = caps[i].name[0] == 'b' ? &c->bucket : &c->key;
@@ -197,6 +214,13 @@ static bool resolve(struct s3_call *c, const char *path)
         s3_bucket_ref(c->b);
     }
     return true;
+}
+
+/* Runs the operation once injected latency is over. */
+static void dispatch(struct shim_request *req)
+{
+    struct s3_call *c = shim_request_data(req);
+    s3_handlers[c->op](c);
 }
 
 static void on_request(struct shim_request *req, void *ctx)
@@ -240,7 +264,7 @@ static void on_request(struct shim_request *req, void *ctx)
     }
     bool ok = resolve(c, path.data);
     emu_buf_done(&path);
-    if (ok) {
+    if (ok && !shim_request_fault(req, c->op_name, dispatch)) {
         s3_handlers[c->op](c);
     }
 }
@@ -270,6 +294,8 @@ int shim_s3_start(uv_loop_t *loop, const struct shim_s3_config *cfg, struct shim
             .port = cfg->port,
             .on_request = on_request,
             .ctx = s3,
+            .faults = cfg->faults,
+            .error_shape = SHIM_ERRORS_XML,
         };
         r = shim_http_start(loop, &hc, &s3->http);
     }

@@ -11,6 +11,7 @@
 #include <uv.h>
 
 struct shim_sts;
+struct shim_faults;
 
 struct shim_sts_config {
     const char *address;    /* bind address; NULL = 127.0.0.1 */
@@ -20,12 +21,15 @@ struct shim_sts_config {
     const char *access_key; /* long-term pair: the identity "user/fargate-emu" */
     const char *secret_key;
     bool allow_anonymous;
+    struct shim_faults *faults; /* fault injection (borrowed, outlives the shim), or NULL */
 };
 
 /* Starts serving and installs the temporary-credential lookup for every shim. Returns 0 or a
  * negative errno. */
 int shim_sts_start(uv_loop_t *loop, const struct shim_sts_config *cfg, struct shim_sts **ret);
 uint16_t shim_sts_port(const struct shim_sts *sts);
+/* Whether op is the AWS name of an action the shim serves ("AssumeRole"). */
+bool shim_sts_has_operation(const char *op);
 /* Stops serving; the credentials it issued stay valid until shim_sts_creds_clear. */
 void shim_sts_stop(struct shim_sts *sts);
 

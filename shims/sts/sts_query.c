@@ -188,6 +188,19 @@ static int check_jwt(struct sts_req *q, struct sts_err *e)
     return 0;
 }
 
+static const char *const names[_STS_ACTION_MAX] = {"GetCallerIdentity", "AssumeRole",
+                                                    "AssumeRoleWithWebIdentity"};
+
+bool shim_sts_has_operation(const char *op)
+{
+    for (int i = 0; i < _STS_ACTION_MAX; i++) {
+        if (op && strcmp(op, names[i]) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
 int sts_req_parse(const struct shim_kv *params, size_t n, struct sts_req *q, struct sts_err *e)
 {
     memset(q, 0, sizeof(*q));
@@ -195,8 +208,6 @@ int sts_req_parse(const struct shim_kv *params, size_t n, struct sts_req *q, str
     if (!action) {
         return fail(e, "MissingAction", "Missing Action");
     }
-    static const char *const names[_STS_ACTION_MAX] = {
-        "GetCallerIdentity", "AssumeRole", "AssumeRoleWithWebIdentity"};
     q->action = _STS_ACTION_INVALID;
     for (int i = 0; i < _STS_ACTION_MAX; i++) {
         if (strcmp(action, names[i]) == 0) {

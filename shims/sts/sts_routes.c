@@ -12,6 +12,7 @@
 #include "emu/base/err.h"
 #include "emu/base/log.h"
 #include "emu/base/mem.h"
+#include "shims/common/fault.h"
 #include "shims/sts/sts_internal.h"
 
 static void fail(struct shim_request *req, const struct sts_err *e)
@@ -137,7 +138,8 @@ static int collect(struct shim_request *req, struct shim_kv *params, size_t *ret
     return 0;
 }
 
-static void on_body(struct shim_request *req)
+/* Answers the request once its parameters are in (after any injected latency). */
+static void dispatch(struct shim_request *req)
 {
     struct shim_sts *sts = shim_request_data(req);
     const struct emu_buf *body = shim_request_body(req);
@@ -171,6 +173,26 @@ static void on_body(struct shim_request *req)
         assume(sts, req, &q);
     }
     emu_free(store);
+}
+
+/* Consults fault injection with the Action (query string or form body), then dispatches. */
+static void on_body(struct shim_request *req)
+{
+    struct shim_kv params[STS_MAX_PARAMS];
+    size_t n = 0;
+    char *store = NULL;
+    char action[SHIM_FAULT_MAX_OP] = "Unknown";
+    if (!shim_request_body_error(req) && collect(req, params, &n, &store) == 0) {
+        for (size_t i = 0; i < n; i++) {
+            if (strcmp(params[i].name, "Action") == 0) {
+                (void)snprintf(action, sizeof(action), "%s", params[i].value);
+            }
+        }
+    }
+    emu_free(store);
+    if (!shim_request_fault(req, action, dispatch)) {
+        dispatch(req);
+    }
 }
 
 static void on_request(struct shim_request *req, void *ctx)
@@ -208,6 +230,9 @@ int shim_sts_start(uv_loop_t *loop, const struct shim_sts_config *cfg, struct sh
             .port = cfg->port,
             .on_request = on_request,
             .ctx = sts,
+            .faults = cfg->faults,
+            .error_shape = SHIM_ERRORS_QUERY,
+            .error_xmlns = STS_XMLNS,
         };
         r = shim_http_start(loop, &hc, &sts->http);
     }

@@ -14,13 +14,13 @@
 #include "shims/s3/s3_internal.h"
 
 static const struct shim_route routes[] = {
-    {"GET", "/", NULL, NULL, NULL, 1},
-    {"GET", "/{bucket}", "list-type", NULL, NULL, 2},
-    {"PUT", "/{bucket}", NULL, NULL, NULL, 3},
-    {"PUT", "/{bucket}/{key+}", "uploadId", NULL, NULL, 4},
-    {"PUT", "/{bucket}/{key+}", NULL, "x-amz-copy-source", NULL, 5},
-    {"GET", "/{bucket}/{key+}", NULL, NULL, NULL, 6},
-    {"POST", "/", NULL, NULL, "Logs_20140328.PutLogEvents", 7},
+    {"GET", "/", NULL, NULL, NULL, 1, "ListBuckets"},
+    {"GET", "/{bucket}", "list-type", NULL, NULL, 2, "ListObjectsV2"},
+    {"PUT", "/{bucket}", NULL, NULL, NULL, 3, "CreateBucket"},
+    {"PUT", "/{bucket}/{key+}", "uploadId", NULL, NULL, 4, "UploadPart"},
+    {"PUT", "/{bucket}/{key+}", NULL, "x-amz-copy-source", NULL, 5, "CopyObject"},
+    {"GET", "/{bucket}/{key+}", NULL, NULL, NULL, 6, "GetObject"},
+    {"POST", "/", NULL, NULL, "Logs_20140328.PutLogEvents", 7, "PutLogEvents"},
 };
 
 struct input {

@@ -16,12 +16,12 @@
 #include "shims/common/route.h"
 
 static const struct shim_route routes[] = {
-    {"GET", "/", NULL, NULL, NULL, 1},
-    {"GET", "/{bucket}", "uploads", NULL, NULL, 2},
-    {"GET", "/{bucket}", NULL, NULL, NULL, 3},
-    {"PUT", "/{bucket}/{key+}", NULL, "x-amz-copy-source", NULL, 4},
-    {"PUT", "/{bucket}/{key+}", NULL, NULL, NULL, 5},
-    {"POST", "/", NULL, NULL, "Logs_20140328.PutLogEvents", 6},
+    {"GET", "/", NULL, NULL, NULL, 1, "ListBuckets"},
+    {"GET", "/{bucket}", "uploads", NULL, NULL, 2, "ListMultipartUploads"},
+    {"GET", "/{bucket}", NULL, NULL, NULL, 3, "ListObjects"},
+    {"PUT", "/{bucket}/{key+}", NULL, "x-amz-copy-source", NULL, 4, "CopyObject"},
+    {"PUT", "/{bucket}/{key+}", NULL, NULL, NULL, 5, "PutObject"},
+    {"POST", "/", NULL, NULL, "Logs_20140328.PutLogEvents", 6, "PutLogEvents"},
 };
 
 static const char *present_query;

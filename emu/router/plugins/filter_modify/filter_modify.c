@@ -252,9 +252,10 @@ static size_t apply(const struct modify_rule *r, struct kv *kvs, size_t n)
 }
 
 /* Rewrites one record into out; 0 when unchanged (nothing written), 1 when written. */
-static int modify_record(struct fm_ctx *ctx, int64_t sec, uint32_t nsec, const uint8_t *rec,
+static int modify_record(void *vctx, int64_t sec, uint32_t nsec, const uint8_t *rec,
                          size_t rec_len, struct emu_buf *out)
 {
+    struct fm_ctx *ctx = vctx;
     struct emu_mp m = {.p = rec, .len = rec_len};
     uint32_t n;
     if (emu_mp_read_map(&m, &n) < 0 || n + ctx->mc.n_rules >= KV_MAX) {
@@ -309,36 +310,8 @@ static int modify_record(struct fm_ctx *ctx, int64_t sec, uint32_t nsec, const u
 static int cb_fm_filter(const char *data, size_t len, const char *tag, struct emu_buf *out,
                         size_t *ret_n, struct emu_router_filter *ins, void *vctx)
 {
-    struct fm_ctx *ctx = vctx;
-    struct emu_mp m = {.p = (const uint8_t *)data, .len = len};
-    size_t n = 0, changed = 0;
     (void)tag;
-    while (m.off < m.len) {
-        size_t start = m.off;
-        int64_t sec;
-        uint32_t nsec;
-        const uint8_t *rec;
-        size_t rec_len;
-        if (emu_mp_read_event(&m, &sec, &nsec, &rec, &rec_len) < 0) {
-            break;
-        }
-        size_t save = out->len;
-        int r = modify_record(ctx, sec, nsec, rec, rec_len, out);
-        if (r <= 0) {
-            out->len = save;
-            if (emu_buf_append(out, data + start, m.off - start) < 0) {
-                emu_plg_log(EMU_LOG_ERROR, emu_router_filter_name(ins), "buffer full");
-                return EMU_FILTER_NOTOUCH;
-            }
-        }
-        changed += r > 0;
-        n++;
-    }
-    if (changed == 0) {
-        return EMU_FILTER_NOTOUCH;
-    }
-    *ret_n = n;
-    return EMU_FILTER_MODIFIED;
+    return emu_router_filter_rewrite_each(data, len, out, ret_n, ins, modify_record, vctx);
 }
 
 const struct emu_router_filter_plugin filter_modify_plugin = {

@@ -120,8 +120,8 @@ static int plain_key(struct modify_rule *r, char *arg, size_t *len)
 
 static int build(struct modify_rule *r, const struct op_def *d, const char *value)
 {
-    char args[3][MODIFY_ARG_MAX];
-    size_t lens[3];
+    char args[3][MODIFY_ARG_MAX] = {{0}};
+    size_t lens[3] = {0, 0, 0};
     int n = modify_split(value, args, lens, 3);
     if (n != d->nargs) {
         return -EINVAL;

@@ -73,9 +73,10 @@ static int cb_fp_init(struct emu_router_filter *ins, void *data)
 
 /* Writes the replacement record [time, map] to out; returns 1 when the record was parsed, 0
  * when it passes unchanged (nothing written), or a negative errno. */
-static int parse_record(struct fp_ctx *ctx, int64_t sec, uint32_t nsec, const uint8_t *rec,
+static int parse_record(void *vctx, int64_t sec, uint32_t nsec, const uint8_t *rec,
                         size_t rec_len, struct emu_buf *out)
 {
+    struct fp_ctx *ctx = vctx;
     struct emu_mp m = {.p = rec, .len = rec_len};
     uint32_t n;
     const char *val = NULL;
@@ -159,36 +160,8 @@ static int parse_record(struct fp_ctx *ctx, int64_t sec, uint32_t nsec, const ui
 static int cb_fp_filter(const char *data, size_t len, const char *tag, struct emu_buf *out,
                         size_t *ret_n, struct emu_router_filter *ins, void *vctx)
 {
-    struct fp_ctx *ctx = vctx;
-    struct emu_mp m = {.p = (const uint8_t *)data, .len = len};
-    size_t n = 0, parsed = 0;
     (void)tag;
-    while (m.off < m.len) {
-        size_t start = m.off;
-        int64_t sec;
-        uint32_t nsec;
-        const uint8_t *rec;
-        size_t rec_len;
-        if (emu_mp_read_event(&m, &sec, &nsec, &rec, &rec_len) < 0) {
-            break;
-        }
-        size_t save = out->len;
-        int r = parse_record(ctx, sec, nsec, rec, rec_len, out);
-        if (r <= 0) {
-            out->len = save;
-            if (emu_buf_append(out, data + start, m.off - start) < 0) {
-                emu_plg_log(EMU_LOG_ERROR, emu_router_filter_name(ins), "buffer full");
-                return EMU_FILTER_NOTOUCH;
-            }
-        }
-        parsed += r > 0;
-        n++;
-    }
-    if (parsed == 0) {
-        return EMU_FILTER_NOTOUCH;
-    }
-    *ret_n = n;
-    return EMU_FILTER_MODIFIED;
+    return emu_router_filter_rewrite_each(data, len, out, ret_n, ins, parse_record, vctx);
 }
 
 static void cb_fp_exit(struct emu_router_filter *ins, void *data)

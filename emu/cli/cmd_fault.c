@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* `fargate-emu fault`: adds, lists, removes and clears the injected faults of a running
+ * emulator through its control socket (<data-dir>/control.sock); `list --json` prints the
+ * emulator's answer as is, for scripts and CI. */
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "emu/base/buf.h"
+#include "emu/base/err.h"
+#include "emu/base/json.h"
+#include "emu/cli/cli.h"
+#include "emu/cli/cli_fault.h"
+#include "emu/cli/cli_tasks.h"
+#include "emu/cli/commands.h"
+
+#define ANSWER_MAX (4u * 1024u * 1024u)
+
+struct fault_opts {
+    bool unused;
+};
+
+static const struct emu_cli_option fault_options[] = {
+    {NULL, NULL, 0, 0, NULL, NULL, EMU_OPT_SCALAR},
+};
+
+/* Prints the rules of a list answer as a table. */
+static void print_table(const cJSON *root)
+{
+    const cJSON *rules = cJSON_GetObjectItemCaseSensitive(root, "rules");
+    const cJSON *seed = cJSON_GetObjectItemCaseSensitive(root, "seed");
+    const cJSON *inj = cJSON_GetObjectItemCaseSensitive(root, "injected");
+    printf("seed %.0f, %.0f faults injected\n", cJSON_IsNumber(seed) ? seed->valuedouble : 0.0,
+           cJSON_IsNumber(inj) ? inj->valuedouble : 0.0);
+    if (cJSON_GetArraySize(rules) == 0) {
+        printf("no fault rules\n");
+        return;
+    }
+    printf("%-4s %-8s %-8s %8s %8s  %s\n", "ID", "ACTION", "STATE", "MATCHED", "INJECTED",
+           "SPEC");
+    const cJSON *r;
+    cJSON_ArrayForEach(r, rules)
+    {
+        const cJSON *id = cJSON_GetObjectItemCaseSensitive(r, "id");
+        const cJSON *act = cJSON_GetObjectItemCaseSensitive(r, "action");
+        const cJSON *st = cJSON_GetObjectItemCaseSensitive(r, "state");
+        const cJSON *m = cJSON_GetObjectItemCaseSensitive(r, "matched");
+        const cJSON *n = cJSON_GetObjectItemCaseSensitive(r, "injected");
+        const cJSON *spec = cJSON_GetObjectItemCaseSensitive(r, "spec");
+        printf("%-4.0f %-8s %-8s %8.0f %8.0f  %s\n", cJSON_IsNumber(id) ? id->valuedouble : 0.0,
+               cJSON_IsString(act) ? act->valuestring : "?",
+               cJSON_IsString(st) ? st->valuestring : "?",
+               cJSON_IsNumber(m) ? m->valuedouble : 0.0, cJSON_IsNumber(n) ? n->valuedouble : 0.0,
+               cJSON_IsString(spec) ? spec->valuestring : "?");
+    }
+}
+
+/* Sends one request and reports; returns an exit code. */
+static int request(const char *data_dir, const char *verb, const char *line, bool json)
+{
+    struct emu_buf ans;
+    emu_buf_init(&ans, ANSWER_MAX);
+    int r = emu_cli_fault_request(data_dir, line, &ans);
+    if (r == EMU_ENOENT || r == EMU_ECONNREFUSED) {
+        fprintf(stderr, "fargate-emu fault: no emulator is running with data dir %s (start "
+                        "`fargate-emu serve` with the same --data-dir)\n", data_dir);
+        emu_buf_done(&ans);
+        return EMU_EXIT_FAILURE;
+    }
+    if (r < 0) {
+        fprintf(stderr, "fargate-emu fault: control socket %s/%s: %s\n", data_dir,
+                EMU_CLI_FAULT_SOCKET, emu_strerror(r));
+        emu_buf_done(&ans);
+        return EMU_EXIT_FAILURE;
+    }
+    cJSON *root = NULL;
+    struct emu_json_error jerr;
+    int code = EMU_EXIT_OK;
+    if (emu_json_parse(ans.data, ans.len, &root, &jerr) < 0 || !cJSON_IsObject(root)) {
+        fprintf(stderr, "fargate-emu fault: malformed answer from the emulator\n");
+        code = EMU_EXIT_FAILURE;
+    }
+    else if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root, "ok"))) {
+        const cJSON *e = cJSON_GetObjectItemCaseSensitive(root, "error");
+        fprintf(stderr, "fargate-emu fault %s: %s\n", verb,
+                cJSON_IsString(e) ? e->valuestring : "refused");
+        code = EMU_EXIT_FAILURE;
+    }
+    else if (json) {
+        printf("%s\n", ans.data);
+    }
+    else if (strcmp(verb, "list") == 0) {
+        print_table(root);
+    }
+    else if (strcmp(verb, "add") == 0) {
+        const cJSON *id = cJSON_GetObjectItemCaseSensitive(root, "id");
+        printf("fault %.0f added: %s\n", cJSON_IsNumber(id) ? id->valuedouble : 0.0, line + 4);
+    }
+    else if (strcmp(verb, "clear") == 0) {
+        const cJSON *n = cJSON_GetObjectItemCaseSensitive(root, "removed");
+        printf("%.0f fault rules removed\n", cJSON_IsNumber(n) ? n->valuedouble : 0.0);
+    }
+    else {
+        printf("fault %s removed\n", line + 7);
+    }
+    cJSON_Delete(root);
+    emu_buf_done(&ans);
+    return code;
+}
+
+static int usage(void)
+{
+    fprintf(stderr, "usage: fargate-emu fault %s\n", emu_cmd_fault.usage);
+    return EMU_EXIT_USAGE;
+}
+
+static int exec_fault(const struct emu_cli_global *g, void *optsp, int argc, char **argv)
+{
+    (void)optsp;
+    if (argc < 1) {
+        return usage();
+    }
+    const char *verb = argv[0];
+    bool needs_arg = strcmp(verb, "add") == 0 || strcmp(verb, "remove") == 0;
+    bool bare = strcmp(verb, "list") == 0 || strcmp(verb, "clear") == 0;
+    if ((!needs_arg && !bare) || (bare && argc != 1) || (needs_arg && argc < 2) ||
+        (strcmp(verb, "remove") == 0 && argc != 2)) {
+        return usage();
+    }
+    char dir[EMU_CLI_PATH_MAX];
+    if (emu_cli_data_dir(g, "fault", dir, sizeof(dir)) < 0) {
+        return EMU_EXIT_USAGE;
+    }
+    if (bare) {
+        return request(dir, verb, verb, g->json);
+    }
+    int code = EMU_EXIT_OK;
+    for (int i = 1; i < argc && code == EMU_EXIT_OK; i++) {
+        char line[SHIM_FAULT_CTL_MAX_LINE + 1];
+        int n = snprintf(line, sizeof(line), "%s %s", verb, argv[i]);
+        if (n < 0 || (size_t)n >= sizeof(line) || strchr(argv[i], '\n')) {
+            fprintf(stderr, "fargate-emu fault %s: argument too long or holds a newline\n",
+                    verb);
+            return EMU_EXIT_USAGE;
+        }
+        code = request(dir, verb, line, g->json);
+    }
+    return code;
+}
+
+const struct emu_cli_command emu_cmd_fault = {
+    .name = "fault",
+    .summary = "Change the injected faults of a running emulator: add SPEC..., list, "
+               "remove ID, clear (see docs/faults.md).",
+    .usage = "[--data-dir DIR] add SPEC... | list [--json] | remove ID | clear",
+    .options = fault_options,
+    .opts_size = sizeof(struct fault_opts),
+    .reads_taskdef = false,
+    .exec = exec_fault,
+};

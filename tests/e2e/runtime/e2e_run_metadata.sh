@@ -2,8 +2,8 @@
 # Task metadata v4 and credentials inside a task, the way SDKs reach them on ECS: the agent's
 # variables are set, http://169.254.170.2 answers from inside the task's namespace with the
 # container's real Docker ID and the task's ARN, the task role's credentials are served (no
-# static keys in the environment) and accepted by the STS shim, ECS's error bodies, and the
-# address is gone from the host after the task stopped.
+# static keys in the environment) and accepted by the STS shim, ECS's error bodies, a second
+# task side by side with its own endpoint, and the address gone from the host at the end.
 . "$(dirname "$0")/lib.sh"
 cat >"$work/td.json" <<JSON
 {"family": "md", "networkMode": "awsvpc", "requiresCompatibilities": ["FARGATE"],
@@ -62,6 +62,17 @@ c = boto3.client('sts', endpoint_url='$sts', region_name='us-east-1',
                  aws_session_token=d['Token'])
 print(c.get_caller_identity()['Arn'])" 2>&1) || fail "STS with task credentials: $ident"
 echo "$ident" | grep -q "assumed-role/app/$id" || fail "identity: $ident"
+# A second task beside the first: its own 169.254.170.2 (the listeners are bound to each
+# task's bridge), its own container in the answer, its own credentials.
+id2=$(fe run --detach "$work/td.json") || fail "second task"
+c2=$(cname "$id2" app)
+v4b=$(dk exec "$c2" sh -c 'echo $ECS_CONTAINER_METADATA_URI_V4')
+doc2=$(dk exec "$c2" sh -c "printf 'GET %s HTTP/1.0\r\n\r\n' '${v4b#http://169.254.170.2}' |
+  nc -w 5 169.254.170.2 80" | sed '1,/^\r$/d')
+[ "$(echo "$doc2" | pyget 'd["DockerId"]')" = "$(dk inspect -f '{{.Id}}' "$c2")" ] ||
+  fail "second task's document: $doc2"
+[ "$(get "$path" | pyget 'd["DockerId"]')" = "$docker_id" ] || fail "first task after the second"
+fe stop "$id2" >/dev/null || fail "stop second"
 fe stop "$id" >/dev/null || fail "stop"
 ip -o addr | grep -q '169\.254\.170\.2' && fail "169.254.170.2 left on the host: $(ip -o addr)"
 assert_clean

@@ -194,26 +194,44 @@ static int mint(struct emu_cli_endpoints *e, const char *role)
     return r;
 }
 
+/* Without CAP_NET_ADMIN or port 80 (a rootless run): the endpoint on the gateway address,
+ * reachable through the full ECS_CONTAINER_METADATA_URI(_V4); no task-role credentials (SDKs
+ * accept AWS_CONTAINER_CREDENTIALS_FULL_URI only for loopback and 169.254.170.2/.23), so the
+ * containers keep the static keys. */
+static int fallback(struct emu_cli_endpoints *e, uv_loop_t *loop, const char *gateway,
+                    struct emu_local_endpoints *ep, int cause, char *why, size_t why_len)
+{
+    if (e->addr_added) {
+        (void)emu_netif_addr(e->device, ECS_ENDPOINT_IP, 32, false);
+        e->addr_added = false;
+    }
+    struct shim_md_config cfg = {.address = gateway, .doc = on_doc, .ud = e};
+    int r = shim_md_start(loop, &cfg, &e->md);
+    if (r < 0) {
+        (void)snprintf(why, why_len, "ResourceInitializationError: cannot serve the task "
+                                     "metadata endpoint on %s: %s", gateway, emu_strerror(r));
+        return r;
+    }
+    (void)snprintf(e->md_url, sizeof(e->md_url), "http://%s:%u", gateway, shim_md_port(e->md));
+    ep->metadata = e->md_url;
+    bool role = e->job->td->task_role_arn && e->job->td->task_role_arn[0];
+    fprintf(stderr, "fargate-emu: cannot serve %s inside the task (%s: needs root); task "
+                    "metadata at %s instead%s\n", ECS_ENDPOINT_IP, emu_strerror(cause),
+            e->md_url, role ? ", and no task-role credentials (static keys instead)" : "");
+    return 0;
+}
+
 int emu_cli_metadata_start(struct emu_cli_endpoints *e, uv_loop_t *loop, const char *gateway,
                            struct emu_local_endpoints *ep, char *why, size_t why_len)
 {
     int r = emu_netif_find_ipv4(gateway, e->device);
     r = r ? r : emu_netif_addr(e->device, ECS_ENDPOINT_IP, 32, true);
-    if (r < 0) {
-        (void)snprintf(why, why_len, "ResourceInitializationError: cannot add %s to the task "
-                                     "network's bridge (the gateway %s): %s", ECS_ENDPOINT_IP,
-                       gateway, emu_strerror(r));
-        return r;
-    }
-    e->addr_added = true;
+    e->addr_added = r == 0;
     struct shim_md_config cfg = {
         .address = ECS_ENDPOINT_IP, .port = 80, .device = e->device, .doc = on_doc, .ud = e};
-    r = shim_md_start(loop, &cfg, &e->md);
+    r = r ? r : shim_md_start(loop, &cfg, &e->md);
     if (r < 0) {
-        (void)snprintf(why, why_len, "ResourceInitializationError: cannot serve the task "
-                                     "metadata endpoint on %s:80 (bridge %s): %s",
-                       ECS_ENDPOINT_IP, e->device, emu_strerror(r));
-        return r;
+        return fallback(e, loop, gateway, ep, r, why, why_len);
     }
     (void)snprintf(e->md_url, sizeof(e->md_url), "http://%s", ECS_ENDPOINT_IP);
     ep->metadata = e->md_url;

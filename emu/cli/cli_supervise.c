@@ -148,7 +148,7 @@ static int on_network(const char *gateway, struct emu_local_endpoints *ep, char 
     struct supervisor *s = ud;
     int r = emu_cli_endpoints_start(&s->ep, &s->d.loop.loop, s->job->data_dir, gateway,
                                     s->job->st.region, ep, why, why_len);
-    if (r == 0 && s->ep.md) {
+    if (r == 0 && s->ep.addr_added) {
         fprintf(stderr, "fargate-emu: task metadata endpoint %s on bridge %s%s%s\n",
                 s->ep.md_url, s->ep.device, s->ep.cred_uri[0] ? ", task role credentials at " : "",
                 s->ep.cred_uri);

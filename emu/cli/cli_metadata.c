@@ -76,7 +76,7 @@ static void fill_container(const struct emu_cli_endpoints *e, const struct emu_c
         .name = s->name,
         .docker_name = s->docker_name,
         .image = def ? def->image : s->image,
-        .image_id = "", /* not inspected yet */
+        .image_id = e->image_ids[s - st->containers],
         .labels = d->labels,
         .n_labels = n,
         .desired_status = emu_ctr_status_to_string(s->desired),
@@ -293,9 +293,38 @@ static void on_net(int status, const struct emu_docker_reply *rep, void *ud)
                                         .private_dns = e->net.dns};
 }
 
+struct image_ask {
+    struct emu_cli_endpoints *e;
+    size_t i;
+};
+
+static void on_inspect(int status, const struct emu_docker_reply *rep, void *ud)
+{
+    struct image_ask *a = ud;
+    if (status == 0 && rep->container && rep->container->image) {
+        (void)snprintf(a->e->image_ids[a->i], sizeof(a->e->image_ids[0]), "%s",
+                       rep->container->image);
+    }
+    emu_free(a);
+}
+
 void emu_cli_metadata_task_changed(struct emu_cli_endpoints *e, struct emu_docker *d)
 {
     const struct emu_task_state *st = &e->job->st;
+    for (size_t i = 0; e->md && i < st->n_containers && i < EMU_TASK_MAX_CONTAINERS; i++) {
+        const struct emu_ctr_state *c = &st->containers[i];
+        if (e->image_asked[i] || !c->docker_id[0] || c->status < EMU_CTR_CREATED) {
+            continue;
+        }
+        struct image_ask *a = emu_calloc(1, sizeof(*a));
+        if (a) {
+            *a = (struct image_ask){e, i};
+            e->image_asked[i] = emu_docker_container_inspect(d, c->docker_id, on_inspect, a) == 0;
+            if (!e->image_asked[i]) {
+                emu_free(a);
+            }
+        }
+    }
     if (!e->md || e->net_asked || !st->pause_id[0] || st->status < EMU_TASK_RUNNING) {
         return;
     }

@@ -79,6 +79,8 @@ struct emu_cli_endpoints {
         char ipv4[64], mac[32], subnet[64], gateway[80], dns[96];
     } net;
     struct emu_md_network md_net;
+    char image_ids[EMU_TASK_MAX_CONTAINERS][80]; /* "sha256:...", from inspect once running */
+    bool image_asked[EMU_TASK_MAX_CONTAINERS];
     struct emu_cli_awslogs *awslogs; /* cli_awslogs.c */
 };
 

@@ -37,6 +37,8 @@ pyget() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 doc=$(get "$path") || fail "no answer at $v4"
 [ "$(echo "$doc" | pyget 'd["DockerId"]')" = "$docker_id" ] || fail "DockerId: $doc"
 [ "$(echo "$doc" | pyget 'd["Labels"]["team"]')" = web ] || fail "labels: $doc"
+[ "$(echo "$doc" | pyget 'd["ImageID"]')" = "$(dk inspect -f '{{.Image}}' "$c")" ] ||
+  fail "ImageID: $doc"
 [ "$(echo "$doc" | pyget 'd["LogDriver"] + d["LogOptions"]["awslogs-group"]')" = awslogs/ecs/md ] ||
   fail "log options: $doc"
 ip=$(echo "$doc" | pyget 'd["Networks"][0]["IPv4Addresses"][0]')

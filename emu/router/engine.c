@@ -203,7 +203,14 @@ static void maybe_pause(struct emu_router_input *in)
 static void chunk_free(struct emu_router_chunk *c)
 {
     struct emu_router_input *in = c->in;
-    in->mem_used -= c->data.len;
+    if (c->backlog) {
+        in->r->backlog_mem -= c->data.len;
+    }
+    else {
+        in->mem_used -= c->data.len;
+    }
+    /* Delivered (or given up) unless the router is being torn down with it pending. */
+    emu__router_storage_chunk_done(c, !in->r->tearing_down);
     emu_buf_done(&c->data);
     emu_free(c->tag);
     emu_free(c);
@@ -231,9 +238,13 @@ static struct emu_router_chunk *chunk_open(struct emu_router_input *in, const ch
         return NULL;
     }
     c->in = in;
+    c->fd = -1;
     emu_buf_init(&c->data, EMU_ROUTER_BUF_MAX);
     c->next = in->open;
     in->open = c;
+    if (in->fs_dir) {
+        emu__router_storage_chunk_new(in, c);
+    }
     return c;
 }
 
@@ -245,6 +256,7 @@ void emu__router_chunk_seal(struct emu_router_input *in, struct emu_router_chunk
     }
     *pp = c->next;
     c->next = NULL;
+    emu__router_storage_seal(c);
     *in->sealed_tail = c;
     in->sealed_tail = &c->next;
 }
@@ -315,6 +327,9 @@ int emu_router_input_append(struct emu_router_input *ins, const char *tag, size_
     }
     c->n += n;
     ins->mem_used += len;
+    if (c->fd >= 0) {
+        emu__router_storage_append(c, events, len, n);
+    }
     if (c->data.len >= EMU_ROUTER_CHUNK_MAX) {
         emu__router_chunk_seal(ins, c);
     }

@@ -66,6 +66,7 @@ static void task_finish(struct emu_router_flush *t)
 {
     struct emu_router *r = t->r;
     task_unlink(t);
+    t->out->fs_queued -= t->fs_bytes;
     emu__router_chunk_unref(t->chunk);
     task_free(t);
     if (r->stopping && !r->tasks) {
@@ -78,8 +79,8 @@ static void task_run(struct emu_router_flush *t)
     struct emu_router_chunk *c = t->chunk;
     t->attempts++;
     t->running = 1;
-    t->out->p->cb_flush(t, c->data.data ? c->data.data : "", c->data.len, c->tag, c->n,
-                        t->out, t->out->ctx);
+    t->out->p->cb_flush(t, c->data.data ? c->data.data : "", c->data.len, c->tag, c->n, t->out,
+                        t->out->ctx);
 }
 
 static void retry_cb(uv_timer_t *timer)
@@ -149,6 +150,34 @@ void emu_router_flush_done(struct emu_router_flush *t, enum emu_router_flush_res
     task_finish(t);
 }
 
+/* storage.total_limit_size: makes room for `need` bytes of filesystem chunks queued for o by
+ * dropping its oldest ones waiting for a retry (those being flushed cannot be recalled). */
+static void enforce_total_limit(struct emu_router *r, struct emu_router_output *o, size_t need)
+{
+    size_t limit = (size_t)o->g.total_limit_size;
+    while (o->fs_queued + need > limit) {
+        struct emu_router_flush *oldest = NULL;
+        for (struct emu_router_flush *t = r->tasks; t; t = t->next) {
+            if (t->out == o && t->fs_bytes > 0 && !t->running) {
+                oldest = t; /* tasks are prepended: the last one found is the oldest */
+            }
+        }
+        if (!oldest) {
+            return;
+        }
+        emu_plg_log(EMU_LOG_WARN, o->name,
+                    "storage.total_limit_size %zu bytes reached: "
+                    "dropping the oldest chunk of tag '%s' (%zu records)",
+                    limit, oldest->chunk->tag, oldest->chunk->n);
+        o->m.dropped_records += oldest->chunk->n;
+        r->stats.records_dropped += oldest->chunk->n;
+        if (oldest->timer_inited) {
+            uv_timer_stop(&oldest->timer);
+        }
+        task_finish(oldest);
+    }
+}
+
 static void dispatch(struct emu_router *r, struct emu_router_chunk *c)
 {
     size_t tag_len = strlen(c->tag);
@@ -159,6 +188,9 @@ static void dispatch(struct emu_router *r, struct emu_router_chunk *c)
         if (!o->inited || !emu__router_match(o->g.match, o->match_re, c->tag, tag_len)) {
             continue;
         }
+        if (c->path && o->g.total_limit_size > 0) {
+            enforce_total_limit(r, o, c->data.len);
+        }
         struct emu_router_flush *t = emu_calloc(1, sizeof(*t));
         if (!t) {
             r->stats.records_dropped += c->n;
@@ -168,6 +200,8 @@ static void dispatch(struct emu_router *r, struct emu_router_chunk *c)
         t->r = r;
         t->chunk = c;
         t->out = o;
+        t->fs_bytes = c->path ? c->data.len : 0;
+        o->fs_queued += t->fs_bytes;
         t->next = r->tasks;
         r->tasks = t;
         c->refs++;
@@ -182,6 +216,7 @@ static void dispatch(struct emu_router *r, struct emu_router_chunk *c)
 
 static void flush_all(struct emu_router *r)
 {
+    emu__router_storage_backlog(r); /* the next batch, if the last one was released */
     for (size_t i = 0; i < r->n_inputs; i++) {
         struct emu_router_input *in = r->inputs[i];
         while (in->open) {
@@ -239,6 +274,11 @@ int emu_router_start(struct emu_router *r)
             return emu_log_errno(rc, "[%s] initialization failed", f->name);
         }
     }
+    int src = emu__router_storage_init(r);
+    if (src < 0) {
+        return src;
+    }
+    emu__router_storage_backlog(r); /* sealed before any new data */
     for (size_t i = 0; i < r->n_inputs; i++) {
         struct emu_router_input *in = r->inputs[i];
         in->inited = 1;
@@ -287,8 +327,7 @@ void emu_router_stop(struct emu_router *r, void (*done)(struct emu_router *r, vo
         finish_stop(r);
         return;
     }
-    emu_log_info("waiting up to %lld seconds (Grace) for pending flushes",
-                 (long long)r->svc.grace);
+    emu_log_info("waiting up to %lld seconds (Grace) for pending flushes", (long long)r->svc.grace);
     if (r->timers_inited) {
         uv_timer_start(&r->grace_timer, grace_cb, (uint64_t)r->svc.grace * 1000u, 0);
     }
@@ -309,6 +348,7 @@ struct emu_router *emu_router_free(struct emu_router *r)
     if (!r) {
         return NULL;
     }
+    r->tearing_down = 1; /* chunks freed from here on keep their files for the next start */
     for (size_t i = 0; i < r->n_outputs; i++) {
         struct emu_router_output *o = r->outputs[i];
         if (o->inited && o->p->cb_exit) {
@@ -337,6 +377,7 @@ struct emu_router *emu_router_free(struct emu_router *r)
         free_chunks(in->open);
         free_chunks(in->sealed_head);
         in->open = in->sealed_head = NULL;
+        emu__router_storage_free(in);
     }
     emu__router_http_close(r);
     if (r->timers_inited) {

@@ -39,7 +39,7 @@ const struct emu_router_option emu__router_service_options[] = {
     {EMU_ROPT_INT, "hc_period", "60", 0, SVC(hc_period), "Health check period (seconds)."},
     {EMU_ROPT_STR, "storage.path", NULL, 0, SVC(storage_path), "Filesystem buffering path."},
     {EMU_ROPT_STR, "storage.sync", "normal", 0, SVC(storage_sync), "normal or full."},
-    {EMU_ROPT_BOOL, "storage.checksum", "off", 0, NOST, "CRC32 chunks."},
+    {EMU_ROPT_BOOL, "storage.checksum", "off", 0, SVC(storage_checksum), "CRC32 chunks."},
     {EMU_ROPT_SIZE, "storage.backlog.mem_limit", "5M", 0, SVC(storage_backlog_mem_limit),
      "Memory for backlog chunks."},
     {EMU_ROPT_INT, "storage.max_chunks_up", "128", 0, NOST, "Chunks kept in memory."},

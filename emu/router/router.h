@@ -28,6 +28,7 @@ struct emu_router_service {
     const char *storage_path; /* storage.path */
     const char *storage_sync; /* storage.sync (normal) */
     int64_t storage_backlog_mem_limit; /* storage.backlog.mem_limit (5M) */
+    int storage_checksum;     /* storage.checksum (off) */
     int64_t scheduler_base;   /* scheduler.base (5) */
     int64_t scheduler_cap;    /* scheduler.cap (2000) */
     int daemon;

@@ -27,6 +27,9 @@ struct emu_router_chunk {
     struct emu_buf data;
     size_t n;
     int refs;
+    char *path;  /* its chunk file (storage.type filesystem), or NULL */
+    int fd;      /* open while the chunk grows, else -1 */
+    int backlog; /* loaded from a chunk file at start: counts in backlog_mem */
 };
 
 struct emu_router_generic_in {
@@ -67,6 +70,9 @@ struct emu_router_input {
     size_t mem_used;               /* bytes in chunks not yet released */
     struct emu_router_in_metrics m;
     int paused, stopped, inited;
+    char *fs_dir;               /* <storage.path>/<name> with storage.type filesystem */
+    char **backlog;             /* chunk file names left by an earlier run, sorted */
+    size_t n_backlog, cap_backlog, next_backlog;
 };
 
 struct emu_router_filter {
@@ -91,6 +97,7 @@ struct emu_router_output {
     char name[96];
     OnigRegex match_re;
     int retry_limit; /* -1: no limit */
+    size_t fs_queued; /* bytes of filesystem chunks queued for it (storage.total_limit_size) */
     struct emu_router_out_metrics m;
     int inited;
 };
@@ -101,6 +108,7 @@ struct emu_router_flush {
     struct emu_router_chunk *chunk;
     struct emu_router_output *out;
     uv_timer_t timer;
+    size_t fs_bytes; /* counted in out->fs_queued */
     int attempts, timer_inited, running, done;
 };
 
@@ -135,11 +143,25 @@ struct emu_router {
     uint64_t hc_errors_base, hc_retry_failed_base;
     int hc_timer_inited;
     const char *const *envp;   /* borrowed */
+    /* Filesystem storage. */
+    int fs_sync_full, tearing_down;
+    uint64_t fs_seq;
+    size_t backlog_mem; /* bytes of backlog chunks in memory (storage.backlog.mem_limit) */
 };
 
 /* engine.c */
 void emu__router_chunk_unref(struct emu_router_chunk *c);
 void emu__router_chunk_seal(struct emu_router_input *in, struct emu_router_chunk *c);
+
+/* storage.c: chunk files (storage.type filesystem). Errors leave a chunk in memory only. */
+int emu__router_storage_init(struct emu_router *r);
+void emu__router_storage_backlog(struct emu_router *r);
+void emu__router_storage_chunk_new(struct emu_router_input *in, struct emu_router_chunk *c);
+void emu__router_storage_append(struct emu_router_chunk *c, const char *events, size_t len,
+                                size_t n);
+void emu__router_storage_seal(struct emu_router_chunk *c);
+void emu__router_storage_chunk_done(struct emu_router_chunk *c, int delivered);
+void emu__router_storage_free(struct emu_router_input *in);
 
 /* instance.c */
 int emu__router_instances_create(struct emu_router *r, const struct emu_router_config *cf,

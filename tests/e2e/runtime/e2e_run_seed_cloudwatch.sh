@@ -40,6 +40,8 @@ assert len(hits) == 20, (len(hits), len(recs))
 for r in hits:
     assert r["ecs_task_arn"].endswith("/" + task_id) and r["source"] == "stdout", r
 PY
+n=$(fe logs --count --task "$id" --container app 2>/dev/null)
+[ "${n:-0}" -ge 20 ] || fail "logs --task found $n records of app"
 fe logs --count "cloudwatch://firelens-container/firelens/log_router/$id" >/dev/null 2>&1 ||
   fail "no router output under firelens-container"
 assert_clean

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "emu/base/err.h"
+#include "emu/base/json.h"
 #include "emu/base/log.h"
 #include "emu/base/netif.h"
 #include "emu/base/random.h"
@@ -138,6 +139,56 @@ static int task_doc(struct emu_cli_endpoints *e, bool tags, struct emu_buf *out)
     return r;
 }
 
+struct stats_ask {
+    struct emu_cli_endpoints *e;
+    size_t i;
+};
+
+static void on_stats(int status, const struct emu_docker_reply *rep, void *ud)
+{
+    struct stats_ask *a = ud;
+    a->e->stats_inflight[a->i] = false;
+    char *json = status == 0 && rep->json && a->e->md ? emu_json_print(rep->json, 0) : NULL;
+    if (json) {
+        emu_free(a->e->stats[a->i]);
+        a->e->stats[a->i] = json;
+    }
+    emu_free(a);
+}
+
+/* Docker stats are read in the background: a request answers the last reading (as the
+ * agent's stats engine does) and asks for a fresh one. */
+static void refresh_stats(struct emu_cli_endpoints *e)
+{
+    const struct emu_task_state *st = &e->job->st;
+    for (size_t i = 0; e->docker && i < st->n_containers && i < EMU_TASK_MAX_CONTAINERS; i++) {
+        const struct emu_ctr_state *c = &st->containers[i];
+        if (e->stats_inflight[i] || !c->docker_id[0] || c->status != EMU_CTR_RUNNING) {
+            continue;
+        }
+        struct stats_ask *a = emu_calloc(1, sizeof(*a));
+        if (a) {
+            *a = (struct stats_ask){e, i};
+            e->stats_inflight[i] = emu_docker_container_stats(e->docker, c->docker_id, on_stats,
+                                                              a) == 0;
+            if (!e->stats_inflight[i]) {
+                emu_free(a);
+            }
+        }
+    }
+}
+
+static int task_stats(struct emu_cli_endpoints *e, struct emu_buf *out)
+{
+    const struct emu_task_state *st = &e->job->st;
+    int r = emu_buf_putc(out, '{');
+    for (size_t i = 0; r == 0 && i < st->n_containers && i < EMU_TASK_MAX_CONTAINERS; i++) {
+        r = emu_buf_printf(out, "%s\"%s\":%s", i ? "," : "", st->containers[i].docker_id,
+                           e->stats[i] ? e->stats[i] : "null");
+    }
+    return r ? r : emu_buf_putc(out, '}');
+}
+
 static int on_doc(void *ud, const char *id, int version, enum shim_md_doc kind,
                   struct emu_buf *out)
 {
@@ -164,9 +215,12 @@ static int on_doc(void *ud, const char *id, int version, enum shim_md_doc kind,
         case SHIM_MD_TASK_WITH_TAGS:
             return task_doc(e, kind == SHIM_MD_TASK_WITH_TAGS, out);
         case SHIM_MD_STATS:
+            refresh_stats(e);
+            return emu_buf_puts(out, e->stats[i] ? e->stats[i] : "{}");
         case SHIM_MD_TASK_STATS:
         default:
-            return emu_buf_puts(out, "{}"); /* Docker stats are not relayed yet */
+            refresh_stats(e);
+            return task_stats(e, out);
         }
     }
     return -ENOENT;
@@ -311,8 +365,12 @@ static void on_inspect(int status, const struct emu_docker_reply *rep, void *ud)
 void emu_cli_metadata_task_changed(struct emu_cli_endpoints *e, struct emu_docker *d)
 {
     const struct emu_task_state *st = &e->job->st;
+    e->docker = d;
     for (size_t i = 0; e->md && i < st->n_containers && i < EMU_TASK_MAX_CONTAINERS; i++) {
         const struct emu_ctr_state *c = &st->containers[i];
+        if (c->status == EMU_CTR_RUNNING && !e->stats[i]) {
+            refresh_stats(e);
+        }
         if (e->image_asked[i] || !c->docker_id[0] || c->status < EMU_CTR_CREATED) {
             continue;
         }
@@ -335,6 +393,10 @@ void emu_cli_metadata_stop(struct emu_cli_endpoints *e)
 {
     shim_md_stop(e->md);
     e->md = NULL;
+    for (size_t i = 0; i < EMU_TASK_MAX_CONTAINERS; i++) {
+        emu_free(e->stats[i]);
+        e->stats[i] = NULL;
+    }
     if (e->addr_added) {
         int r = emu_netif_addr(e->device, ECS_ENDPOINT_IP, 32, false);
         if (r < 0 && r != -ENODEV) {

@@ -81,6 +81,9 @@ struct emu_cli_endpoints {
     struct emu_md_network md_net;
     char image_ids[EMU_TASK_MAX_CONTAINERS][80]; /* "sha256:...", from inspect once running */
     bool image_asked[EMU_TASK_MAX_CONTAINERS];
+    char *stats[EMU_TASK_MAX_CONTAINERS]; /* last Docker stats JSON, emu_malloc'd */
+    bool stats_inflight[EMU_TASK_MAX_CONTAINERS];
+    struct emu_docker *docker;            /* for the stats refreshes */
     struct emu_cli_awslogs *awslogs; /* cli_awslogs.c */
 };
 

@@ -48,6 +48,13 @@ arn=$(desc "$id" "print(t['taskArn'])")
 [ "$(echo "$task" | pyget 'd["TaskARN"]')" = "$arn" ] || fail "TaskARN: $task"
 [ "$(echo "$task" | pyget 'd["Containers"][0]["DockerId"]')" = "$docker_id" ] || fail "$task"
 [ "$(echo "$task" | pyget 'd["Limits"]["CPU"]')" = 0.25 ] || fail "task limits: $task"
+# Docker's stats, read in the background: the first answer may be the empty reading.
+for i in $(seq 1 30); do
+  get "$path/stats" | grep -q '"memory_stats"' && break
+  sleep 0.2
+done
+get "$path/stats" | grep -q '"memory_stats"' || fail "stats: $(get "$path/stats")"
+get "$path/task/stats" | grep -q "\"$docker_id\":{" || fail "task stats: $(get "$path/task/stats")"
 get "$path/taskWithTags" | grep -q '"FaultInjectionEnabled":false' || fail "taskWithTags"
 creds=$(get "$rel")
 [ "$(echo "$creds" | pyget 'd["RoleArn"]')" = "arn:aws:iam::123456789012:role/app" ] ||

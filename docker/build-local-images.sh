@@ -89,6 +89,9 @@ add_busybox "$rootfs"
 mkdir -p "$rootfs/fluent-bit/etc" "$rootfs/fluent-bit/parsers"
 cp "$here/emu-router/fluent-bit.conf" "$rootfs/fluent-bit/etc/fluent-bit.conf"
 cp "$here/emu-router/parsers.conf" "$rootfs/fluent-bit/parsers/parsers.conf"
+# A config for config-file-type file tests (multiline partial_message, s3 output).
+mkdir -p "$rootfs/fluent-bit/configs"
+cp "$here/emu-router/e2e-partial.conf" "$rootfs/fluent-bit/configs/e2e-partial.conf"
 printf 'root:x:0:0:root:/root:/bin/sh\n' >"$rootfs/etc/passwd"
 printf 'root:x:0:\n' >"$rootfs/etc/group"
 tar -C "$rootfs" -c . | "${docker[@]}" import \

@@ -3,15 +3,21 @@
  * router's fluent.conf byte for byte, the Docker LogConfig of each awsfirelens container, and
  * the per-container plan (start/stop order, router binds and environment). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "emu/base/buf.h"
 #include "emu/base/err.h"
 #include "emu/base/json.h"
 #include "emu/base/random.h"
 #include "emu/cli/cli.h"
+#include "emu/cli/cli_image_map.h"
+#include "emu/cli/cli_tasks.h"
+#include "emu/docker/docker.h"
 #include "emu/cli/commands.h"
 #include "emu/model/ids.h"
+#include "emu/model/local.h"
 #include "emu/model/render.h"
 #include "emu/model/validate.h"
 #include "emu/tf/tfplan.h"
@@ -19,6 +25,12 @@
 #define RENDER_OUTPUT_MAX (64u * 1024u * 1024u)
 #define DEFAULT_REGION "us-east-1"
 #define DEFAULT_ACCOUNT "123456789012"
+/* What `--local` shows in place of the task network's gateway and the shims' ports, which
+ * exist only once `run` has created the network. */
+#define LOCAL_S3_PLACEHOLDER "http://GATEWAY:PORT"
+#define LOCAL_MAX_FILES 32
+#define LOCAL_ARGV_MAX 256
+#define ARCHIVE_MAX (EMU_LOCAL_CONF_MAX + 64u * 1024u)
 
 struct render_opts {
     struct emu_cli_taskdef_opts td; /* must stay first */
@@ -29,6 +41,8 @@ struct render_opts {
     const char *launch_type;
     const char *ec2_instance_id;
     bool no_validate;
+    bool local;
+    const char *image_map_file;
 };
 
 #define OPT(field) EMU_OPT_COMMAND, offsetof(struct render_opts, field)
@@ -51,6 +65,13 @@ static const struct emu_cli_option render_options[] = {
      "EC2 instance ID for the ec2_instance_id record (with --launch-type EC2)", EMU_OPT_SCALAR},
     {"no-validate", NULL, OPT(no_validate), NULL,
      "render even when the task definition fails validation", EMU_OPT_SCALAR},
+    {"local", NULL, OPT(local), NULL,
+     "print, as unified diffs, what a local run changes in the router configs (endpoints "
+     "shown as " LOCAL_S3_PLACEHOLDER "); config files baked into the router image are read "
+     "through the Docker daemon when it is reachable", EMU_OPT_SCALAR},
+    {"image-map-file", "FILE", OPT(image_map_file), NULL,
+     "with --local: the image map `run` is given (which image the router really is)",
+     EMU_OPT_SCALAR},
     {NULL, NULL, 0, 0, NULL, NULL, EMU_OPT_SCALAR},
 };
 
@@ -59,6 +80,9 @@ struct render_job {
     struct emu_render_ctx ctx;
     struct emu_arena arena;
     struct emu_diags *diags;
+    const char *region;
+    const struct emu_cli_global *g;
+    const char *image_map_file;
     bool json;
 };
 
@@ -312,6 +336,315 @@ out:
     return r;
 }
 
+/* ---- render --local: config files baked into the router image (through the daemon) ---- */
+
+/* One Docker call waited for on the CLI's loop; what the callback must keep is copied. */
+struct sync_call {
+    struct emu_arena *a;
+    bool done;
+    int status;
+    const char *message;
+    const char *argv[LOCAL_ARGV_MAX]; /* image inspect: entrypoint then cmd */
+    size_t n_ep, n_cmd;
+    char *body; /* archive */
+    size_t body_len;
+};
+
+static void on_sync(int status, const struct emu_docker_reply *rep, void *ud)
+{
+    struct sync_call *s = ud;
+    s->done = true;
+    s->status = status;
+    if (rep && rep->message) {
+        s->message = emu_arena_strdup(s->a, rep->message);
+    }
+    if (status == 0 && rep && rep->image) {
+        const struct emu_docker_image_info *img = rep->image;
+        for (size_t i = 0; i < img->n_entrypoint && s->n_ep < LOCAL_ARGV_MAX / 2; i++) {
+            s->argv[s->n_ep++] = emu_arena_strdup(s->a, img->entrypoint[i]);
+        }
+        for (size_t i = 0; i < img->n_cmd && s->n_cmd < LOCAL_ARGV_MAX / 2; i++) {
+            s->argv[LOCAL_ARGV_MAX / 2 + s->n_cmd++] = emu_arena_strdup(s->a, img->cmd[i]);
+        }
+    }
+    if (status == 0 && rep && rep->body && rep->body_len) {
+        s->body = emu_arena_alloc(s->a, rep->body_len);
+        if (s->body) {
+            memcpy(s->body, rep->body, rep->body_len);
+            s->body_len = rep->body_len;
+        }
+    }
+}
+
+static int sync_wait(struct emu_cli_docker *d, int r, struct sync_call *s)
+{
+    while (r == 0 && !s->done) {
+        (void)uv_run(&d->loop.loop, UV_RUN_ONCE);
+    }
+    return r ? r : s->status;
+}
+
+struct image_walk {
+    struct render_job *job;
+    const struct emu_local_endpoints *ep;
+    enum emu_router_type type;
+    const char *skip[2]; /* the generated config and external.conf: ours, not the image's */
+    const char *queue[LOCAL_MAX_FILES];
+    size_t n_queue;
+    struct emu_buf *out;
+};
+
+static int walk_note(struct image_walk *w, const char *fmt, const char *a, const char *b)
+{
+    return emu_buf_printf(w->out, fmt, a, b ? b : "");
+}
+
+static int walk_enqueue(struct image_walk *w, const char *path)
+{
+    if (!path || strcmp(path, w->skip[0]) == 0 || strcmp(path, w->skip[1]) == 0) {
+        return path ? 0 : -ENOMEM;
+    }
+    for (size_t i = 0; i < w->n_queue; i++) {
+        if (strcmp(w->queue[i], path) == 0) {
+            return 0;
+        }
+    }
+    if (strpbrk(path, "*?[")) {
+        return walk_note(w, "note: router image: @INCLUDE %s is a pattern; the files it "
+                            "matches are not patched%s\n", path, NULL);
+    }
+    if (w->n_queue < LOCAL_MAX_FILES) {
+        w->queue[w->n_queue++] = path;
+    }
+    return 0;
+}
+
+/* One file of the image: its diff (or that it is unchanged), its includes queued. */
+static int walk_file(struct image_walk *w, const char *path, const char *data, size_t len)
+{
+    struct emu_arena *a = &w->job->arena;
+    const char *label = emu_arena_printf(a, "%s (router image)", path);
+    struct emu_buf patched, diff;
+    struct emu_local_patch p;
+    emu_buf_init(&patched, EMU_LOCAL_CONF_MAX * 2);
+    emu_buf_init(&diff, EMU_LOCAL_CONF_MAX * 2);
+    int r = label ? 0 : -ENOMEM;
+    r = r ? r : emu_local_patch_config(data, len, w->type, w->ep, a, &patched, &p);
+    r = r ? r : emu_local_diff(label, &p, &diff);
+    if (r == 0 && p.n_changes == 0) {
+        r = emu_buf_printf(w->out, "%s: unchanged (no AWS output)\n", label);
+    }
+    if (r == 0 && diff.len) {
+        r = emu_buf_append(w->out, diff.data, diff.len);
+    }
+    for (size_t i = 0; r == 0 && i < p.n_notes; i++) {
+        r = emu_buf_printf(w->out, "note: %s: %s\n", label, p.notes[i]);
+    }
+    for (size_t i = 0; r == 0 && i < p.n_buckets; i++) {
+        r = emu_buf_printf(w->out, "note: bucket %s is created in the local S3 when missing\n",
+                           p.buckets[i]);
+    }
+    struct emu_str_list inc = {0};
+    if (r == 0 && emu_local_includes(data, len, a, &inc) == 0) {
+        for (size_t i = 0; r == 0 && i < inc.n; i++) {
+            r = walk_enqueue(w, emu_local_resolve(path, inc.items[i], a));
+        }
+    }
+    emu_buf_done(&patched);
+    emu_buf_done(&diff);
+    return r;
+}
+
+/* Reads every queued file from helper container id, following symlinks. */
+static int walk_files(struct image_walk *w, struct emu_cli_docker *d, const char *id)
+{
+    int r = 0;
+    for (size_t next = 0; r == 0 && next < w->n_queue; next++) {
+        const char *path = w->queue[next];
+        struct sync_call *s = emu_arena_alloc(&w->job->arena, sizeof(*s));
+        struct emu_docker_tar_entry *e = emu_arena_alloc(&w->job->arena, sizeof(*e));
+        if (!s || !e) {
+            return -ENOMEM;
+        }
+        memset(s, 0, sizeof(*s));
+        s->a = &w->job->arena;
+        int st = sync_wait(d, emu_docker_container_archive(d->docker, id, path, ARCHIVE_MAX,
+                                                           on_sync, s), s);
+        struct emu_docker_tar_iter it;
+        if (st == 0) {
+            emu_docker_tar_init(&it, s->body ? s->body : "", s->body_len);
+            st = emu_docker_tar_next(&it, e);
+            st = st == 0 ? -ENOENT : st;
+        }
+        if (st == 1 && e->type == '2') {
+            r = walk_enqueue(w, emu_local_resolve(path, e->link, &w->job->arena));
+        }
+        else if (st == 1 && e->type == '0') {
+            r = walk_file(w, path, e->data, e->size);
+        }
+        else {
+            r = walk_note(w, "note: router image: cannot read %s (%s); left as it is\n", path,
+                          s->message ? s->message : emu_strerror(st));
+        }
+    }
+    return r;
+}
+
+/* The image's config files as `run` reads them: image inspect for its command, a created and
+ * never started helper container, GET /containers/{id}/archive per file, then removal. When
+ * the daemon cannot be reached, says so. */
+static int render_image_configs(struct render_job *job, const struct emu_container_def *c,
+                                const struct emu_local_endpoints *ep,
+                                const struct emu_str_list *gen_includes, struct emu_buf *out)
+{
+    struct emu_docker_image_map map;
+    emu_docker_image_map_init(&map);
+    struct emu_cli_list none = {0};
+    int r = emu_cli_image_map_load(&none, job->image_map_file, &map);
+    if (r < 0) {
+        emu_docker_image_map_done(&map);
+        return r;
+    }
+    const char *image = emu_docker_image_map_apply(&map, c->image ? c->image : "");
+    image = emu_arena_strdup(&job->arena, image ? image : (c->image ? c->image : ""));
+    emu_docker_image_map_done(&map);
+    /* No socket at all: said here, without the connect error run would print. */
+    const char *host = emu_docker_host_pick(job->g->docker_host, getenv("DOCKER_HOST"));
+    bool no_socket = host && strncmp(host, "unix://", 7) == 0 && access(host + 7, F_OK) != 0;
+    struct emu_cli_docker d;
+    if (no_socket || emu_cli_docker_open(job->g, "render", &d) < 0) {
+        return emu_buf_printf(out, "note: the Docker daemon is not reachable: config files baked "
+                                   "into the router image %s are not shown (run patches them "
+                                   "too)\n", image ? image : "");
+    }
+    bool fd = c->firelens_configuration.type == EMU_ROUTER_FLUENTD;
+    struct image_walk w = {
+        .job = job,
+        .ep = ep,
+        .type = c->firelens_configuration.type,
+        .skip = {fd ? "/fluentd/etc/fluent.conf" : "/fluent-bit/etc/fluent-bit.conf",
+                 fd ? "/fluentd/etc/external.conf" : "/fluent-bit/etc/external.conf"},
+        .out = out,
+    };
+    struct sync_call *s = emu_arena_alloc(&job->arena, sizeof(*s));
+    r = s && image ? 0 : -ENOMEM;
+    if (r == 0) {
+        memset(s, 0, sizeof(*s));
+        s->a = &job->arena;
+        int st = sync_wait(&d, emu_docker_image_inspect(d.docker, image, on_sync, s), s);
+        if (st < 0) {
+            r = emu_buf_printf(out, "note: router image %s: %s; its config files are not "
+                                    "shown\n", image, s->message ? s->message : emu_strerror(st));
+            goto out;
+        }
+    }
+    const char *argv[LOCAL_ARGV_MAX];
+    size_t n = 0;
+    if (r == 0) {
+        const char *const *epv = c->entry_point.n ? c->entry_point.items : s->argv;
+        size_t n_ep = c->entry_point.n ? c->entry_point.n : s->n_ep;
+        const char *const *cmd = c->command.n ? c->command.items
+                                 : c->entry_point.n ? NULL : s->argv + LOCAL_ARGV_MAX / 2;
+        size_t n_cmd = c->command.n ? c->command.n : c->entry_point.n ? 0 : s->n_cmd;
+        for (size_t i = 0; i < n_ep && n < LOCAL_ARGV_MAX; i++) {
+            argv[n++] = epv[i];
+        }
+        for (size_t i = 0; i < n_cmd && n < LOCAL_ARGV_MAX; i++) {
+            argv[n++] = cmd[i];
+        }
+        r = walk_enqueue(&w, emu_local_config_path(argv, n, w.type, &job->arena));
+    }
+    for (size_t i = 0; r == 0 && i < gen_includes->n; i++) {
+        r = walk_enqueue(&w, emu_local_resolve(w.skip[0], gen_includes->items[i], &job->arena));
+    }
+    if (r < 0 || w.n_queue == 0) {
+        goto out;
+    }
+    struct emu_docker_create hc;
+    emu_docker_create_init(&hc);
+    hc.name = emu_arena_printf(&job->arena, "fe-render-%s.cfg", job->ctx.task_id);
+    hc.image = image;
+    hc.network_mode = "none";
+    memset(s, 0, sizeof(*s));
+    s->a = &job->arena;
+    int st = hc.name ? sync_wait(&d, emu_docker_container_create(d.docker, &hc, on_sync, s), s)
+                     : -ENOMEM;
+    if (st < 0) {
+        r = emu_buf_printf(out, "note: router image %s: cannot read its config files (%s)\n",
+                           image, s->message ? s->message : emu_strerror(st));
+        goto out;
+    }
+    r = walk_files(&w, &d, hc.name);
+    memset(s, 0, sizeof(*s));
+    s->a = &job->arena;
+    (void)sync_wait(&d, emu_docker_container_remove(d.docker, hc.name, true, on_sync, s), s);
+out:
+    emu_cli_docker_close(&d);
+    return r;
+}
+
+/* `--local`: every change a local run makes to the router configs, as `run` prints them (the
+ * same emu_local_patch_config and emu_local_diff). The generated fluent.conf is shown in full
+ * detail; external.conf (config-file-type s3) and files baked into the router image are read
+ * only by `run` (from the local S3 and through the Docker daemon), so they are named in notes. */
+static int render_local(struct render_job *job, struct emu_buf *out)
+{
+    const struct emu_container_def *router = emu_taskdef_router(job->td);
+    if (!router) {
+        (void)emu_diags_add(job->diags, EMU_DIAG_ERROR, "",
+                            "no container has a firelensConfiguration, so a local run changes "
+                            "no router config");
+        return EMU_ENOENT;
+    }
+    struct emu_local_endpoints ep = {.s3 = LOCAL_S3_PLACEHOLDER, .logs = LOCAL_S3_PLACEHOLDER,
+                                     .sts = LOCAL_S3_PLACEHOLDER, .region = job->region};
+    struct emu_firelens_paths paths;
+    struct emu_local_patch p;
+    struct emu_buf conf, patched, diff;
+    emu_buf_init(&conf, EMU_LOCAL_CONF_MAX);
+    emu_buf_init(&patched, EMU_LOCAL_CONF_MAX * 2);
+    emu_buf_init(&diff, EMU_LOCAL_CONF_MAX * 2);
+    int r = emu_render_firelens_paths(&job->ctx, &job->arena, &paths);
+    r = r ? r : emu_render_router_config(job->td, &job->ctx, &conf, job->diags);
+    r = r ? r
+          : emu_local_patch_config(conf.data ? conf.data : "", conf.len,
+                                   router->firelens_configuration.type, &ep, &job->arena,
+                                   &patched, &p);
+    r = r ? r : emu_local_diff(paths.config_file, &p, &diff);
+    if (r == 0 && p.n_changes == 0) {
+        r = emu_buf_printf(out, "%s: unchanged (no AWS output)\n", paths.config_file);
+    }
+    if (r == 0 && diff.len) {
+        r = emu_buf_append(out, diff.data, diff.len);
+    }
+    for (size_t i = 0; r == 0 && i < p.n_notes; i++) {
+        r = emu_buf_printf(out, "note: %s: %s\n", paths.config_file, p.notes[i]);
+    }
+    for (size_t i = 0; r == 0 && i < p.n_buckets; i++) {
+        r = emu_buf_printf(out, "note: bucket %s is created in the local S3 when missing\n",
+                           p.buckets[i]);
+    }
+    const struct emu_kv_list *o = &router->firelens_configuration.options;
+    const char *ctype = emu_kv_get(o, "config-file-type");
+    const char *cval = emu_kv_get(o, "config-file-value");
+    if (r == 0 && ctype && strcmp(ctype, "s3") == 0) {
+        r = emu_buf_printf(out, "note: %s: %s is read from the local S3 by run and patched the "
+                                "same way (run prints its diff)\n",
+                           paths.external_file, cval ? cval : "");
+    }
+    struct emu_str_list inc = {0};
+    if (r == 0) {
+        r = emu_local_includes(conf.data ? conf.data : "", conf.len, &job->arena, &inc);
+    }
+    if (r == 0) {
+        r = render_image_configs(job, router, &ep, &inc, out);
+    }
+    emu_buf_done(&conf);
+    emu_buf_done(&patched);
+    emu_buf_done(&diff);
+    return r;
+}
+
 static cJSON *role_json(const struct emu_tf_role *role)
 {
     cJSON *o = cJSON_CreateObject();
@@ -462,6 +795,10 @@ static int exec_render(const struct emu_cli_global *g, void *optsp, int argc, ch
         return EMU_EXIT_USAGE;
     }
     const char *what = opts->what ? opts->what : "router-config";
+    if (opts->local && (g->json || opts->what)) {
+        fprintf(stderr, "fargate-emu render: --local prints diffs: not with --json or --what\n");
+        return EMU_EXIT_USAGE;
+    }
     struct emu_diags diags;
     emu_diags_init(&diags);
     struct render_job job = {.diags = &diags, .json = g->json};
@@ -495,8 +832,16 @@ static int exec_render(const struct emu_cli_global *g, void *optsp, int argc, ch
                 file);
         goto out;
     }
-    r = strcmp(what, "taskdef") == 0 ? render_taskdef(&job, &src, &out)
-                                     : render_parts(&job, what, &out);
+    job.region = g->region ? g->region : DEFAULT_REGION;
+    job.g = g;
+    job.image_map_file = opts->image_map_file;
+    if (opts->local) {
+        r = render_local(&job, &out);
+    }
+    else {
+        r = strcmp(what, "taskdef") == 0 ? render_taskdef(&job, &src, &out)
+                                         : render_parts(&job, what, &out);
+    }
     emu_cli_print_diags(file, &diags, false, false);
     if (r < 0) {
         if (emu_diags_count(&diags, EMU_DIAG_ERROR) == 0) {
@@ -531,6 +876,8 @@ static const struct emu_cli_example render_examples[] = {
      "Print the router config, log options and containers the ECS agent would derive."},
     {"fargate-emu render --what log-options --json task.json",
      "Print the Docker log options of the awsfirelens containers as JSON."},
+    {"fargate-emu render --local fixtures/seed/task-s3-full.json",
+     "Print what a local run changes in the generated router config, as a unified diff."},
     {"fargate-emu render --what taskdef --tf-plan plan.json",
      "Print the task definition a Terraform plan deploys, as a RegisterTaskDefinition request."},
     {NULL, NULL},
@@ -541,7 +888,7 @@ const struct emu_cli_command emu_cmd_render = {
     .summary = "Print what the ECS agent derives from a task definition: the router's "
                "fluent.conf byte for byte, the awsfirelens containers' Docker log options, "
                "and the containers' start order, binds and environment.",
-    .usage = "[--what router-config|log-options|containers|all|taskdef] [--json] "
+    .usage = "[--what router-config|log-options|containers|all|taskdef] [--json] [--local] "
              "[--cluster NAME] [--task-arn ARN | --task-id ID] [--region R] [--account-id N] "
              "[--launch-type FARGATE|EC2] [--ec2-instance-id ID] [--data-dir DIR] "
              "(TASKDEF | --tftpl FILE [--var NAME=VALUE]... | --tf-plan FILE [--resource "

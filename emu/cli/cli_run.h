@@ -7,6 +7,7 @@
 #include "emu/base/mem.h"
 #include "emu/cli/cli.h"
 #include "emu/cli/cli_tasks.h"
+#include "emu/model/metadata.h"
 #include "emu/runtime/runtime.h"
 
 #define RUN_MAX_PUBLISH 64
@@ -50,14 +51,62 @@ struct run_job {
 
 /* The endpoints a supervisor serves to its task (cli_endpoints.c). */
 struct shim_s3;
+struct shim_cwl;
+struct shim_sts;
+struct shim_md;
+struct emu_cli_awslogs;
 struct emu_cli_endpoints {
+    const struct run_job *job;
     struct shim_s3 *s3;
+    struct shim_cwl *cwl;
+    struct shim_sts *sts;
     char s3_root[EMU_CLI_PATH_MAX + 8];
+    char logs_root[EMU_CLI_PATH_MAX + 8];
     char s3_url[128];
+    char logs_url[128];
+    char sts_url[128];
     char region[64];
+    char gateway[64];
+    /* task metadata and credentials (cli_metadata.c) */
+    struct shim_md *md;
+    char device[16]; /* the task network's bridge */
+    bool addr_added; /* 169.254.170.2 added to it */
+    bool net_asked;
+    char md_url[64];
+    char cred_id[40];
+    char cred_uri[80];
+    struct {
+        char ipv4[64], mac[32], subnet[64], gateway[80], dns[96];
+    } net;
+    struct emu_md_network md_net;
+    char image_ids[EMU_TASK_MAX_CONTAINERS][80]; /* "sha256:...", from inspect once running */
+    bool image_asked[EMU_TASK_MAX_CONTAINERS];
+    char *stats[EMU_TASK_MAX_CONTAINERS]; /* last Docker stats JSON, emu_malloc'd */
+    bool stats_inflight[EMU_TASK_MAX_CONTAINERS];
+    struct emu_docker *docker;            /* for the stats refreshes */
+    struct emu_cli_awslogs *awslogs; /* cli_awslogs.c */
 };
 
-/* Starts the S3 endpoint on the task network's gateway and fills ep. */
+/* awslogs containers: validates their options and log group (a missing group without
+ * awslogs-create-group fails the start with ECS's reason in why), creates their streams. */
+int emu_cli_awslogs_start(struct emu_cli_endpoints *e, uv_loop_t *loop, char *why,
+                          size_t why_len);
+/* Starts following the output of awslogs containers that started. */
+void emu_cli_awslogs_task_changed(struct emu_cli_endpoints *e, struct emu_docker *d);
+/* Delivers what is pending and frees everything. */
+void emu_cli_awslogs_stop(struct emu_cli_endpoints *e);
+
+/* Adds 169.254.170.2 to the bridge holding gateway, serves the metadata and credentials
+ * endpoint there, mints the task role's credentials; fills ep->metadata/credentials_uri. */
+int emu_cli_metadata_start(struct emu_cli_endpoints *e, uv_loop_t *loop, const char *gateway,
+                           struct emu_local_endpoints *ep, char *why, size_t why_len);
+/* Reads the task's network details once it runs (for the documents' Networks). */
+void emu_cli_metadata_task_changed(struct emu_cli_endpoints *e, struct emu_docker *d);
+/* Stops serving and removes the address. */
+void emu_cli_metadata_stop(struct emu_cli_endpoints *e);
+
+/* Starts the S3, CloudWatch Logs and STS endpoints on the task network's gateway (stores
+ * <data-dir>/s3 and <data-dir>/logs, shared with serve and logs) and fills ep. */
 int emu_cli_endpoints_start(struct emu_cli_endpoints *e, uv_loop_t *loop, const char *data_dir,
                             const char *gateway, const char *region,
                             struct emu_local_endpoints *ep, char *why, size_t why_len);

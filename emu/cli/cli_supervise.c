@@ -12,16 +12,28 @@
 #include "emu/base/file.h"
 #include "emu/cli/cli_live.h"
 #include "emu/cli/cli_run.h"
+#include "shims/cloudwatch_logs/cwl.h"
 #include "shims/s3/s3.h"
+#include "shims/sts/sts.h"
 
 /* ---- the endpoints served to the task: the S3 shim on the task network's gateway (the
  * host as the task's containers reach it; loopback inside the task is the task itself) ---- */
+
+static int endpoint_failed(const char *what, const char *gateway, int r, char *why,
+                           size_t why_len)
+{
+    (void)snprintf(why, why_len, "ResourceInitializationError: cannot start the local %s "
+                                 "endpoint on %s (the task network's gateway): %s", what,
+                   gateway, emu_strerror(r));
+    return r;
+}
 
 int emu_cli_endpoints_start(struct emu_cli_endpoints *e, uv_loop_t *loop, const char *data_dir,
                             const char *gateway, const char *region,
                             struct emu_local_endpoints *ep, char *why, size_t why_len)
 {
     (void)snprintf(e->s3_root, sizeof(e->s3_root), "%s/s3", data_dir);
+    (void)snprintf(e->logs_root, sizeof(e->logs_root), "%s/logs", data_dir);
     struct shim_s3_config cfg = {
         .root = e->s3_root,
         .address = gateway,
@@ -32,20 +44,46 @@ int emu_cli_endpoints_start(struct emu_cli_endpoints *e, uv_loop_t *loop, const 
     };
     int r = shim_s3_start(loop, &cfg, &e->s3);
     if (r < 0) {
-        (void)snprintf(why, why_len, "ResourceInitializationError: cannot start the local S3 "
-                                     "endpoint on %s (the task network's gateway): %s", gateway,
-                       emu_strerror(r));
-        return r;
+        return endpoint_failed("S3", gateway, r, why, why_len);
+    }
+    struct shim_cwl_config cwlcfg = {
+        .root = e->logs_root,
+        .address = gateway,
+        .region = region,
+        .access_key = SHIM_S3_DEFAULT_ACCESS_KEY,
+        .secret_key = SHIM_S3_DEFAULT_SECRET_KEY,
+    };
+    r = shim_cwl_start(loop, &cwlcfg, &e->cwl);
+    if (r < 0) {
+        return endpoint_failed("CloudWatch Logs", gateway, r, why, why_len);
+    }
+    struct shim_sts_config stscfg = {
+        .address = gateway,
+        .region = region,
+        .access_key = SHIM_S3_DEFAULT_ACCESS_KEY,
+        .secret_key = SHIM_S3_DEFAULT_SECRET_KEY,
+    };
+    r = shim_sts_start(loop, &stscfg, &e->sts);
+    if (r < 0) {
+        return endpoint_failed("STS", gateway, r, why, why_len);
     }
     (void)snprintf(e->s3_url, sizeof(e->s3_url), "http://%s:%u", gateway, shim_s3_port(e->s3));
+    (void)snprintf(e->logs_url, sizeof(e->logs_url), "http://%s:%u", gateway,
+                   shim_cwl_port(e->cwl));
+    (void)snprintf(e->sts_url, sizeof(e->sts_url), "http://%s:%u", gateway,
+                   shim_sts_port(e->sts));
     (void)snprintf(e->region, sizeof(e->region), "%s", region);
+    (void)snprintf(e->gateway, sizeof(e->gateway), "%s", gateway);
     *ep = (struct emu_local_endpoints){
         .s3 = e->s3_url,
+        .logs = e->logs_url,
+        .sts = e->sts_url,
         .region = e->region,
         .access_key = SHIM_S3_DEFAULT_ACCESS_KEY,
         .secret_key = SHIM_S3_DEFAULT_SECRET_KEY,
     };
-    return 0;
+    r = e->job ? emu_cli_metadata_start(e, loop, gateway, ep, why, why_len) : 0;
+    return r == 0 && e->job ? emu_cli_awslogs_start(e, loop, why, why_len) : r;
 }
 
 int emu_cli_endpoints_bucket(struct emu_cli_endpoints *e, const char *bucket, FILE *out)
@@ -78,8 +116,14 @@ int emu_cli_endpoints_read(struct emu_cli_endpoints *e, const char *bucket, cons
 
 void emu_cli_endpoints_stop(struct emu_cli_endpoints *e)
 {
+    emu_cli_awslogs_stop(e);
+    emu_cli_metadata_stop(e);
     shim_s3_stop(e->s3);
+    shim_cwl_stop(e->cwl);
+    shim_sts_stop(e->sts);
     e->s3 = NULL;
+    e->cwl = NULL;
+    e->sts = NULL;
 }
 
 /* ---- the supervisor ---- */
@@ -104,9 +148,15 @@ static int on_network(const char *gateway, struct emu_local_endpoints *ep, char 
     struct supervisor *s = ud;
     int r = emu_cli_endpoints_start(&s->ep, &s->d.loop.loop, s->job->data_dir, gateway,
                                     s->job->st.region, ep, why, why_len);
+    if (r == 0 && s->ep.addr_added) {
+        fprintf(stderr, "fargate-emu: task metadata endpoint %s on bridge %s%s%s\n",
+                s->ep.md_url, s->ep.device, s->ep.cred_uri[0] ? ", task role credentials at " : "",
+                s->ep.cred_uri);
+    }
     if (r == 0) {
-        fprintf(stderr, "fargate-emu: local S3 endpoint for task %s on %s (the task network's "
-                        "gateway)\n", s->job->st.id, s->ep.s3_url);
+        fprintf(stderr, "fargate-emu: local endpoints for task %s on the task network's "
+                        "gateway: S3 %s, CloudWatch Logs %s, STS %s\n", s->job->st.id,
+                s->ep.s3_url, s->ep.logs_url, s->ep.sts_url);
     }
     return r;
 }
@@ -133,6 +183,8 @@ static void on_notice(const char *text, void *ud)
 static void on_change(const struct emu_task_state *st, void *ud)
 {
     struct supervisor *s = ud;
+    emu_cli_metadata_task_changed(&s->ep, s->d.docker);
+    emu_cli_awslogs_task_changed(&s->ep, s->d.docker);
     if (s->show) {
         emu_cli_live_update(&s->live, st);
     }
@@ -202,7 +254,7 @@ static int exit_code(const struct supervisor *s)
 int emu_cli_supervise(const struct emu_cli_global *g, const struct run_opts *opts,
                       struct run_job *job, bool live)
 {
-    struct supervisor s = {.opts = opts, .job = job, .show = live};
+    struct supervisor s = {.opts = opts, .job = job, .show = live, .ep = {.job = job}};
     emu_cli_live_init(&s.live, stdout, live && isatty(STDOUT_FILENO));
     if (emu_cli_docker_open(g, "run", &s.d) < 0) {
         char why[EMU_REASON_MAX];

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* `fargate-emu logs`: what arrived at the local destinations. s3://BUCKET[/PREFIX] prints the
  * records of every object (gunzipped when gzip) as JSON lines, the object keys on stderr;
- * --task ID [--container NAME] finds a task's records wherever its router put them. Exits 1
- * when nothing matched, so CI can assert with it. */
+ * cloudwatch://GROUP[/STREAM] the events of the CloudWatch Logs store; --task ID [--container
+ * NAME] finds a task's records in both. Exits 1 when nothing matched, so CI can assert. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +12,7 @@
 #include "emu/base/err.h"
 #include "emu/base/json.h"
 #include "emu/base/mem.h"
+#include "emu/cli/cli_logs.h"
 #include "emu/cli/cli_tasks.h"
 #include "emu/cli/commands.h"
 #include "shims/s3/s3.h"
@@ -116,6 +117,28 @@ static bool wanted(struct logs_job *j, const char *line, size_t len)
     return ok;
 }
 
+/* CloudWatch events: a JSON record (FireLens) is selected as in S3; other messages (awslogs)
+ * by the stream name awslogs gives them, <prefix>/<container>/<task ID>. */
+static bool wanted_event(void *ud, const char *stream, const char *msg, size_t len)
+{
+    struct logs_job *j = ud;
+    if (!j->task_id[0]) {
+        return true;
+    }
+    if (len > 0 && msg[0] == '{' && wanted(j, msg, len)) {
+        return true;
+    }
+    char suffix[600];
+    if (j->o->container) {
+        (void)snprintf(suffix, sizeof(suffix), "/%s/%s", j->o->container, j->task_id);
+    }
+    else {
+        (void)snprintf(suffix, sizeof(suffix), "/%s", j->task_id);
+    }
+    size_t sl = strlen(stream), xl = strlen(suffix);
+    return sl >= xl && strcmp(stream + sl - xl, suffix) == 0;
+}
+
 static bool seen(struct logs_job *j, const char *bucket, const char *key)
 {
     char full[2048];
@@ -202,32 +225,38 @@ static int exec_logs(const struct emu_cli_global *g, void *optsp, int argc, char
 {
     const struct logs_opts *o = optsp;
     if ((argc != 1 && !o->task) || (argc != 0 && o->task) || (o->container && !o->task)) {
-        fprintf(stderr, "fargate-emu logs: expected s3://BUCKET[/PREFIX] or --task ID "
+        fprintf(stderr, "fargate-emu logs: expected s3://BUCKET[/PREFIX], "
+                        "cloudwatch://GROUP[/STREAM] or --task ID "
                         "(usage: fargate-emu logs %s)\n", emu_cmd_logs.usage);
         return EMU_EXIT_USAGE;
     }
     char bucket[256] = "";
-    const char *prefix = "";
+    const char *prefix = "", *cw_target = NULL;
+    bool want_s3 = true, want_cw = true;
     if (argc == 1) {
         const char *u = argv[0];
-        if (strncmp(u, "cloudwatch://", 13) == 0) {
-            fprintf(stderr, "fargate-emu logs: cloudwatch:// needs the CloudWatch Logs endpoint, "
-                            "which this build does not have yet\n");
+        if (strncmp(u, "cloudwatch://", 13) == 0 && u[13]) {
+            cw_target = u + 13;
+            want_s3 = false;
+        }
+        else if (strncmp(u, "s3://", 5) != 0 || !u[5] || u[5] == '/') {
+            fprintf(stderr, "fargate-emu logs: %s: expected s3://BUCKET[/PREFIX] or "
+                            "cloudwatch://GROUP[/STREAM]\n", u);
             return EMU_EXIT_USAGE;
         }
-        if (strncmp(u, "s3://", 5) != 0 || !u[5] || u[5] == '/') {
-            fprintf(stderr, "fargate-emu logs: %s: expected s3://BUCKET[/PREFIX]\n", u);
-            return EMU_EXIT_USAGE;
+        else {
+            want_cw = false;
+            size_t bl = strcspn(u + 5, "/");
+            (void)snprintf(bucket, sizeof(bucket), "%.*s", (int)bl, u + 5);
+            prefix = u[5 + bl] == '/' ? u + 6 + bl : "";
         }
-        size_t bl = strcspn(u + 5, "/");
-        (void)snprintf(bucket, sizeof(bucket), "%.*s", (int)bl, u + 5);
-        prefix = u[5 + bl] == '/' ? u + 6 + bl : "";
     }
-    char data_dir[EMU_CLI_PATH_MAX], root[EMU_CLI_PATH_MAX + 8];
+    char data_dir[EMU_CLI_PATH_MAX], root[EMU_CLI_PATH_MAX + 8], cw_root[EMU_CLI_PATH_MAX + 8];
     if (emu_cli_data_dir(g, "logs", data_dir, sizeof(data_dir)) < 0) {
         return EMU_EXIT_USAGE;
     }
     (void)snprintf(root, sizeof(root), "%s/s3", data_dir);
+    (void)snprintf(cw_root, sizeof(cw_root), "%s/logs", data_dir);
     struct logs_job j = {.o = o};
     if (o->task) {
         const char *slash = strrchr(o->task, '/');
@@ -237,20 +266,29 @@ static int exec_logs(const struct emu_cli_global *g, void *optsp, int argc, char
                            o->container);
         }
     }
-    int r = scan(&j, root, bucket[0] ? bucket : NULL, prefix);
-    while (r == 0 && o->follow) {
+    struct emu_cli_logs_cwl cw = {.root = cw_root, .target = cw_target, .follow = o->follow,
+                                  .count = o->count, .want = wanted_event, .ud = &j};
+    int r = 0, rc = 0;
+    for (;;) {
+        r = want_s3 ? scan(&j, root, bucket[0] ? bucket : NULL, prefix) : 0;
+        rc = want_cw ? emu_cli_logs_cwl_scan(&cw) : 0;
+        if (r < 0 || rc < 0 || !o->follow) {
+            break;
+        }
         emu_cli_sleep_ms(1000);
-        r = scan(&j, root, bucket[0] ? bucket : NULL, prefix);
     }
+    emu_cli_logs_cwl_done(&cw);
     for (size_t i = 0; i < j.n_seen; i++) {
         emu_free(j.seen[i]);
     }
     emu_free(j.seen);
-    if (r < 0) {
-        fprintf(stderr, "fargate-emu logs: cannot open the local S3 store %s: %s\n", root,
-                emu_strerror(r));
+    if (r < 0 || rc < 0) {
+        fprintf(stderr, "fargate-emu logs: cannot open the local %s store %s: %s\n",
+                r < 0 ? "S3" : "CloudWatch Logs", r < 0 ? root : cw_root,
+                emu_strerror(r < 0 ? r : rc));
         return EMU_EXIT_FAILURE;
     }
+    j.matched += cw.matched;
     if (o->count) {
         printf("%llu\n", j.matched);
     }
@@ -263,10 +301,10 @@ static int exec_logs(const struct emu_cli_global *g, void *optsp, int argc, char
 
 const struct emu_cli_command emu_cmd_logs = {
     .name = "logs",
-    .summary = "Print the records that arrived at the local S3 (gunzipped JSON lines); exit 1 "
-               "when none matched.",
-    .usage = "[--follow] [--count] [--data-dir DIR] s3://BUCKET[/PREFIX] | --task ID "
-             "[--container NAME]",
+    .summary = "Print the records that arrived at the local S3 (gunzipped JSON lines) or "
+               "CloudWatch Logs (events as JSON lines); exit 1 when none matched.",
+    .usage = "[--follow] [--count] [--data-dir DIR] s3://BUCKET[/PREFIX] | "
+             "cloudwatch://GROUP[/STREAM] | --task ID [--container NAME]",
     .options = logs_options,
     .opts_size = sizeof(struct logs_opts),
     .reads_taskdef = false,

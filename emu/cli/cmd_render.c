@@ -25,7 +25,7 @@
 #define RENDER_OUTPUT_MAX (64u * 1024u * 1024u)
 #define DEFAULT_REGION "us-east-1"
 #define DEFAULT_ACCOUNT "123456789012"
-/* What `--local` shows in place of the task network's gateway and the S3 shim's port, which
+/* What `--local` shows in place of the task network's gateway and the shims' ports, which
  * exist only once `run` has created the network. */
 #define LOCAL_S3_PLACEHOLDER "http://GATEWAY:PORT"
 #define LOCAL_MAX_FILES 32
@@ -596,7 +596,8 @@ static int render_local(struct render_job *job, struct emu_buf *out)
                             "no router config");
         return EMU_ENOENT;
     }
-    struct emu_local_endpoints ep = {.s3 = LOCAL_S3_PLACEHOLDER, .region = job->region};
+    struct emu_local_endpoints ep = {.s3 = LOCAL_S3_PLACEHOLDER, .logs = LOCAL_S3_PLACEHOLDER,
+                                     .sts = LOCAL_S3_PLACEHOLDER, .region = job->region};
     struct emu_firelens_paths paths;
     struct emu_local_patch p;
     struct emu_buf conf, patched, diff;

@@ -175,6 +175,8 @@ int emu_docker_container_wait(struct emu_docker *d, const char *id, const char *
 /* GET /containers/{id}/json; reply->container and reply->json. */
 int emu_docker_container_inspect(struct emu_docker *d, const char *id, emu_docker_cb cb,
                                  void *ud);
+/* GET /containers/{id}/stats?stream=false&one-shot=true; reply->json (Docker's stats). */
+int emu_docker_container_stats(struct emu_docker *d, const char *id, emu_docker_cb cb, void *ud);
 /* POST /containers/{id}/stop?t=timeout_s: SIGTERM (or the image's stop signal), SIGKILL after
  * timeout_s seconds (< 0: the container's own StopTimeout). Already stopped is success. */
 int emu_docker_container_stop(struct emu_docker *d, const char *id, int timeout_s,

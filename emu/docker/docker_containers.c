@@ -128,6 +128,26 @@ int emu_docker_container_inspect(struct emu_docker *d, const char *id, emu_docke
     return r;
 }
 
+static int parse_any(void *state, const cJSON *json, struct emu_docker_reply *reply)
+{
+    (void)state;
+    reply->json = json;
+    return 0;
+}
+
+int emu_docker_container_stats(struct emu_docker *d, const char *id, emu_docker_cb cb, void *ud)
+{
+    struct emu_buf path;
+    emu_buf_init(&path, 4096);
+    int r = emu__docker_path(&path, "/containers/", id, "/stats?stream=false&one-shot=true");
+    if (r == 0) {
+        struct emu__docker_req rq = {.method = "GET", .path = path.data, .parse = parse_any};
+        r = emu__docker_send(d, &rq, cb, ud, NULL);
+    }
+    emu_buf_done(&path);
+    return r;
+}
+
 int emu_docker_container_stop(struct emu_docker *d, const char *id, int timeout_s,
                               emu_docker_cb cb, void *ud)
 {

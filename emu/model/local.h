@@ -24,6 +24,14 @@ struct emu_local_endpoints {
     const char *region;
     const char *access_key;
     const char *secret_key;
+    /* The task metadata endpoint as containers reach it ("http://169.254.170.2"); NULL =
+     * none. With it every container gets ECS_CONTAINER_METADATA_URI(_V4) and ECS_AGENT_URI. */
+    const char *metadata;
+    /* "/v2/credentials/<id>" when the task has a role: containers get
+     * AWS_CONTAINER_CREDENTIALS_RELATIVE_URI (or _FULL_URI = metadata + it, when
+     * credentials_full) instead of the static access keys. */
+    const char *credentials_uri;
+    bool credentials_full;
 };
 
 /* One changed line: old is NULL for a line inserted before original line `line` (1-based). */
@@ -69,8 +77,10 @@ const char *emu_local_resolve(const char *including_file, const char *target,
 
 /* The variables a local run adds to container c (those it does not set itself):
  * AWS_REGION/AWS_DEFAULT_REGION (only when neither is set, as the agent does),
- * AWS_ENDPOINT_URL_S3/_LOGS/_STS, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY. */
+ * AWS_ENDPOINT_URL_S3/_LOGS/_STS, the agent's ECS_CONTAINER_METADATA_URI(_V4)/ECS_AGENT_URI
+ * for metadata_id (the container's endpoint id; NULL = none), and the task role's
+ * AWS_CONTAINER_CREDENTIALS_RELATIVE_URI, else AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY. */
 int emu_local_env(const struct emu_container_def *c, const struct emu_local_endpoints *ep,
-                  struct emu_arena *a, struct emu_kv_list *ret);
+                  const char *metadata_id, struct emu_arena *a, struct emu_kv_list *ret);
 
 #endif

@@ -432,9 +432,9 @@ static int add(struct emu_arena *a, struct emu_kv *items, size_t *n, size_t cap,
 }
 
 int emu_local_env(const struct emu_container_def *c, const struct emu_local_endpoints *ep,
-                  struct emu_arena *a, struct emu_kv_list *ret)
+                  const char *metadata_id, struct emu_arena *a, struct emu_kv_list *ret)
 {
-    const size_t cap = 8;
+    const size_t cap = 12;
     struct emu_kv *items = emu_arena_alloc(a, cap * sizeof(*items));
     size_t n = 0;
     if (!items) {
@@ -449,7 +449,24 @@ int emu_local_env(const struct emu_container_def *c, const struct emu_local_endp
     r = r ? r : add(a, items, &n, cap, c, "AWS_ENDPOINT_URL_S3", ep->s3);
     r = r ? r : add(a, items, &n, cap, c, "AWS_ENDPOINT_URL_LOGS", ep->logs);
     r = r ? r : add(a, items, &n, cap, c, "AWS_ENDPOINT_URL_STS", ep->sts);
-    if (r == 0 && ep->access_key && ep->secret_key && !has_env(c, "AWS_ACCESS_KEY_ID")) {
+    if (r == 0 && ep->metadata && metadata_id) {
+        const char *m = ep->metadata;
+        r = add(a, items, &n, cap, c, "ECS_CONTAINER_METADATA_URI",
+                emu_arena_printf(a, "%s/v3/%s", m, metadata_id));
+        r = r ? r : add(a, items, &n, cap, c, "ECS_CONTAINER_METADATA_URI_V4",
+                        emu_arena_printf(a, "%s/v4/%s", m, metadata_id));
+        r = r ? r : add(a, items, &n, cap, c, "ECS_AGENT_URI",
+                        emu_arena_printf(a, "%s/api/%s", m, metadata_id));
+    }
+    if (r == 0 && ep->credentials_uri && ep->credentials_full && ep->metadata) {
+        r = add(a, items, &n, cap, c, "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                emu_arena_printf(a, "%s%s", ep->metadata, ep->credentials_uri));
+    }
+    else if (r == 0 && ep->credentials_uri) {
+        r = add(a, items, &n, cap, c, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+                ep->credentials_uri);
+    }
+    else if (r == 0 && ep->access_key && ep->secret_key && !has_env(c, "AWS_ACCESS_KEY_ID")) {
         r = add(a, items, &n, cap, c, "AWS_ACCESS_KEY_ID", ep->access_key);
         r = r ? r : add(a, items, &n, cap, c, "AWS_SECRET_ACCESS_KEY", ep->secret_key);
     }

@@ -315,7 +315,8 @@ static int build_limits(const struct emu_container_def *c, struct emu_arena *a,
 }
 
 /* awsfirelens: the agent's fluentd LogConfig (spec 2) from the plan; other drivers pass
- * through; awslogs stays on Docker's default until the CloudWatch Logs shim exists. */
+ * through; awslogs stays on Docker's default driver: the supervisor follows that output into the
+ * CloudWatch Logs shim (emu/cli/cli_awslogs.c). */
 static void build_log(const struct emu_container_plan *cp, struct emu_arena *a,
                       struct emu_docker_create *out)
 {

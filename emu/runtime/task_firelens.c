@@ -17,6 +17,7 @@
 #include "emu/base/file.h"
 #include "emu/base/json.h"
 #include "emu/base/log.h"
+#include "emu/model/metadata.h"
 #include "emu/runtime/runtime_int.h"
 
 #define ARCHIVE_MAX (EMU_LOCAL_CONF_MAX + 64u * 1024u)
@@ -198,7 +199,10 @@ static int add_env(struct emu_task_runner *r)
     for (size_t i = 0; i < r->st->n_containers; i++) {
         struct emu_docker_create *c = &r->ctrs[i].create;
         struct emu_kv_list extra;
-        int rv = emu_local_env(r->plan->containers[i].def, &r->local.ep, &r->arena, &extra);
+        char md_id[80];
+        int rv = emu_md_endpoint_id(r->st->id, r->st->containers[i].name, md_id);
+        rv = rv ? rv : emu_local_env(r->plan->containers[i].def, &r->local.ep, md_id,
+                                     &r->arena, &extra);
         if (rv < 0) {
             return rv;
         }

@@ -6,6 +6,7 @@
 #define SHIMS_CLOUDWATCH_LOGS_CWL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <uv.h>
 
@@ -41,5 +42,24 @@ bool shim_cwl_has_operation(const char *op);
 /* Stops serving and frees everything once the loop has run its close callbacks. NULL is
  * accepted. */
 void shim_cwl_stop(struct shim_cwl *cwl);
+
+/* One event for shim_cwl_put (message bytes borrowed for the call). */
+struct shim_cwl_event {
+    int64_t timestamp; /* Unix ms */
+    const char *message;
+    size_t len;
+};
+
+/* In-process CreateLogGroup (only when create_group) + CreateLogStream, existing ones being
+ * fine. Returns 0, -ENOENT (the group does not exist and create_group is false), -EINVAL (a
+ * name CloudWatch refuses), or a store errno. */
+int shim_cwl_prepare(struct shim_cwl *cwl, const char *group, bool create_group,
+                     const char *stream);
+
+/* In-process PutLogEvents of n events in chronological order (at most 10,000 and 1 MiB as
+ * the service counts): stored with the service's rules; *ret_rejected counts events it
+ * refuses (too old or new). 0, -ENOENT (no such stream), -EINVAL (batch refused). */
+int shim_cwl_put(struct shim_cwl *cwl, const char *group, const char *stream,
+                 const struct shim_cwl_event *ev, size_t n, size_t *ret_rejected);
 
 #endif

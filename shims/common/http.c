@@ -18,6 +18,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -390,6 +391,13 @@ int shim__listen_open(struct shim_http_server *srv)
     }
     int one = 1;
     (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    /* Bound to one interface, several servers share address:port on different bridges. */
+    if (srv->device[0] && setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, srv->device,
+                                     (socklen_t)strlen(srv->device) + 1) < 0) {
+        int r = -errno;
+        close(fd);
+        return r;
+    }
     if (family == AF_INET6) {
         (void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
     }
@@ -482,6 +490,11 @@ int shim_http_start(uv_loop_t *loop, const struct shim_http_config *cfg,
         emu_free(srv);
         return EMU_EINVAL;
     }
+    if (cfg->device && strlen(cfg->device) >= sizeof(srv->device)) {
+        emu_free(srv);
+        return EMU_EINVAL;
+    }
+    (void)snprintf(srv->device, sizeof(srv->device), "%s", cfg->device ? cfg->device : "");
     srv->faults = cfg->faults;
     srv->error_shape = cfg->error_shape;
     srv->error_xmlns = cfg->error_xmlns ? cfg->error_xmlns : "";

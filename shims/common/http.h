@@ -45,6 +45,8 @@ struct shim_http_config {
     const char *name;    /* service name for logs and fault specs ("s3"); static */
     const char *address; /* numeric IPv4 or IPv6 address to bind; NULL = 127.0.0.1 */
     uint16_t port;       /* 0 = pick a free port */
+    const char *device;  /* IPv4 only: listen on this interface alone (SO_BINDTODEVICE, so
+                          * several servers can share address:port on different bridges) */
     unsigned max_connections; /* 0 = 1024 */
     unsigned timeout_s;       /* idle connection timeout; 0 = 300 */
     shim_request_fn on_request;

@@ -31,6 +31,7 @@ struct shim_http_server {
     struct shim_listener *listener;
     struct sockaddr_storage bind_addr; /* with the bound port once open */
     socklen_t bind_len;
+    char device[16]; /* SO_BINDTODEVICE interface, "" = none */
     /* Fault injection. */
     struct shim_faults *faults;
     enum shim_error_shape error_shape;

@@ -404,3 +404,61 @@ def test_enforce_iam(tmp_path):
         assert "User: arn:aws:sts::123456789012:assumed-role/app-task/t1 is not" in str(e.value)
     finally:
         s.stop()
+
+
+def emu_logs(data_dir, *args):
+    return subprocess.run([EMU, "logs", "--data-dir", data_dir, *args], capture_output=True,
+                          text=True, timeout=30)
+
+
+def test_fargate_emu_logs_cloudwatch():
+    with tempfile.TemporaryDirectory() as d:
+        data = os.path.join(d, "data")
+        s = Server(data)
+        try:
+            c = logs(s)
+            tid = "0123456789abcdef0123456789abcdef"
+            c.create_log_group(logGroupName="/ecs/app")
+            c.create_log_group(logGroupName="/ecs")
+            for stream in ("ecs/web/" + tid, "ecs/db/" + tid, "other"):
+                c.create_log_stream(logGroupName="/ecs/app", logStreamName=stream)
+            t = now_ms()
+            c.put_log_events(logGroupName="/ecs/app", logStreamName="ecs/web/" + tid,
+                             logEvents=[{"timestamp": t, "message": "hello"},
+                                        {"timestamp": t + 1, "message": "world"}])
+            c.put_log_events(logGroupName="/ecs/app", logStreamName="ecs/db/" + tid,
+                             logEvents=[{"timestamp": t, "message": "db up"}])
+            rec = json.dumps({"log": "x", "ecs_task_arn": "arn:aws:ecs:r:1:task/c/" + tid})
+            c.put_log_events(logGroupName="/ecs/app", logStreamName="other",
+                             logEvents=[{"timestamp": t, "message": rec}])
+        finally:
+            s.stop()
+        r = emu_logs(data, "cloudwatch:///ecs/app/ecs/web/")
+        assert r.returncode == 0, r.stderr
+        evs = [json.loads(x) for x in r.stdout.splitlines()]
+        assert [e["message"] for e in evs] == ["hello", "world"]
+        assert evs[0]["timestamp"] == t and "ingestionTime" in evs[0]
+        assert "cloudwatch:///ecs/app/ecs/web/" + tid + ": 2 events" in r.stderr
+        r = emu_logs(data, "--count", "cloudwatch:///ecs/app")
+        assert r.returncode == 0 and r.stdout.strip() == "4", r.stderr
+        assert emu_logs(data, "cloudwatch:///ecs").returncode == 1  # empty group
+        assert emu_logs(data, "cloudwatch://nope").returncode == 1
+        r = emu_logs(data, "--count", "--task", tid)
+        assert r.returncode == 0 and r.stdout.strip() == "4", r.stderr
+        r = emu_logs(data, "--task", tid, "--container", "db")
+        assert [json.loads(x)["message"] for x in r.stdout.splitlines()] == ["db up"]
+        f = subprocess.Popen([EMU, "logs", "--data-dir", data, "--follow",
+                              "cloudwatch:///ecs/app/ecs/db"], stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL, text=True)
+        try:
+            assert json.loads(f.stdout.readline())["message"] == "db up"
+            s = Server(data)
+            try:
+                logs(s).put_log_events(logGroupName="/ecs/app", logStreamName="ecs/db/" + tid,
+                                       logEvents=[{"timestamp": now_ms(), "message": "again"}])
+            finally:
+                s.stop()
+            assert json.loads(f.stdout.readline())["message"] == "again"
+        finally:
+            f.kill()
+            f.wait()

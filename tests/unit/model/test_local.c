@@ -130,10 +130,26 @@ static void test_paths_and_env(void **state)
     struct emu_kv user[] = {{"AWS_DEFAULT_REGION", "eu-west-1"}};
     c.environment = (struct emu_kv_list){user, 1};
     struct emu_kv_list env;
-    assert_int_equal(emu_local_env(&c, &EP, &a, &env), 0);
+    assert_int_equal(emu_local_env(&c, &EP, NULL, &a, &env), 0);
     assert_int_equal(env.n, 4); /* no region (user set one), S3, LOGS, key pair */
     assert_string_equal(env.items[0].key, "AWS_ENDPOINT_URL_S3");
     assert_string_equal(env.items[2].key, "AWS_ACCESS_KEY_ID");
+    /* With the metadata endpoint and a task role: the agent's variables, no static keys. */
+    struct emu_local_endpoints ep = EP;
+    ep.metadata = "http://169.254.170.2";
+    ep.credentials_uri = "/v2/credentials/abc";
+    assert_int_equal(emu_local_env(&c, &ep, "t-1", &a, &env), 0);
+    assert_int_equal(env.n, 6);
+    assert_string_equal(env.items[2].key, "ECS_CONTAINER_METADATA_URI");
+    assert_string_equal(env.items[2].value, "http://169.254.170.2/v3/t-1");
+    assert_string_equal(env.items[3].value, "http://169.254.170.2/v4/t-1");
+    assert_string_equal(env.items[4].value, "http://169.254.170.2/api/t-1");
+    assert_string_equal(env.items[5].key, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
+    assert_string_equal(env.items[5].value, "/v2/credentials/abc");
+    ep.credentials_full = true;
+    assert_int_equal(emu_local_env(&c, &ep, "t-1", &a, &env), 0);
+    assert_string_equal(env.items[5].key, "AWS_CONTAINER_CREDENTIALS_FULL_URI");
+    assert_string_equal(env.items[5].value, "http://169.254.170.2/v2/credentials/abc");
     emu_arena_done(&a);
 }
 

@@ -1,0 +1,326 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* awslogs for a local run: each container with logDriver awslogs keeps Docker's default log
+ * driver and the supervisor follows its output through the Engine API logs stream (so the
+ * daemon needs no AWS credentials), joins lines as the driver would (datetime-format /
+ * multiline-pattern) and writes the events into the CloudWatch Logs shim under the group and
+ * stream awslogs uses, batching as the driver does (every 5 s, or 10,000 events / 1 MiB). */
+#include <errno.h>
+#include <oniguruma.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "emu/base/err.h"
+#include "emu/base/log.h"
+#include "emu/base/mem.h"
+#include "emu/cli/cli_run.h"
+#include "emu/model/awslogs.h"
+#include "shims/cloudwatch_logs/cwl.h"
+
+#define FLUSH_MS 5000u
+#define BATCH_EVENTS 10000u
+#define BATCH_BYTES (1024u * 1024u)
+#define EVENT_OVERHEAD 26u
+
+struct pending {
+    int64_t ts;
+    size_t seq; /* arrival order, so equal timestamps keep it */
+    char *msg;
+    size_t len;
+};
+
+struct awslog_ctr {
+    struct emu_cli_awslogs *owner;
+    size_t idx; /* in the task state */
+    struct emu_awslogs_opts o;
+    char stream[600];
+    struct emu_awslogs_joiner j;
+    OnigRegex re; /* the event start pattern, NULL = none */
+    bool following;
+    bool ended;
+    struct pending ev[BATCH_EVENTS];
+    size_t n_ev;
+    size_t bytes;
+    unsigned long long events, rejected;
+};
+
+struct emu_cli_awslogs {
+    struct emu_cli_endpoints *e;
+    struct awslog_ctr *ctrs[EMU_TASK_MAX_CONTAINERS];
+    size_t n;
+    uv_timer_t timer;
+    bool timer_on;
+};
+
+static int cmp_ts(const void *a, const void *b)
+{
+    const struct pending *x = a, *y = b;
+    if (x->ts != y->ts) {
+        return x->ts < y->ts ? -1 : 1;
+    }
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static void put(struct awslog_ctr *c)
+{
+    if (c->n_ev == 0) {
+        return;
+    }
+    /* PutLogEvents wants chronological order; Docker's driver sorts each batch too. */
+    qsort(c->ev, c->n_ev, sizeof(c->ev[0]), cmp_ts);
+    struct shim_cwl_event *in = emu_calloc(c->n_ev, sizeof(*in));
+    size_t rejected = 0;
+    int r = in ? 0 : -ENOMEM;
+    for (size_t i = 0; r == 0 && i < c->n_ev; i++) {
+        in[i] = (struct shim_cwl_event){c->ev[i].ts, c->ev[i].msg, c->ev[i].len};
+    }
+    r = r ? r : shim_cwl_put(c->owner->e->cwl, c->o.group, c->stream, in, c->n_ev, &rejected);
+    if (r < 0) {
+        emu_log_warn("awslogs %s/%s: %zu events lost: %s", c->o.group, c->stream, c->n_ev,
+                     emu_strerror(r));
+    }
+    c->rejected += r < 0 ? c->n_ev : rejected;
+    for (size_t i = 0; i < c->n_ev; i++) {
+        emu_free(c->ev[i].msg);
+    }
+    emu_free(in);
+    c->n_ev = 0;
+    c->bytes = 0;
+}
+
+static void emit(void *ud, int64_t ts, const char *msg, size_t len)
+{
+    struct awslog_ctr *c = ud;
+    if (len == 0) {
+        return; /* Docker's awslogs skips empty messages */
+    }
+    if (c->n_ev == BATCH_EVENTS || c->bytes + len + EVENT_OVERHEAD > BATCH_BYTES) {
+        put(c);
+    }
+    char *copy = emu_malloc(len);
+    if (!copy) {
+        return;
+    }
+    memcpy(copy, msg, len);
+    c->ev[c->n_ev] = (struct pending){ts, c->n_ev, copy, len};
+    c->n_ev++;
+    c->bytes += len + EVENT_OVERHEAD;
+    c->events++;
+}
+
+/* Docker's RFC 3339 timestamp ("2026-11-24T14:04:16.153456789Z") in Unix ms. */
+static int64_t docker_ms(const char *t)
+{
+    struct tm tm;
+    memset(&tm, 0, sizeof(tm));
+    int used = 0;
+    if (!t || sscanf(t, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                     &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &used) != 6) {
+        return (int64_t)time(NULL) * 1000;
+    }
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    const char *p = t + used;
+    int64_t ms = (int64_t)timegm(&tm) * 1000;
+    if (*p == '.') {
+        int digits = 0, frac = 0;
+        for (p++; *p >= '0' && *p <= '9'; p++) {
+            if (digits < 3) {
+                frac = frac * 10 + (*p - '0');
+                digits++;
+            }
+        }
+        while (digits++ < 3) {
+            frac *= 10;
+        }
+        ms += frac;
+    }
+    return ms;
+}
+
+static void on_line(int stream, const char *timestamp, const char *line, size_t len, void *ud)
+{
+    struct awslog_ctr *c = ud;
+    (void)stream;
+    (void)emu_awslogs_joiner_feed(&c->j, docker_ms(timestamp), line, len);
+}
+
+static void on_logs_end(int status, const struct emu_docker_reply *rep, void *ud)
+{
+    struct awslog_ctr *c = ud;
+    (void)status;
+    (void)rep;
+    c->ended = true;
+    if (c->owner) {
+        emu_awslogs_joiner_flush(&c->j);
+        put(c);
+    }
+}
+
+static void on_tick(uv_timer_t *t)
+{
+    struct emu_cli_awslogs *a = t->data;
+    for (size_t i = 0; i < a->n; i++) {
+        emu_awslogs_joiner_flush(&a->ctrs[i]->j);
+        put(a->ctrs[i]);
+    }
+}
+
+static bool match(void *ud, const char *line, size_t len)
+{
+    struct awslog_ctr *c = ud;
+    const UChar *s = (const UChar *)line, *end = s + len;
+    return onig_search(c->re, s, end, s, end, NULL, ONIG_OPTION_NONE) >= 0;
+}
+
+/* Compiles the start pattern as Go's regexp would (Perl syntax is the closest Oniguruma has). */
+static int compile(struct awslog_ctr *c)
+{
+    struct emu_buf pat;
+    emu_buf_init(&pat, 64 * 1024);
+    int r = emu_awslogs_start_regex(&c->o, &pat);
+    if (r == 0 && pat.len > 0) {
+        OnigErrorInfo einfo;
+        const UChar *p = (const UChar *)pat.data;
+        r = onig_new(&c->re, p, p + pat.len, ONIG_OPTION_NONE, ONIG_ENCODING_UTF8,
+                     ONIG_SYNTAX_PERL, &einfo) == ONIG_NORMAL ? 0 : -EINVAL;
+    }
+    emu_buf_done(&pat);
+    emu_awslogs_joiner_init(&c->j, c->re ? match : NULL, c, emit, c);
+    return r;
+}
+
+static const char *MISSING_GROUP =
+    "ResourceInitializationError: failed to validate logger args: create stream has been "
+    "retried 1 times: failed to create Cloudwatch log stream: ResourceNotFoundException: The "
+    "specified log group does not exist. : exit status 1";
+
+int emu_cli_awslogs_start(struct emu_cli_endpoints *e, uv_loop_t *loop, char *why,
+                          size_t why_len)
+{
+    const struct run_job *job = e->job;
+    struct emu_cli_awslogs *a = emu_calloc(1, sizeof(*a));
+    if (!a) {
+        return -ENOMEM;
+    }
+    a->e = e;
+    e->awslogs = a;
+    for (size_t i = 0; i < job->st.n_containers; i++) {
+        const struct emu_container_def *def = job->plan.containers[i].def;
+        const struct emu_log_config *lc = &def->log_configuration;
+        if (!lc->present || !lc->log_driver || strcmp(lc->log_driver, "awslogs") != 0) {
+            continue;
+        }
+        struct awslog_ctr *c = emu_calloc(1, sizeof(*c));
+        if (!c) {
+            return -ENOMEM;
+        }
+        a->ctrs[a->n++] = c;
+        c->owner = a;
+        c->idx = i;
+        char reason[512] = "";
+        int r = emu_awslogs_parse(&lc->options, &c->o, reason, sizeof(reason));
+        r = r ? r : compile(c);
+        if (r < 0) {
+            (void)snprintf(why, why_len, "ResourceInitializationError: failed to validate "
+                                         "logger args: %s", reason[0] ? reason :
+                                         "invalid awslogs-multiline-pattern");
+            return r;
+        }
+        r = emu_awslogs_stream(&c->o, def->name, job->st.id, "", c->stream, sizeof(c->stream));
+        if (r == 0 && c->stream[0]) {
+            r = shim_cwl_prepare(e->cwl, c->o.group, c->o.create_group, c->stream);
+        }
+        if (r < 0) {
+            (void)snprintf(why, why_len, "%s", r == -ENOENT ? MISSING_GROUP
+                                                            : "ResourceInitializationError: "
+                                                              "failed to validate logger "
+                                                              "args: invalid log group or "
+                                                              "stream name");
+            return r;
+        }
+        fprintf(stderr, "fargate-emu: awslogs: %s -> cloudwatch://%s/%s%s\n", def->name,
+                c->o.group, c->stream[0] ? c->stream : "<container ID>",
+                c->o.non_blocking ? " (mode non-blocking: nothing is dropped locally)" : "");
+    }
+    if (a->n > 0) {
+        (void)uv_timer_init(loop, &a->timer);
+        a->timer.data = a;
+        (void)uv_timer_start(&a->timer, on_tick, FLUSH_MS, FLUSH_MS);
+        a->timer_on = true;
+    }
+    return 0;
+}
+
+void emu_cli_awslogs_task_changed(struct emu_cli_endpoints *e, struct emu_docker *d)
+{
+    struct emu_cli_awslogs *a = e->awslogs;
+    for (size_t i = 0; a && i < a->n; i++) {
+        struct awslog_ctr *c = a->ctrs[i];
+        const struct emu_ctr_state *s = &e->job->st.containers[c->idx];
+        if (c->following || !s->docker_id[0] || s->status < EMU_CTR_RUNNING) {
+            continue;
+        }
+        if (!c->stream[0]) { /* no prefix: the stream is the container ID */
+            (void)emu_awslogs_stream(&c->o, s->name, e->job->st.id, s->docker_id, c->stream,
+                                     sizeof(c->stream));
+            (void)shim_cwl_prepare(e->cwl, c->o.group, true, c->stream);
+        }
+        c->following = emu_docker_container_logs(d, s->docker_id, true, on_line, c, on_logs_end,
+                                                 c) == 0;
+    }
+}
+
+static void free_awslogs(uv_handle_t *h)
+{
+    emu_free(h->data);
+}
+
+void emu_cli_awslogs_stop(struct emu_cli_endpoints *e)
+{
+    struct emu_cli_awslogs *a = e->awslogs;
+    if (!a) {
+        return;
+    }
+    /* A stream still open ends with its container; give it up to 3 s to deliver the tail. */
+    for (int tries = 0; a->timer_on && tries < 300; tries++) {
+        bool open = false;
+        for (size_t i = 0; i < a->n; i++) {
+            open = open || (a->ctrs[i]->following && !a->ctrs[i]->ended);
+        }
+        if (!open) {
+            break;
+        }
+        (void)uv_run(a->timer.loop, UV_RUN_NOWAIT);
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        (void)nanosleep(&ts, NULL);
+    }
+    for (size_t i = 0; i < a->n; i++) {
+        struct awslog_ctr *c = a->ctrs[i];
+        emu_awslogs_joiner_flush(&c->j);
+        put(c);
+        if (c->rejected) {
+            fprintf(stderr, "fargate-emu: awslogs: %s/%s: %llu of %llu events refused\n",
+                    c->o.group, c->stream, c->rejected, c->events);
+        }
+        emu_awslogs_joiner_done(&c->j);
+        if (c->re) {
+            onig_free(c->re);
+            c->re = NULL;
+        }
+        if (c->following && !c->ended) {
+            c->owner = NULL; /* the stream's end still references it: left to process exit */
+            continue;
+        }
+        emu_free(c);
+    }
+    e->awslogs = NULL;
+    if (a->timer_on) {
+        a->timer.data = a;
+        uv_close((uv_handle_t *)&a->timer, free_awslogs);
+    }
+    else {
+        emu_free(a);
+    }
+}

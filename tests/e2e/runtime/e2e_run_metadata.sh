@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Task metadata v4 and credentials inside a task, the way SDKs reach them on ECS: the agent's
+# variables are set, http://169.254.170.2 answers from inside the task's namespace with the
+# container's real Docker ID and the task's ARN, the task role's credentials are served (no
+# static keys in the environment) and accepted by the STS shim, ECS's error bodies, a second
+# task side by side with its own endpoint, and the address gone from the host at the end.
+. "$(dirname "$0")/lib.sh"
+cat >"$work/td.json" <<JSON
+{"family": "md", "networkMode": "awsvpc", "requiresCompatibilities": ["FARGATE"],
+ "cpu": "256", "memory": "512", "taskRoleArn": "arn:aws:iam::123456789012:role/app",
+ "executionRoleArn": "arn:aws:iam::123456789012:role/exec",
+ "containerDefinitions": [
+  {"name": "app", "image": "$BUSYBOX", "stopTimeout": 2,
+   "dockerLabels": {"team": "web"},
+   "logConfiguration": {"logDriver": "awslogs", "options": {"awslogs-group": "/ecs/md",
+     "awslogs-region": "us-east-1", "awslogs-stream-prefix": "ecs", "awslogs-create-group": "true"}},
+   "command": ["sh", "-c", "trap 'exit 0' TERM; sleep 300 & wait"]}
+ ]}
+JSON
+id=$(fe run --detach "$work/td.json") || fail "run"
+c=$(cname "$id" app)
+# GET path from inside the task with busybox nc (HTTP/1.0, headers stripped).
+get() {
+  dk exec "$c" sh -c "printf 'GET %s HTTP/1.0\r\n\r\n' '$1' | nc -w 5 169.254.170.2 80" |
+    sed '1,/^\r$/d'
+}
+envs=$(dk exec "$c" env)
+echo "$envs" | grep -q "^AWS_ACCESS_KEY_ID=" && fail "static keys with a task role: $envs"
+v4=$(echo "$envs" | sed -n 's/^ECS_CONTAINER_METADATA_URI_V4=//p')
+rel=$(echo "$envs" | sed -n 's/^AWS_CONTAINER_CREDENTIALS_RELATIVE_URI=//p')
+echo "$v4" | grep -Eq "^http://169\.254\.170\.2/v4/$id-[0-9]{10}$" || fail "v4 URI: $v4"
+echo "$rel" | grep -Eq '^/v2/credentials/[0-9a-f-]{36}$' || fail "credentials URI: $rel"
+echo "$envs" | grep -q "^ECS_CONTAINER_METADATA_URI=http://169.254.170.2/v3/$id-" || fail "v3"
+path=${v4#http://169.254.170.2}
+docker_id=$(dk inspect -f '{{.Id}}' "$c")
+pyget() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+doc=$(get "$path") || fail "no answer at $v4"
+[ "$(echo "$doc" | pyget 'd["DockerId"]')" = "$docker_id" ] || fail "DockerId: $doc"
+[ "$(echo "$doc" | pyget 'd["Labels"]["team"]')" = web ] || fail "labels: $doc"
+[ "$(echo "$doc" | pyget 'd["ImageID"]')" = "$(dk inspect -f '{{.Image}}' "$c")" ] ||
+  fail "ImageID: $doc"
+[ "$(echo "$doc" | pyget 'd["LogDriver"] + d["LogOptions"]["awslogs-group"]')" = awslogs/ecs/md ] ||
+  fail "log options: $doc"
+ip=$(echo "$doc" | pyget 'd["Networks"][0]["IPv4Addresses"][0]')
+[ "$ip" = "$(dk exec "$c" hostname -i | awk '{print $1}')" ] || fail "IPv4 $ip: $doc"
+task=$(get "$path/task")
+arn=$(desc "$id" "print(t['taskArn'])")
+[ "$(echo "$task" | pyget 'd["TaskARN"]')" = "$arn" ] || fail "TaskARN: $task"
+[ "$(echo "$task" | pyget 'd["Containers"][0]["DockerId"]')" = "$docker_id" ] || fail "$task"
+[ "$(echo "$task" | pyget 'd["Limits"]["CPU"]')" = 0.25 ] || fail "task limits: $task"
+# Docker's stats, read in the background: the first answer may be the empty reading.
+for i in $(seq 1 30); do
+  get "$path/stats" | grep -q '"memory_stats"' && break
+  sleep 0.2
+done
+get "$path/stats" | grep -q '"memory_stats"' || fail "stats: $(get "$path/stats")"
+get "$path/task/stats" | grep -q "\"$docker_id\":{" || fail "task stats: $(get "$path/task/stats")"
+get "$path/taskWithTags" | grep -q '"FaultInjectionEnabled":false' || fail "taskWithTags"
+creds=$(get "$rel")
+[ "$(echo "$creds" | pyget 'd["RoleArn"]')" = "arn:aws:iam::123456789012:role/app" ] ||
+  fail "credentials: $creds"
+get /v2/credentials/ | grep -q '"code":"NoIdInRequest"' || fail "NoIdInRequest"
+get /v2/credentials/nope | grep -q '"code":"InvalidIdInRequest"' || fail "InvalidIdInRequest"
+# The STS shim (on the task network's gateway) accepts the task's credentials.
+sts=$(sed -n 's/.*STS \(http[^ ,]*\).*/\1/p' "$data/tasks/$id.log" | head -1)
+ident=$(echo "$creds" | python3 -c "
+import json, sys, boto3
+d = json.load(sys.stdin)
+c = boto3.client('sts', endpoint_url='$sts', region_name='us-east-1',
+                 aws_access_key_id=d['AccessKeyId'], aws_secret_access_key=d['SecretAccessKey'],
+                 aws_session_token=d['Token'])
+print(c.get_caller_identity()['Arn'])" 2>&1) || fail "STS with task credentials: $ident"
+echo "$ident" | grep -q "assumed-role/app/$id" || fail "identity: $ident"
+# A second task beside the first: its own 169.254.170.2 (the listeners are bound to each
+# task's bridge), its own container in the answer, its own credentials.
+id2=$(fe run --detach "$work/td.json") || fail "second task"
+c2=$(cname "$id2" app)
+v4b=$(dk exec "$c2" sh -c 'echo $ECS_CONTAINER_METADATA_URI_V4')
+doc2=$(dk exec "$c2" sh -c "printf 'GET %s HTTP/1.0\r\n\r\n' '${v4b#http://169.254.170.2}' |
+  nc -w 5 169.254.170.2 80" | sed '1,/^\r$/d')
+[ "$(echo "$doc2" | pyget 'd["DockerId"]')" = "$(dk inspect -f '{{.Id}}' "$c2")" ] ||
+  fail "second task's document: $doc2"
+[ "$(get "$path" | pyget 'd["DockerId"]')" = "$docker_id" ] || fail "first task after the second"
+fe stop "$id2" >/dev/null || fail "stop second"
+fe stop "$id" >/dev/null || fail "stop"
+ip -o addr | grep -q '169\.254\.170\.2' && fail "169.254.170.2 left on the host: $(ip -o addr)"
+assert_clean
+echo "ok: metadata v4 and credentials at 169.254.170.2 inside the task"

@@ -164,6 +164,8 @@ int shim_auth_verify(struct shim_request *req, const struct shim_auth *cfg,
                                NULL);
     }
     else {
+        memcpy(p->key_id, v.access_key_id, sizeof(p->key_id));
+        p->key_id[sizeof(p->key_id) - 1] = '\0';
         r = payload_start(p, &v);
         if (r < 0) {
             shim_payload_done(p);

@@ -38,6 +38,7 @@ struct shim_payload {
     struct emu_aws_chunked dec;
     long long decoded_length; /* x-amz-decoded-content-length, -1 = absent */
     enum emu_sigv4_status status; /* why the body was refused */
+    char key_id[EMU_SIGV4_MAX_KEY_ID]; /* access key the request was signed with; "" anonymous */
 };
 
 /* Sink for decoded body bytes. */

@@ -357,6 +357,10 @@ void s3_op_get_object_tagging(struct s3_call *c);
 
 /* Opens the object named by x-amz-copy-source (s3_batch.c) after its x-amz-copy-source-if-*
  * conditions; *ret_same when it is c's own key. Answers and returns false on any refusal. */
+/* s3_iam.c: the opt-in IAM check of the operation (serve --enforce-iam). true = proceed; false
+ * = AccessDenied already answered. key_id is the signing access key ("" anonymous). */
+bool s3__iam_allowed(struct s3_call *c, const char *key_id);
+
 bool s3__copy_source_open(struct s3_call *c, int *ret_fd, struct s3_meta *ret_src,
                           bool *ret_same);
 

@@ -264,6 +264,9 @@ static void on_request(struct shim_request *req, void *ctx)
     }
     bool ok = resolve(c, path.data);
     emu_buf_done(&path);
+    if (ok && !s3__iam_allowed(c, c->payload.key_id)) {
+        return;
+    }
     if (ok && !shim_request_fault(req, c->op_name, dispatch)) {
         s3_handlers[c->op](c);
     }

@@ -412,3 +412,36 @@ def test_restart_keeps_everything_and_anonymous_mode():
             client(s, secret="wrong").list_buckets()
         assert error_code(e) == "SignatureDoesNotMatch"
         s.stop()
+
+
+def test_enforce_iam_s3(tmp_path):
+    """The classic FireLens failure: a task role without s3:PutObject on the log bucket."""
+    policy = tmp_path / "task-role.json"
+    policy.write_text(json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["s3:CreateBucket", "s3:ListBucket"],
+         "Resource": "arn:aws:s3:::logs-*"},
+        {"Effect": "Allow", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::logs-ok/*"},
+        {"Effect": "Deny", "Action": "s3:PutObject",
+         "Resource": "arn:aws:s3:::logs-ok/secret/*"}]}))
+    s = Server(str(tmp_path / "data"), "--enforce-iam", "--task-role-policy", str(policy))
+    try:
+        c = client(s)
+        c.create_bucket(Bucket="logs-ok")
+        c.create_bucket(Bucket="logs-other")
+        c.put_object(Bucket="logs-ok", Key="app/1.gz", Body=b"x")
+        assert [o["Key"] for o in c.list_objects_v2(Bucket="logs-ok")["Contents"]] == ["app/1.gz"]
+        for bucket, key in (("logs-other", "app/1.gz"), ("logs-ok", "secret/1.gz")):
+            with pytest.raises(botocore.exceptions.ClientError) as e:
+                c.put_object(Bucket=bucket, Key=key, Body=b"x")
+            assert error_code(e) == "AccessDenied"
+            assert e.value.response["Error"]["Message"] == "Access Denied"
+            assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            c.get_object(Bucket="logs-ok", Key="app/1.gz")  # no s3:GetObject granted
+        assert error_code(e) == "AccessDenied"
+        r = aws(s, "s3", "cp", str(policy), "s3://logs-other/x.json", check=False)
+        assert r.returncode != 0 and "AccessDenied" in r.stderr, r.stderr
+        # Nothing of the refused PUTs was stored.
+        assert "Contents" not in c.list_objects_v2(Bucket="logs-other")
+    finally:
+        s.stop()

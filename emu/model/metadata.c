@@ -83,14 +83,14 @@ int emu_md_time(int64_t ms, char out[40])
     if (ms < 0 || !gmtime_r(&s, &tm)) {
         return -EINVAL;
     }
-    char base[32];
+    char base[24]; /* YYYY-MM-DDTHH:MM:SS */
     (void)strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
     int frac = (int)(ms % 1000);
     if (frac == 0) {
         (void)snprintf(out, 40, "%sZ", base);
         return 0;
     }
-    char f[8];
+    char f[12];
     (void)snprintf(f, sizeof(f), "%03d", frac);
     for (size_t n = strlen(f); n > 0 && f[n - 1] == '0'; n--) {
         f[n - 1] = '\0';

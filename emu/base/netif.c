@@ -92,7 +92,7 @@ int emu_netif_addr(const char *name, const char *ipv4, unsigned prefix, bool add
         r = n < 0 ? -errno : -EIO;
     }
     if (r == 0) {
-        const struct nlmsghdr *h = (const struct nlmsghdr *)(const void *)reply;
+        struct nlmsghdr *h = (struct nlmsghdr *)(void *)reply; /* NLMSG_DATA drops const */
         const struct nlmsgerr *e = NLMSG_DATA(h);
         r = h->nlmsg_type == NLMSG_ERROR ? e->error : 0;
     }

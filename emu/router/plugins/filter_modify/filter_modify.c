@@ -207,7 +207,7 @@ static size_t apply(const struct modify_rule *r, struct kv *kvs, size_t n)
     switch (r->op) {
     case MOD_SET:
         n = remove_if(kvs, n, r, 0);
-        /* fall through */
+        __attribute__((fallthrough));
     case MOD_ADD:
         if (find(kvs, n, r->a, r->a_len) < 0) {
             kvs[n++] = packed_kv(&r->packed_a, r->a, r->a_len, (const uint8_t *)r->packed_b.data,

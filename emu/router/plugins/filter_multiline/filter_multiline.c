@@ -280,7 +280,7 @@ static struct packer *packer_new(struct ml_ctx *ctx, const char *tag, const char
     p->input = emu_strdup(input);
     p->id = emu_strndup(pt->id, pt->id_len);
     struct emu_mp m = {.p = rec, .len = len};
-    uint32_t n;
+    uint32_t n = 0;
     int r = p->tag && p->input && p->id && emu_mp_read_map(&m, &n) == 0 ? 0 : -ENOMEM;
     size_t ckl = strlen(ctx->key_content);
     for (uint32_t i = 0; i < n && r == 0; i++) {

@@ -12,6 +12,9 @@ const char *emu_test_source_path(const char *relative);
 /* Reads a whole file; fails the test if it cannot. Free with emu_free. */
 char *emu_test_read_file(const char *path, size_t *ret_len);
 
+/* A TCP port on 127.0.0.1 that was free a moment ago (bound to port 0, then released). */
+int emu_test_free_port(void);
+
 /* Copies len bytes so that the last byte sits right before an inaccessible page. Free with
  * emu_test_guard_free. */
 void *emu_test_guard_copy(const void *data, size_t len);

@@ -43,25 +43,6 @@ struct sink {
     int dups;
 };
 
-static int free_port(void)
-{
-    uv_loop_t loop;
-    uv_tcp_t t;
-    struct sockaddr_in a;
-    struct sockaddr_storage ss;
-    int len = sizeof(ss);
-    uv_loop_init(&loop);
-    uv_tcp_init(&loop, &t);
-    uv_ip4_addr("127.0.0.1", 0, &a);
-    assert_int_equal(uv_tcp_bind(&t, (const struct sockaddr *)&a, 0), 0);
-    assert_int_equal(uv_tcp_getsockname(&t, (struct sockaddr *)&ss, &len), 0);
-    int port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
-    uv_close((uv_handle_t *)&t, NULL);
-    uv_run(&loop, UV_RUN_DEFAULT);
-    uv_loop_close(&loop);
-    return port;
-}
-
 static struct emu_router *make_router(uv_loop_t *loop, const char *conf,
                                       struct emu_router_config **ret_cf)
 {
@@ -141,7 +122,7 @@ static void test_forward_to_aggregator_with_acks(void **state)
     char dir[] = "/tmp/emu-router-fwd-XXXXXX", ca[2048], cb[2048], path[700];
     struct run run = {0};
     assert_non_null(mkdtemp(dir));
-    int port = free_port();
+    int port = emu_test_free_port();
     snprintf(ca, sizeof(ca),
              "[SERVICE]\n    Flush 1\n    Grace 10\n    scheduler.base 1\n    scheduler.cap 2\n"
              "[INPUT]\n    Name forward\n    unix_path %s/a.sock\n"

@@ -28,25 +28,6 @@ struct run {
     int child_status, timed_out;
 };
 
-static int free_port(void)
-{
-    uv_loop_t loop;
-    uv_tcp_t t;
-    struct sockaddr_in a;
-    struct sockaddr_storage ss;
-    int len = sizeof(ss);
-    uv_loop_init(&loop);
-    uv_tcp_init(&loop, &t);
-    uv_ip4_addr("127.0.0.1", 0, &a);
-    assert_int_equal(uv_tcp_bind(&t, (const struct sockaddr *)&a, 0), 0);
-    assert_int_equal(uv_tcp_getsockname(&t, (struct sockaddr *)&ss, &len), 0);
-    int port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
-    uv_close((uv_handle_t *)&t, NULL);
-    uv_run(&loop, UV_RUN_DEFAULT);
-    uv_loop_close(&loop);
-    return port;
-}
-
 static void on_stopped(struct emu_router *r, void *data)
 {
     struct run *run = data;
@@ -75,7 +56,7 @@ static void test_monitoring_server(void **state)
     (void)state;
     struct run run = {0};
     char conf[1024], port_arg[16];
-    int port = free_port();
+    int port = emu_test_free_port();
     snprintf(conf, sizeof(conf),
              "[SERVICE]\n    Flush 1\n    Grace 1\n    HTTP_Server On\n"
              "    HTTP_Listen 127.0.0.1\n    HTTP_Port %d\n    Health_Check On\n"

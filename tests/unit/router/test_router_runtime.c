@@ -34,25 +34,6 @@ struct run {
     int child_done, child_status, stopped, timed_out;
 };
 
-static int free_port(void)
-{
-    uv_loop_t loop;
-    uv_tcp_t t;
-    struct sockaddr_in a;
-    struct sockaddr_storage ss;
-    int len = sizeof(ss);
-    uv_loop_init(&loop);
-    uv_tcp_init(&loop, &t);
-    uv_ip4_addr("127.0.0.1", 0, &a);
-    assert_int_equal(uv_tcp_bind(&t, (const struct sockaddr *)&a, 0), 0);
-    assert_int_equal(uv_tcp_getsockname(&t, (struct sockaddr *)&ss, &len), 0);
-    int port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
-    uv_close((uv_handle_t *)&t, NULL);
-    uv_run(&loop, UV_RUN_DEFAULT);
-    uv_loop_close(&loop);
-    return port;
-}
-
 static void replace(struct emu_buf *b, const char *text, const char *from, const char *to)
 {
     const char *hit = strstr(text, from);
@@ -69,8 +50,8 @@ static char *make_config(const char *dir, const char *mem_limit)
         emu_test_source_path("fixtures/router_conf/ok/firelens_awsvpc.conf"), NULL);
     char sock[512], p1[64], p2[64], out[1024];
     snprintf(sock, sizeof(sock), "unix_path %s/fluent.sock", dir);
-    snprintf(p1, sizeof(p1), "Port %d", free_port());
-    snprintf(p2, sizeof(p2), "Port %d", free_port());
+    snprintf(p1, sizeof(p1), "Port %d", emu_test_free_port());
+    snprintf(p2, sizeof(p2), "Port %d", emu_test_free_port());
     snprintf(out, sizeof(out),
              "\n[OUTPUT]\n    Name file\n    Match app-firelens*\n    Path %s\n"
              "    File out.log\n    Format plain\n",

@@ -100,6 +100,38 @@ int emu_buf_printf(struct emu_buf *b, const char *fmt, ...)
     return r;
 }
 
+int emu_buf_put_utf8(struct emu_buf *b, unsigned long cp)
+{
+    char u[4];
+    size_t n;
+    if (cp < 0x80) {
+        u[0] = (char)cp;
+        n = 1;
+    }
+    else if (cp < 0x800) {
+        u[0] = (char)(0xC0 | (cp >> 6));
+        u[1] = (char)(0x80 | (cp & 0x3F));
+        n = 2;
+    }
+    else if (cp < 0x10000) {
+        u[0] = (char)(0xE0 | (cp >> 12));
+        u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        u[2] = (char)(0x80 | (cp & 0x3F));
+        n = 3;
+    }
+    else if (cp <= 0x10FFFF) {
+        u[0] = (char)(0xF0 | (cp >> 18));
+        u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+        u[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        u[3] = (char)(0x80 | (cp & 0x3F));
+        n = 4;
+    }
+    else {
+        return EMU_EINVAL;
+    }
+    return emu_buf_append(b, u, n);
+}
+
 char *emu_buf_steal(struct emu_buf *b)
 {
     char *p = b->data;

@@ -27,6 +27,10 @@ int emu_buf_putc(struct emu_buf *b, char c);
 int emu_buf_printf(struct emu_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int emu_buf_vprintf(struct emu_buf *b, const char *fmt, va_list ap);
 
+/* Appends code point cp (at most 0x10FFFF; the caller rejects surrogates where its format
+ * does) encoded as UTF-8. Returns 0, -EINVAL past 0x10FFFF, -E2BIG or -ENOMEM. */
+int emu_buf_put_utf8(struct emu_buf *b, unsigned long cp);
+
 /* Hands the bytes over to the caller (free with emu_free) and empties the buffer. Returns NULL
  * for an empty buffer that never allocated. */
 char *emu_buf_steal(struct emu_buf *b);

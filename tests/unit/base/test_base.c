@@ -55,6 +55,20 @@ static void buf_oom_leaves_buffer_intact(void **state)
     emu_buf_done(&b);
 }
 
+static void buf_utf8_encodes_every_length(void **state)
+{
+    struct emu_buf b;
+    emu_buf_init(&b, 64);
+    assert_int_equal(emu_buf_put_utf8(&b, 0x41), 0);
+    assert_int_equal(emu_buf_put_utf8(&b, 0xE9), 0);
+    assert_int_equal(emu_buf_put_utf8(&b, 0x20AC), 0);
+    assert_int_equal(emu_buf_put_utf8(&b, 0x1F600), 0);
+    assert_string_equal(b.data, "A\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80");
+    assert_int_equal(emu_buf_put_utf8(&b, 0x110000), EMU_EINVAL);
+    assert_int_equal(b.len, 10);
+    emu_buf_done(&b);
+}
+
 static void arena_aligns_and_respects_limit(void **state)
 {
     long before = emu_mem_outstanding();
@@ -177,6 +191,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(buf_grows_until_ceiling),
         cmocka_unit_test(buf_oom_leaves_buffer_intact),
+        cmocka_unit_test(buf_utf8_encodes_every_length),
         cmocka_unit_test(arena_aligns_and_respects_limit),
         cmocka_unit_test(json_error_has_line_and_column),
         cmocka_unit_test(json_pretty_is_stable),

@@ -31,6 +31,8 @@ struct run_opts {
     const char *launch_type;
     const char *ec2_instance_id;
     bool no_validate;
+    bool audit;           /* print the delivery audit when the task stops */
+    const char *max_loss; /* with --audit: tolerated loss in percent */
 };
 
 struct run_job {

@@ -154,6 +154,8 @@ struct emu_audit_router_log {
     uint64_t grace_unflushed; /* "Grace period expired with N records not flushed" */
     uint64_t paused;          /* "paused (mem buf overlimit)" */
     uint64_t retries;         /* flush retries scheduled */
+    bool has_summary;         /* emu-router's "[engine] records in N, out N, dropped N" */
+    uint64_t records_in;      /* records its inputs received, all tags together */
 };
 
 /* Folds one router output line into ev (tag: the container's FireLens tag). */
@@ -168,6 +170,7 @@ enum emu_audit_stage_kind {
     EMU_AUDIT_STAGE_DRIVER_EXIT,/* Docker's driver queue dropped at container exit */
     EMU_AUDIT_STAGE_INPUT,      /* router input reset at Mem_Buf_Limit */
     EMU_AUDIT_STAGE_UNKNOWN,    /* never received, the evidence cannot tell where */
+    EMU_AUDIT_STAGE_ROUTER,     /* received by the router, not delivered, no message why */
 };
 
 struct emu_audit_stage {
@@ -182,6 +185,7 @@ struct emu_audit_attr_in {
     bool exited;         /* the container stopped */
     int64_t exit_gap_ms; /* its stop minus its last line's timestamp; -1 unknown */
     bool async;          /* fluentd-async=true */
+    uint64_t written_all; /* lines every awsfirelens container of the task wrote */
 };
 
 /* Splits lost lines over stages; returns how many stages. Pure. */
@@ -215,6 +219,9 @@ struct emu_audit_ctr {
     char buffer_limit[32]; /* log-driver-buffer-limit, "" = Docker's default */
     bool async;
     bool exited_itself;    /* it stopped before the task was asked to stop */
+    bool exited;           /* it stopped */
+    int64_t exit_gap_ms;   /* its stop minus its last line's timestamp, -1 unknown */
+    struct emu_audit_router_log router; /* the router's log read for its tag */
     char note[512];
 };
 

@@ -53,6 +53,22 @@ void emu_audit_router_line(struct emu_audit_router_log *ev, const char *tag, con
     else if (find(line, len, "cannot be retried")) {
         ev->dropped_chunks++;
     }
+    /* emu-router's s3 output: "upload of F (N records, tag T) failed K times, quarantining
+     * it" (or "deleting it"). */
+    const char *up = find(line, len, " records, tag ");
+    if (up && find(line, len, "failed") && (find(line, len, "quarantining it") ||
+                                           find(line, len, "deleting it"))) {
+        const char *t = up + 14;
+        size_t tl = strlen(tag);
+        if ((size_t)(line + len - t) > tl && memcmp(t, tag, tl) == 0 && t[tl] == ')') {
+            ev->dropped_tag += number_before(line, (size_t)(up - line) + 9, " records");
+        }
+    }
+    const char *sum = find(line, len, "[engine] records in ");
+    if (sum) {
+        ev->has_summary = true;
+        ev->records_in = strtoull(sum + 20, NULL, 10);
+    }
     if (find(line, len, "Grace period expired with")) {
         ev->grace_unflushed += number_before(line, len, "records not flushed");
     }
@@ -77,6 +93,8 @@ const char *emu_audit_stage_name(enum emu_audit_stage_kind k)
         return "router input (connections reset at Mem_Buf_Limit)";
     case EMU_AUDIT_STAGE_UNKNOWN:
         return "never reached the router (stage unknown)";
+    case EMU_AUDIT_STAGE_ROUTER:
+        return "inside the router (received, not delivered)";
     }
     return "?";
 }
@@ -98,7 +116,8 @@ size_t emu_audit_attribute(const struct emu_audit_attr_in *in, struct emu_audit_
         out[n] = (struct emu_audit_stage){.kind = EMU_AUDIT_STAGE_OUTPUT, .lines = k};
         (void)snprintf(out[n].evidence, sizeof(out[n].evidence),
                        "the router's log reports %" PRIu64 " records of this container's tag "
-                       "given up by an output (\"cannot be retried\" / \"failed, dropping it\")",
+                       "given up by an output (\"cannot be retried\", \"failed, dropping it\", or an s3 "
+                       "upload \"failed N times\")",
                        in->router.dropped_tag);
         n++;
         rem -= k;
@@ -124,19 +143,36 @@ size_t emu_audit_attribute(const struct emu_audit_attr_in *in, struct emu_audit_
         rem -= k;
         tail -= min_u64(tail, k);
     }
+    if (rem > 0 && in->router.has_summary && in->router.records_in >= in->written_all) {
+        out[n] = (struct emu_audit_stage){.kind = EMU_AUDIT_STAGE_ROUTER, .lines = rem};
+        (void)snprintf(out[n].evidence, sizeof(out[n].evidence),
+                       "the router's summary says its inputs received %" PRIu64 " records, "
+                       "at least the %" PRIu64 " lines the task's containers wrote, but it "
+                       "logged no drop for the %" PRIu64 " missing here",
+                       in->router.records_in, in->written_all, rem);
+        return n + 1;
+    }
     k = min_u64(rem, tail);
-    if (k > 0 && in->exited) {
+    /* The driver's queue drains in well under a second per 10,000 lines: a container that
+     * lived on for seconds after its last line did not lose it at exit. */
+    bool quick = in->exit_gap_ms < 0 || in->exit_gap_ms <= 2000 + (int64_t)(k / 10);
+    if (k > 0 && in->exited && quick) {
         out[n] = (struct emu_audit_stage){.kind = EMU_AUDIT_STAGE_DRIVER_EXIT, .lines = k};
         char gap[64] = "";
         if (in->exit_gap_ms >= 0) {
             (void)snprintf(gap, sizeof(gap), " %" PRId64 " ms after its last line",
                            in->exit_gap_ms);
         }
+        char got[96] = "";
+        if (in->router.has_summary) {
+            (void)snprintf(got, sizeof(got), "; its summary counts %" PRIu64 " records received "
+                           "of %" PRIu64 " written", in->router.records_in, in->written_all);
+        }
         (void)snprintf(out[n].evidence, sizeof(out[n].evidence),
                        "the last %" PRIu64 " lines, after the last one delivered, never "
                        "arrived; the container exited%s with fluentd-async=%s, and the router's "
-                       "log shows no drop for them",
-                       k, gap, in->async ? "true" : "false");
+                       "log shows no drop for them%s",
+                       k, gap, in->async ? "true" : "false", got);
         n++;
         rem -= k;
     }

@@ -78,7 +78,8 @@ int emu__audit_recommend(struct emu_audit_result *res)
         (void)snprintf(r->why, sizeof(r->why), "Docker's fluentd driver discards buffered "
                        "lines past this limit when the router is slower than the app");
     }
-    bool out = has_stage(res, EMU_AUDIT_STAGE_OUTPUT, &c);
+    bool out = has_stage(res, EMU_AUDIT_STAGE_OUTPUT, &c) ||
+               has_stage(res, EMU_AUDIT_STAGE_ROUTER, &c);
     if ((never || out) && (r = rec(res, DOC_BUFFERING))) {
         (void)snprintf(r->setting, sizeof(r->setting), "storage.type filesystem");
         (void)snprintf(r->where, sizeof(r->where), "router config (firelensConfiguration.options "

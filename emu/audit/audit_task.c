@@ -152,16 +152,10 @@ static int audit_one(const char *data_dir, struct emu_audit_result *res, struct 
     emu_audit_match_counts(p.m, &ac->counts);
     ac->exited_itself = cs->stopped_ms > 0 && (stop_requested_ms == 0 ||
                                                 cs->stopped_ms <= stop_requested_ms);
-    struct emu_audit_attr_in in = {
-        .lost = ac->counts.lost,
-        .tail_lost = ac->counts.tail_lost,
-        .router = res->router_log,
-        .exited = cs->stopped_ms > 0,
-        .exit_gap_ms = p.last_ts_ms >= 0 && cs->stopped_ms > 0 ? cs->stopped_ms - p.last_ts_ms
-                                                                : -1,
-        .async = ac->async,
-    };
-    ac->n_stages = o ? emu_audit_attribute(&in, ac->stages) : 0;
+    ac->exited = cs->stopped_ms > 0;
+    ac->exit_gap_ms = p.last_ts_ms >= 0 && cs->stopped_ms > 0 ? cs->stopped_ms - p.last_ts_ms
+                                                               : -1;
+    ac->router = res->router_log;
     lost_pass(&p, log_path);
     emu_audit_match_free(p.m);
     return 0;
@@ -293,6 +287,23 @@ int emu_audit_task(const char *data_dir, const struct emu_task_state *st,
             res->expected += o ? ac->counts.expected : 0;
             res->lost += o ? ac->counts.lost : 0;
         }
+    }
+    /* Attribution once every container's written lines are known. */
+    uint64_t written_all = 0;
+    for (size_t i = 0; i < res->n_ctrs; i++) {
+        bool first = true;
+        for (size_t k = 0; k < i; k++) {
+            first = first && strcmp(res->ctrs[k].name, res->ctrs[i].name) != 0;
+        }
+        written_all += first ? res->ctrs[i].counts.written : 0;
+    }
+    for (size_t i = 0; r >= 0 && i < res->n_ctrs; i++) {
+        struct emu_audit_ctr *ac = &res->ctrs[i];
+        struct emu_audit_attr_in in = {
+            .lost = ac->counts.lost, .tail_lost = ac->counts.tail_lost, .router = ac->router,
+            .exited = ac->exited, .exit_gap_ms = ac->exit_gap_ms, .async = ac->async,
+            .written_all = written_all};
+        ac->n_stages = ac->destination[0] ? emu_audit_attribute(&in, ac->stages) : 0;
     }
     if (r >= 0) {
         r = emu__audit_recommend(res);

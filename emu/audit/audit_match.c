@@ -14,8 +14,8 @@
 #define BIT_FILTERED 2u
 
 struct slot {
-    uint64_t hash; /* 0 = empty (hash 0 is mapped to 1) */
-    uint32_t first, last, cursor;
+    uint64_t hash;        /* 0 = empty (hash 0 is mapped to 1) */
+    uint32_t last, cursor; /* the content's last position; the next one to match */
 };
 
 struct emu_audit_match {
@@ -111,7 +111,7 @@ int emu_audit_match_written(struct emu_audit_match *m, uint64_t hash, bool filte
     if (m->n == m->cap_pos && grow_positions(m) < 0) {
         return -ENOMEM;
     }
-    if ((m->used + 1) * 2 > m->cap && grow_table(m) < 0) {
+    if ((m->used + 1) * 4 > m->cap * 3 && grow_table(m) < 0) {
         return -ENOMEM;
     }
     uint32_t pos = (uint32_t)m->n++;
@@ -119,7 +119,7 @@ int emu_audit_match_written(struct emu_audit_match *m, uint64_t hash, bool filte
     m->bits[pos] = filtered ? BIT_FILTERED : 0;
     struct slot *s = find(m->slots, m->cap, hash);
     if (!s->hash) {
-        *s = (struct slot){.hash = hash, .first = pos, .last = pos, .cursor = pos};
+        *s = (struct slot){.hash = hash, .last = pos, .cursor = pos};
         m->used++;
         return 0;
     }

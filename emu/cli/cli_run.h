@@ -6,6 +6,7 @@
 
 #include "emu/base/mem.h"
 #include "emu/cli/cli.h"
+#include "emu/cli/cli_iam.h"
 #include "emu/cli/cli_tasks.h"
 #include "emu/model/metadata.h"
 #include "emu/runtime/runtime.h"
@@ -31,6 +32,8 @@ struct run_opts {
     const char *launch_type;
     const char *ec2_instance_id;
     bool no_validate;
+    bool enforce_iam;
+    struct emu_cli_list task_role_policy; /* --task-role-policy, repeatable */
 };
 
 struct run_job {
@@ -47,6 +50,7 @@ struct run_job {
     enum emu_docker_pull_policy pull;
     long timeout_s;
     struct emu_render_ctx ctx; /* what the plan was built with */
+    struct emu_cli_iam iam;     /* --enforce-iam */
 };
 
 /* The endpoints a supervisor serves to its task (cli_endpoints.c). */

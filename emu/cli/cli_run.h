@@ -51,6 +51,7 @@ struct run_job {
     long timeout_s;
     struct emu_render_ctx ctx; /* what the plan was built with */
     struct emu_cli_iam iam;     /* --enforce-iam */
+    long creds_duration_s;      /* task role credentials' lifetime; 0 = the default 6 h */
 };
 
 /* The endpoints a supervisor serves to its task (cli_endpoints.c). */
@@ -79,6 +80,9 @@ struct emu_cli_endpoints {
     char md_url[64];
     char cred_id[40];
     char cred_uri[80];
+    uv_timer_t creds_timer;  /* re-mints the task role's credentials (cli_metadata.c) */
+    bool creds_timer_on;
+    long creds_duration_s;
     struct {
         char ipv4[64], mac[32], subnet[64], gateway[80], dns[96];
     } net;

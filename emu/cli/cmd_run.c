@@ -244,6 +244,17 @@ static int prepare(const struct emu_cli_global *g, struct run_opts *opts, struct
             r = EMU_EUSAGE;
         }
     }
+    /* Test knob: a short credential lifetime shows the refresh without waiting hours. */
+    const char *creds_s = getenv("FARGATE_EMU_CREDENTIALS_SECONDS");
+    if (r == 0 && creds_s) {
+        char *end;
+        job->creds_duration_s = strtol(creds_s, &end, 10);
+        if (*end || job->creds_duration_s < 2 || job->creds_duration_s > 43200) {
+            fprintf(stderr, "fargate-emu run: FARGATE_EMU_CREDENTIALS_SECONDS=%s: expected "
+                            "2-43200 seconds\n", creds_s);
+            r = EMU_EUSAGE;
+        }
+    }
     job->pull = opts->pull ? emu_docker_pull_policy_from_string(opts->pull)
                            : EMU_DOCKER_PULL_MISSING;
     r = r ? r : plan_task(g, opts, job);

@@ -18,7 +18,7 @@ _fargate_emu()
     fi
     COMPREPLY=()
     if (( cword == 1 )); then
-        COMPREPLY=($(compgen -W "validate render run ps describe stop wait logs serve fault help version --help --version" -- "$cur"))
+        COMPREPLY=($(compgen -W "validate render run ps describe stop resume wait logs serve fault help version --help --version" -- "$cur"))
         return 0
     fi
     local cmd=${COMP_WORDS[1]}
@@ -36,12 +36,12 @@ _fargate_emu()
             COMPREPLY=($(compgen -W "awsvpc bridge host none" -- "$cur"))
             return 0
             ;;
-        validate:--data-dir|render:--data-dir|run:--data-dir|ps:--data-dir|describe:--data-dir|stop:--data-dir|wait:--data-dir|logs:--data-dir|serve:--data-dir|fault:--data-dir|help:--data-dir|version:--data-dir)
+        validate:--data-dir|render:--data-dir|run:--data-dir|ps:--data-dir|describe:--data-dir|stop:--data-dir|resume:--data-dir|wait:--data-dir|logs:--data-dir|serve:--data-dir|fault:--data-dir|help:--data-dir|version:--data-dir)
             compopt -o filenames 2>/dev/null
             COMPREPLY=($(compgen -d -- "$cur"))
             return 0
             ;;
-        validate:--log-level|render:--log-level|run:--log-level|ps:--log-level|describe:--log-level|stop:--log-level|wait:--log-level|logs:--log-level|serve:--log-level|fault:--log-level|help:--log-level|version:--log-level)
+        validate:--log-level|render:--log-level|run:--log-level|ps:--log-level|describe:--log-level|stop:--log-level|resume:--log-level|wait:--log-level|logs:--log-level|serve:--log-level|fault:--log-level|help:--log-level|version:--log-level)
             COMPREPLY=($(compgen -W "error warn info debug trace" -- "$cur"))
             return 0
             ;;
@@ -86,6 +86,10 @@ _fargate_emu()
             opts="--reason --data-dir --docker-host --log-level --region --cluster --json --help"
             vals="--reason --data-dir --docker-host --log-level --region --cluster"
             ;;
+        resume)
+            opts="--detach --data-dir --docker-host --log-level --region --cluster --json --help"
+            vals="--data-dir --docker-host --log-level --region --cluster"
+            ;;
         wait)
             opts="--data-dir --docker-host --log-level --region --cluster --json --help"
             vals="--data-dir --docker-host --log-level --region --cluster"
@@ -125,9 +129,9 @@ _fargate_emu()
             COMPREPLY=($(compgen -f -- "$cur"))
             ;;
         help)
-            COMPREPLY=($(compgen -W "validate render run ps describe stop wait logs serve fault help version" -- "$cur"))
+            COMPREPLY=($(compgen -W "validate render run ps describe stop resume wait logs serve fault help version" -- "$cur"))
             ;;
-        describe|stop|wait)
+        describe|stop|resume|wait)
             COMPREPLY=($(compgen -W "$(_fargate_emu_tasks "${COMP_WORDS[0]}")" -- "$cur"))
             ;;
     esac

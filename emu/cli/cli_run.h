@@ -47,6 +47,7 @@ struct run_job {
     enum emu_docker_pull_policy pull;
     long timeout_s;
     struct emu_render_ctx ctx; /* what the plan was built with */
+    bool adopt;                /* resume: take over the running task in st */
 };
 
 /* The endpoints a supervisor serves to its task (cli_endpoints.c). */
@@ -57,6 +58,8 @@ struct shim_md;
 struct emu_cli_awslogs;
 struct emu_cli_endpoints {
     const struct run_job *job;
+    /* resume: serve again where the task's containers were told (ports, credentials ID) */
+    const struct emu_task_endpoints *reuse;
     struct shim_s3 *s3;
     struct shim_cwl *cwl;
     struct shim_sts *sts;
@@ -121,6 +124,14 @@ void emu_cli_endpoints_stop(struct emu_cli_endpoints *e);
  * process exit code. */
 int emu_cli_supervise(const struct emu_cli_global *g, const struct run_opts *opts,
                       struct run_job *job, bool live);
+
+/* Forks the detached supervisor (its output to <id>.log), then waits as
+ * emu_cli_await_running does. Returns the process exit code. */
+int emu_cli_run_detach(const struct emu_cli_global *g, struct run_opts *opts, struct run_job *job);
+
+/* <data-dir>/tasks/<id>.taskdef.json: the final task definition (RegisterTaskDefinition form)
+ * a task ran, kept for `resume` (0600: environment values). */
+int emu_cli_taskdef_save(const struct run_job *job, const struct emu_cli_source *src);
 
 /* The parent of a detached run: waits for the state file to show RUNNING (prints the ID,
  * returns 0) or STOPPED (prints why, returns 1). */

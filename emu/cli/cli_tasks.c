@@ -187,7 +187,13 @@ void emu_cli_recover_all(struct emu_cli_docker *d, const char *data_dir)
             continue;
         }
         if (st.status != EMU_TASK_STOPPED && st.supervisor_pid > 0 &&
-            !emu_store_supervisor_alive(&st)) {
+            !emu_store_supervisor_alive(&st) && emu_task_resumable(&st)) {
+            fprintf(stderr, "fargate-emu: task %s lost its supervisor and still runs; "
+                            "`fargate-emu resume %s` takes it over, `fargate-emu stop %s` "
+                            "removes it\n", st.id, st.id, st.id);
+        }
+        else if (st.status != EMU_TASK_STOPPED && st.supervisor_pid > 0 &&
+                 !emu_store_supervisor_alive(&st)) {
             fprintf(stderr, "fargate-emu: task %s lost its supervisor; removing its "
                             "containers\n", st.id);
             (void)emu_cli_task_recover(d, data_dir, &st, NULL);

@@ -159,11 +159,30 @@ static int plan_task(const struct emu_cli_global *g, struct run_opts *opts, stru
     return r;
 }
 
-static int prepare(const struct emu_cli_global *g, struct run_opts *opts, struct run_job *job)
+int emu_cli_taskdef_save(const struct run_job *job, const struct emu_cli_source *src)
+{
+    struct cJSON *o = NULL;
+    struct emu_buf path, body;
+    emu_buf_init(&body, EMU_JSON_MAX_INPUT);
+    int r = emu_store_paths(job->data_dir, job->st.id, ".taskdef.json", &path);
+    if (r < 0) {
+        return r;
+    }
+    r = emu_taskdef_export(src->json, src->len, &src->overrides, &o);
+    r = r ? r : emu_json_write_pretty(o, &body);
+    r = r ? r : emu_file_write_atomic(path.data, body.data, body.len, 0600);
+    cJSON_Delete(o);
+    emu_buf_done(&body);
+    emu_buf_done(&path);
+    return r;
+}
+
+static int prepare(const struct emu_cli_global *g, struct run_opts *opts, struct run_job *job,
+                   struct emu_cli_source *src)
 {
     struct emu_diags diags;
     emu_diags_init(&diags);
-    int r = emu_cli_load_taskdef_opts(&opts->td, job->file, &job->td, NULL, &diags);
+    int r = emu_cli_load_taskdef_opts(&opts->td, job->file, &job->td, src, &diags);
     if (r < 0) {
         emu_cli_print_diags(job->file, &diags, false, false);
         emu_diags_done(&diags);
@@ -204,13 +223,17 @@ static int prepare(const struct emu_cli_global *g, struct run_opts *opts, struct
         fprintf(stderr, "fargate-emu run: cannot create %s/tasks: %s\n", job->data_dir,
                 emu_strerror(r));
     }
+    if (r == 0 && emu_cli_taskdef_save(job, src) < 0) {
+        fprintf(stderr, "fargate-emu run: cannot keep the task definition for `resume`, "
+                        "ignoring\n");
+    }
     job->st.keep = opts->keep;
     return r;
 }
 
 /* Detached: returns in the parent once the task is RUNNING (or stopped); the grandchild,
  * in its own session, supervises and exits with the task. */
-static int detach(const struct emu_cli_global *g, struct run_opts *opts, struct run_job *job)
+int emu_cli_run_detach(const struct emu_cli_global *g, struct run_opts *opts, struct run_job *job)
 {
     int r = emu_store_save(job->data_dir, &job->st);
     if (r < 0) {
@@ -264,12 +287,14 @@ static int exec_run(const struct emu_cli_global *g, void *optsp, int argc, char 
     emu_arena_init(&job->arena, 0);
     emu_docker_image_map_init(&job->image_map);
     int code;
-    int r = prepare(g, opts, job);
+    struct emu_cli_source src = {0};
+    int r = prepare(g, opts, job, &src);
+    emu_cli_source_done(&src);
     if (r < 0) {
         code = r == EMU_EUSAGE ? EMU_EXIT_USAGE : EMU_EXIT_FAILURE;
     }
     else if (opts->detach) {
-        code = detach(g, opts, job);
+        code = emu_cli_run_detach(g, opts, job);
     }
     else {
         job->st.supervisor_pid = (long)getpid();

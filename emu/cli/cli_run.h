@@ -31,6 +31,7 @@ struct run_opts {
     const char *launch_type;
     const char *ec2_instance_id;
     bool no_validate;
+    const char *s3_max_bytes;
 };
 
 struct run_job {
@@ -48,6 +49,7 @@ struct run_job {
     long timeout_s;
     struct emu_render_ctx ctx; /* what the plan was built with */
     bool adopt;                /* resume: take over the running task in st */
+    uint64_t s3_max_bytes;     /* --s3-max-bytes */
 };
 
 /* The endpoints a supervisor serves to its task (cli_endpoints.c). */

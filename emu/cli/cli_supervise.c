@@ -40,6 +40,7 @@ int emu_cli_endpoints_start(struct emu_cli_endpoints *e, uv_loop_t *loop, const 
         .root = e->s3_root,
         .address = gateway,
         .port = re ? re->s3_port : 0,
+        .max_store_bytes = e->job ? e->job->s3_max_bytes : 0,
         .region = region,
         .access_key = SHIM_S3_DEFAULT_ACCESS_KEY,
         .secret_key = SHIM_S3_DEFAULT_SECRET_KEY,
@@ -166,6 +167,7 @@ static int on_network(const char *gateway, struct emu_local_endpoints *ep, char 
         te->sts_port = shim_sts_port(s->ep.sts);
         te->metadata_port = s->ep.md && !s->ep.addr_added ? shim_md_port(s->ep.md) : 0;
         (void)snprintf(te->credentials_id, sizeof(te->credentials_id), "%s", s->ep.cred_id);
+        te->s3_max_bytes = s->job->s3_max_bytes;
         fprintf(stderr, "fargate-emu: local endpoints for task %s on the task network's "
                         "gateway: S3 %s, CloudWatch Logs %s, STS %s\n", s->job->st.id,
                 s->ep.s3_url, s->ep.logs_url, s->ep.sts_url);

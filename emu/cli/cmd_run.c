@@ -54,6 +54,9 @@ static const struct emu_cli_option run_options[] = {
     {"launch-type", "TYPE", OPT(launch_type), "FARGATE|EC2", "launch type to validate for", EMU_OPT_SCALAR},
     {"ec2-instance-id", "ID", OPT(ec2_instance_id), NULL, "accepted as render does", EMU_OPT_SCALAR},
     {"no-validate", NULL, OPT(no_validate), NULL, "run even when validation fails", EMU_OPT_SCALAR},
+    {"s3-max-bytes", "SIZE", OPT(s3_max_bytes), NULL,
+     "cap the local S3 store at SIZE bytes (K, M, G suffixes): writes past it get 500 "
+     "InternalError, as a full disk", EMU_OPT_SCALAR},
     {NULL, NULL, 0, 0, NULL, NULL, EMU_OPT_SCALAR},
 };
 
@@ -207,6 +210,9 @@ static int prepare(const struct emu_cli_global *g, struct run_opts *opts, struct
     r = r ? r : (opts->publish ? parse_publish(opts->publish, job) : 0);
     r = r ? r : emu_cli_image_map_load(&opts->image_map, opts->image_map_file, &job->image_map);
     r = r ? r : (opts->secrets_file ? load_secrets(opts->secrets_file, job) : 0);
+    r = r ? r : (opts->s3_max_bytes ? emu_cli_parse_bytes("run", "--s3-max-bytes",
+                                                          opts->s3_max_bytes,
+                                                          &job->s3_max_bytes) : 0);
     if (r == 0 && opts->timeout) {
         char *end;
         job->timeout_s = strtol(opts->timeout, &end, 10);

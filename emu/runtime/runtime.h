@@ -101,6 +101,7 @@ struct emu_task_endpoints {
     uint16_t s3_port, logs_port, sts_port;
     uint16_t metadata_port; /* 0 with the 169.254.170.2:80 endpoint */
     char credentials_id[40];
+    uint64_t s3_max_bytes; /* --s3-max-bytes; 0 = none */
 };
 
 struct emu_task_state {

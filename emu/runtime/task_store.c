@@ -139,6 +139,7 @@ int emu_store_to_json(const struct emu_task_state *st, struct emu_buf *out)
         PUT_NUM(ep, "stsPort", e->sts_port);
         PUT_NUM(ep, "metadataPort", e->metadata_port);
         PUT_STR(ep, "credentialsId", e->credentials_id);
+        PUT_NUM(ep, "s3MaxBytes", e->s3_max_bytes);
     }
     cJSON *list = ok ? cJSON_AddArrayToObject(o, "containers") : NULL;
     ok = ok && list;
@@ -258,6 +259,8 @@ int emu_store_from_json(const char *json, size_t len, struct emu_task_state *ret
         e->sts_port = port_of(ep, "stsPort");
         e->metadata_port = port_of(ep, "metadataPort");
         get_str(ep, "credentialsId", e->credentials_id, sizeof(e->credentials_id));
+        int64_t cap = get_num(ep, "s3MaxBytes", NULL);
+        e->s3_max_bytes = cap > 0 ? (uint64_t)cap : 0;
     }
     size_t i = 0;
     const cJSON *c;

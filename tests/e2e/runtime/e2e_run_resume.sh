@@ -81,6 +81,9 @@ for _ in $(seq 1 300); do
 done
 dk exec "$(cname "$wr" app)" test -e /tmp/written || fail "the writer did not finish"
 sleep 3
+# The outage was real for the writer: its router saw uploads fail and retried them.
+failed=$(dk logs "$(cname "$wr" log_router)" 2>&1 | grep -c "failed (.*), attempt")
+[ "$failed" -gt 0 ] || fail "the writer's router never saw an upload fail during the outage"
 fe stop "$seed" >/dev/null || fail "stop seed"
 fe stop "$wr" >/dev/null || fail "stop writer"
 wait "$rp" || fail "the foreground resume exited $?: $(cat "$work/fg.txt")"
@@ -103,6 +106,6 @@ for l in sys.stdin:
 missing = set(range(1, 151)) - set(c)
 print('seed: sent 150 requests, delivered %d, %d missing, %d duplicated' % (len(c), len(missing), sum(v - 1 for v in c.values())))
 assert not missing and all(v == 1 for v in c.values()), sorted(missing)[:5]" || fail "seed records"
-echo "resume: supervisors down for $(( (t1 - t0) / 1000000 )) ms"
+echo "resume: supervisors down for $(( (t1 - t0) / 1000000 )) ms, $failed failed uploads retried"
 assert_clean
 echo PASS

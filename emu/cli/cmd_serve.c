@@ -433,9 +433,12 @@ static int exec_serve(const struct emu_cli_global *g, void *optsp, int argc, cha
         emu_log_info("%s endpoint on http://%s:%u", sv.eps[i].name, sv.eps[i].addr,
                      sv.eps[i].port);
     }
-    emu_log_info("region %s, data in %s; credentials: access key '%s', secret key '%s'%s",
-                 sv.region, sv.dir.data, sv.ak, sv.sk,
-                 o->allow_anonymous ? "; anonymous access allowed" : "");
+    /* The documented default secret is no secret; one given with --secret-key never goes to
+     * the log (the ready line on stdout hands it to the tooling that started serve). */
+    emu_log_info("region %s, data in %s; credentials: access key '%s', secret key %s%s%s%s",
+                 sv.region, sv.dir.data, sv.ak, o->secret_key ? "" : "'",
+                 o->secret_key ? "(from --secret-key, not logged)" : sv.sk,
+                 o->secret_key ? "" : "'", o->allow_anonymous ? "; anonymous access allowed" : "");
     (void)print_ready(sv.eps, sv.n_eps, sv.dir.data, sv.region, sv.ak, sv.sk,
                       o->allow_anonymous, o->enforce_iam, &sv.faults);
     (void)emu_loop_run(&sv.loop);

@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 src=$(cd "$(dirname "$0")/../../.." && pwd)
 imap=$src/fixtures/image-map.local
-n=${S3FULL_N:-3000}
+n=${S3FULL_N:-1000}
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 s3py() { # port, python body using `s3`
   python3 - "$1" <<PY
@@ -26,7 +26,7 @@ PY
 port=$(free_port)
 "$FARGATE_EMU" serve --data-dir "$data" --s3 "127.0.0.1:$port" >"$work/serve.log" 2>&1 &
 serve_pid=$!
-s3py "$port" 's3.create_bucket(Bucket="fe-e2e-full"); s3.put_object(Bucket="fe-e2e-full", Key="filler", Body=b"f" * (60 * 1024))' ||
+s3py "$port" 's3.create_bucket(Bucket="fe-e2e-full"); s3.put_object(Bucket="fe-e2e-full", Key="filler", Body=b"f" * (1900 * 1024))' ||
   { kill "$serve_pid"; fail "filler"; }
 
 python3 - "$work/full.json" "$n" <<'PY'
@@ -45,7 +45,7 @@ td = {"family": "fe-full", "networkMode": "awsvpc", "requiresCompatibilities": [
                "Retry_Limit": "no_limits"}}}]}
 json.dump(td, open(path, "w"))
 PY
-id=$(fe run --detach --no-validate --image-map-file "$imap" --s3-max-bytes 64K "$work/full.json") ||
+id=$(fe run --detach --no-validate --image-map-file "$imap" --s3-max-bytes 2M "$work/full.json") ||
   { kill "$serve_pid"; fail "task did not start"; }
 wait_status "$id" RUNNING 60
 for _ in $(seq 1 100); do
@@ -61,7 +61,7 @@ s3py "$port" 'keys = [o["Key"] for o in s3.list_objects_v2(Bucket="fe-e2e-full")
 assert keys == ["filler"], keys
 s3.delete_object(Bucket="fe-e2e-full", Key="filler")' || { kill "$serve_pid"; fail "partial objects"; }
 kill "$serve_pid"; wait "$serve_pid" 2>/dev/null
-for _ in $(seq 1 100); do
+for _ in $(seq 1 200); do
   [ "$(fe logs --count s3://fe-e2e-full 2>/dev/null)" -ge "$n" ] && break
   sleep 0.2
 done

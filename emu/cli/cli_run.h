@@ -6,6 +6,7 @@
 
 #include "emu/base/mem.h"
 #include "emu/cli/cli.h"
+#include "emu/cli/cli_iam.h"
 #include "emu/cli/cli_tasks.h"
 #include "emu/model/metadata.h"
 #include "emu/runtime/runtime.h"
@@ -32,6 +33,8 @@ struct run_opts {
     const char *ec2_instance_id;
     bool no_validate;
     const char *s3_max_bytes;
+    bool enforce_iam;
+    struct emu_cli_list task_role_policy; /* --task-role-policy, repeatable */
 };
 
 struct run_job {
@@ -50,6 +53,9 @@ struct run_job {
     struct emu_render_ctx ctx; /* what the plan was built with */
     bool adopt;                /* resume: take over the running task in st */
     uint64_t s3_max_bytes;     /* --s3-max-bytes */
+    const char *taskdef_json;  /* the final task definition (arena), for resume */
+    struct emu_cli_iam iam;     /* --enforce-iam */
+    long creds_duration_s;      /* task role credentials' lifetime; 0 = the default 6 h */
 };
 
 /* The endpoints a supervisor serves to its task (cli_endpoints.c). */
@@ -80,6 +86,9 @@ struct emu_cli_endpoints {
     char md_url[64];
     char cred_id[40];
     char cred_uri[80];
+    uv_timer_t creds_timer;  /* re-mints the task role's credentials (cli_metadata.c) */
+    bool creds_timer_on;
+    long creds_duration_s;
     struct {
         char ipv4[64], mac[32], subnet[64], gateway[80], dns[96];
     } net;
@@ -133,7 +142,7 @@ int emu_cli_run_detach(const struct emu_cli_global *g, struct run_opts *opts, st
 
 /* <data-dir>/tasks/<id>.taskdef.json: the final task definition (RegisterTaskDefinition form)
  * a task ran, kept for `resume` (0600: environment values). */
-int emu_cli_taskdef_save(const struct run_job *job, const struct emu_cli_source *src);
+int emu_cli_taskdef_save(const struct run_job *job);
 
 /* The parent of a detached run: waits for the state file to show RUNNING (prints the ID,
  * returns 0) or STOPPED (prints why, returns 1). */

@@ -119,7 +119,9 @@ static int exec_resume(const struct emu_cli_global *g, void *optsp, int argc, ch
     }
     emu_arena_init(&job->arena, 0);
     emu_docker_image_map_init(&job->image_map);
+    emu_cli_iam_init(&job->iam);
     int code = resume(g, optsp, job, argv[0]);
+    emu_cli_iam_done(&job->iam);
     emu_task_state_done(&job->st);
     emu_taskdef_free(job->td);
     emu_docker_image_map_done(&job->image_map);

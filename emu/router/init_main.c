@@ -383,6 +383,8 @@ int main(int argc, char **argv)
     (void)uv_loop_close(&st.loop);
     if (r < 0) {
         emu_log_error(LOG "not starting Fluent Bit: %s", emu_strerror(r));
+        emu_router_init_plan_done(&st.plan);
+        emu_arena_done(&st.arena);
         return 1;
     }
     /* router -c main [-R parser]... [the init's own arguments, e.g. -D] */

@@ -6,6 +6,7 @@
 
 #include "emu/base/mem.h"
 #include "emu/cli/cli.h"
+#include "emu/cli/cli_iam.h"
 #include "emu/cli/cli_tasks.h"
 #include "emu/model/metadata.h"
 #include "emu/runtime/runtime.h"
@@ -31,6 +32,8 @@ struct run_opts {
     const char *launch_type;
     const char *ec2_instance_id;
     bool no_validate;
+    bool enforce_iam;
+    struct emu_cli_list task_role_policy; /* --task-role-policy, repeatable */
 };
 
 struct run_job {
@@ -47,6 +50,8 @@ struct run_job {
     enum emu_docker_pull_policy pull;
     long timeout_s;
     struct emu_render_ctx ctx; /* what the plan was built with */
+    struct emu_cli_iam iam;     /* --enforce-iam */
+    long creds_duration_s;      /* task role credentials' lifetime; 0 = the default 6 h */
 };
 
 /* The endpoints a supervisor serves to its task (cli_endpoints.c). */
@@ -75,6 +80,9 @@ struct emu_cli_endpoints {
     char md_url[64];
     char cred_id[40];
     char cred_uri[80];
+    uv_timer_t creds_timer;  /* re-mints the task role's credentials (cli_metadata.c) */
+    bool creds_timer_on;
+    long creds_duration_s;
     struct {
         char ipv4[64], mac[32], subnet[64], gateway[80], dns[96];
     } net;

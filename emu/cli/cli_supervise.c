@@ -254,7 +254,7 @@ static int exit_code(const struct supervisor *s)
 int emu_cli_supervise(const struct emu_cli_global *g, const struct run_opts *opts,
                       struct run_job *job, bool live)
 {
-    struct supervisor s = {.opts = opts, .job = job, .show = live, .ep = {.job = job}};
+    struct supervisor s = {.opts = opts, .job = job, .show = live, .ep = {.job = job, .creds_duration_s = job->creds_duration_s}};
     emu_cli_live_init(&s.live, stdout, live && isatty(STDOUT_FILENO));
     if (emu_cli_docker_open(g, "run", &s.d) < 0) {
         char why[EMU_REASON_MAX];

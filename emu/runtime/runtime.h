@@ -111,6 +111,7 @@ struct emu_task_state {
     enum emu_stop_code stop_code;
     char stopped_reason[EMU_REASON_MAX];
     int64_t created_ms, started_ms, stopping_ms, stopped_ms;
+    int64_t pull_started_ms, pull_stopped_ms; /* image pulls (or checks) of the task */
     long supervisor_pid;
     bool keep;
     char network_name[128];
@@ -328,6 +329,10 @@ struct emu_task_runner *emu_task_runner_free(struct emu_task_runner *r);
 int emu_task_state_from_plan(struct emu_task_state *st, const struct emu_taskdef *td,
                              const struct emu_task_plan *plan, const char *task_id,
                              const char *task_arn, const char *cluster, const char *region);
+
+/* The Availability Zone a local task reports (metadata, DescribeTasks, the init image's
+ * AWS_AVAILABILITY_ZONE): the region's first zone, "<region>a". */
+void emu_task_availability_zone(const struct emu_task_state *st, char out[72]);
 
 /* Removes every Docker object of a task by its deterministic names (crash-recovery sweep);
  * runs on the given loop until done. Returns 0 or the first error. */

@@ -433,6 +433,9 @@ static void on_image(int status, const struct emu_docker_reply *rep, void *ud)
         set_reason(why, sizeof(why), "CannotPullContainerError", rep, status);
         fail_task_image(r, why, ri->image);
     }
+    if (r->images_pending == 1) {
+        r->st->pull_stopped_ms = emu_now_ms();
+    }
     if (--r->images_pending == 0 && r->st->desired != EMU_TASK_STOPPED) {
         struct emu_docker_kv *labels;
         size_t n;
@@ -454,6 +457,7 @@ static void ensure_images(struct emu_task_runner *r)
     const char *seen[EMU_TASK_MAX_CONTAINERS + 1];
     size_t n_seen = 0;
     r->phase = PHASE_IMAGES;
+    r->st->pull_started_ms = emu_now_ms();
     for (size_t i = 0; i <= r->st->n_containers; i++) {
         const char *img = i < r->st->n_containers ? r->ctrs[i].create.image : r->opts.pause_image;
         bool dup = false;

@@ -120,6 +120,8 @@ int emu_store_to_json(const struct emu_task_state *st, struct emu_buf *out)
     PUT_NUM(o, "startedMs", st->started_ms);
     PUT_NUM(o, "stoppingMs", st->stopping_ms);
     PUT_NUM(o, "stoppedMs", st->stopped_ms);
+    PUT_NUM(o, "pullStartedMs", st->pull_started_ms);
+    PUT_NUM(o, "pullStoppedMs", st->pull_stopped_ms);
     PUT_NUM(o, "supervisorPid", st->supervisor_pid);
     PUT_BOOL(o, "keep", st->keep);
     PUT_STR(o, "networkName", st->network_name);
@@ -225,6 +227,8 @@ int emu_store_from_json(const char *json, size_t len, struct emu_task_state *ret
     ret->started_ms = get_num(o, "startedMs", NULL);
     ret->stopping_ms = get_num(o, "stoppingMs", NULL);
     ret->stopped_ms = get_num(o, "stoppedMs", NULL);
+    ret->pull_started_ms = get_num(o, "pullStartedMs", NULL);
+    ret->pull_stopped_ms = get_num(o, "pullStoppedMs", NULL);
     ret->supervisor_pid = (long)get_num(o, "supervisorPid", NULL);
     ret->keep = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "keep"));
     get_str(o, "networkName", ret->network_name, sizeof(ret->network_name));

@@ -140,10 +140,10 @@ int emu_cli_render_init(const struct emu_cli_global *g, const struct emu_contain
         ir.view = NULL;
     }
     r = ir.store ? 0 : EMU_ENOMEM;
-    /* The metadata the init process reads from /task, as the metadata shim serves it (no
-     * AvailabilityZone: the shim does not serve one). */
+    /* The metadata the init process reads from /task, as the metadata shim serves it
+     * (AvailabilityZone is the region's first zone, as emu_task_availability_zone says). */
     struct emu_router_init_meta m = {
-        .region = region, .az = "", .cluster = ctx->cluster ? ctx->cluster : "default",
+        .region = region, .az = emu_arena_printf(a, "%sa", region), .cluster = ctx->cluster ? ctx->cluster : "default",
         .task_arn = ctx->task_arn, .task_id = ctx->task_id, .family = family,
         .launch_type = ctx->launch_type == EMU_LAUNCH_EC2 ? "EC2" : "FARGATE",
         .revision = revision,

@@ -19,6 +19,7 @@
 #include "emu/base/arena.h"
 #include "emu/base/diag.h"
 #include "emu/base/err.h"
+#include "emu/base/mem.h"
 #include "emu/model/metadata.h"
 #include "emu/router/config.h"
 #include "emu/router/init.h"
@@ -106,6 +107,29 @@ static void test_meta_from_shim_document(void **state)
     assert_string_equal(m.launch_type, "");
     emu_buf_done(&doc);
     emu_arena_done(&a);
+}
+
+/* The metadata shim's golden /task document (tests/unit/model/test_metadata.c). */
+static void test_meta_golden_document(void **state)
+{
+    (void)state;
+    size_t len = 0;
+    char *doc = emu_test_read_file(emu_test_source_path("fixtures/metadata/task-fargate.json"),
+                                   &len);
+    struct emu_arena a;
+    struct emu_router_init_meta m;
+    char why[300] = "";
+    assert_non_null(doc);
+    emu_arena_init(&a, 1u << 20);
+    assert_int_equal(emu_router_init_meta_parse(doc, len, &a, &m, why, sizeof(why)), 0);
+    assert_string_equal(m.region, "us-east-1");
+    assert_string_equal(m.az, "us-east-1a");
+    assert_string_equal(m.cluster, "default");
+    assert_string_equal(m.task_id, "0123456789abcdef0123456789abcdef");
+    assert_string_equal(m.task_definition, "firelens-example-cloudwatch:3");
+    assert_string_equal(m.launch_type, "FARGATE");
+    emu_arena_done(&a);
+    emu_free(doc);
 }
 
 static void test_meta_errors(void **state)
@@ -328,6 +352,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_var_kind),
         cmocka_unit_test(test_meta_from_shim_document),
+        cmocka_unit_test(test_meta_golden_document),
         cmocka_unit_test(test_meta_errors),
         cmocka_unit_test(test_s3_arn_and_region),
         cmocka_unit_test(test_plan),

@@ -29,6 +29,7 @@ cat >"$ctx/filter.conf" <<'CONF'
     Add init_family ${ECS_FAMILY}
     Add init_task_id ${ECS_TASK_ID}
     Add init_task_definition ${ECS_TASK_DEFINITION}
+    Add init_az ${AWS_AVAILABILITY_ZONE}
 CONF
 printf 'FROM fargate-emu/emu-router:init\nCOPY filter.conf /e2e/filter.conf\n' >"$ctx/Dockerfile"
 DOCKER_BUILDKIT=0 dk build -q -t "$image" "$ctx" >/dev/null 2>&1 || fail "docker build of $image"
@@ -138,7 +139,7 @@ for r in recs:
     assert r["log"] == "user=%s %s" % (r["v"], r["msg"]), r
     # the modify filter with the metadata the init process exported
     assert r["init_family"] == "fe-init" and r["init_task_id"] == tid, r
-    assert r["init_task_definition"] == "fe-init:1", r
+    assert r["init_task_definition"] == "fe-init:1" and r["init_az"] == "us-east-1a", r
     assert r["ecs_task_arn"].endswith("/" + tid), r
     got.add(r["msg"])
 assert got == {"hello %d" % i for i in range(1, n + 1)}, sorted(got)[:5]

@@ -33,7 +33,8 @@ struct run_opts {
     const char *ec2_instance_id;
     bool no_validate;
     bool enforce_iam;
-    struct emu_cli_list task_role_policy; /* --task-role-policy, repeatable */
+    struct emu_cli_list task_role_policy;      /* --task-role-policy, repeatable */
+    struct emu_cli_list execution_role_policy; /* --execution-role-policy, repeatable */
 };
 
 struct run_job {
@@ -50,7 +51,9 @@ struct run_job {
     enum emu_docker_pull_policy pull;
     long timeout_s;
     struct emu_render_ctx ctx; /* what the plan was built with */
-    struct emu_cli_iam iam;     /* --enforce-iam */
+    struct emu_cli_iam iam;     /* --enforce-iam: the task role */
+    struct emu_cli_iam exec_iam; /* --enforce-iam: the execution role (awslogs) */
+    bool exec_iam_on;
     long creds_duration_s;      /* task role credentials' lifetime; 0 = the default 6 h */
 };
 

@@ -62,6 +62,9 @@ static const struct emu_cli_option run_options[] = {
     {"task-role-policy", "FILE", OPT(task_role_policy), NULL,
      "a task role identity policy document (or a JSON array of documents), with "
      "--enforce-iam (repeatable)", EMU_OPT_LIST},
+    {"execution-role-policy", "FILE", OPT(execution_role_policy), NULL,
+     "an execution role policy document (or array), with --enforce-iam: checked for the "
+     "awslogs driver's calls (repeatable; --tf-plan adds the plan's)", EMU_OPT_LIST},
     {NULL, NULL, 0, 0, NULL, NULL, EMU_OPT_SCALAR},
 };
 
@@ -172,8 +175,9 @@ static int load_iam(const struct run_opts *opts, const struct emu_cli_source *sr
                     struct run_job *job)
 {
     if (!opts->enforce_iam) {
-        if (opts->task_role_policy.n > 0) {
-            fprintf(stderr, "fargate-emu run: --task-role-policy needs --enforce-iam\n");
+        if (opts->task_role_policy.n > 0 || opts->execution_role_policy.n > 0) {
+            fprintf(stderr, "fargate-emu run: --task-role-policy and --execution-role-policy "
+                            "need --enforce-iam\n");
             return EMU_EUSAGE;
         }
         return 0;
@@ -185,7 +189,16 @@ static int load_iam(const struct run_opts *opts, const struct emu_cli_source *sr
     }
     int r = emu_cli_iam_add_files(&job->iam, "run", &opts->task_role_policy);
     if (r == 0 && src->plan) {
-        r = emu_cli_iam_add_plan_role(&job->iam, "run", &src->plan->task_role);
+        r = emu_cli_iam_add_plan_role(&job->iam, "run", "task role", &src->plan->task_role);
+    }
+    /* The execution role: only when its policies are known (files or the plan). */
+    if (r == 0 && (opts->execution_role_policy.n > 0 ||
+                   (src->plan && src->plan->execution_role.address))) {
+        r = emu_cli_iam_add_files(&job->exec_iam, "run", &opts->execution_role_policy);
+        if (r == 0 && src->plan && src->plan->execution_role.address) {
+            r = emu_cli_iam_add_plan_role(&job->exec_iam, "run", "execution role", &src->plan->execution_role);
+        }
+        job->exec_iam_on = true;
     }
     if (r < 0) {
         return EMU_EUSAGE;
@@ -322,6 +335,7 @@ static int exec_run(const struct emu_cli_global *g, void *optsp, int argc, char 
     emu_arena_init(&job->arena, 0);
     emu_docker_image_map_init(&job->image_map);
     emu_cli_iam_init(&job->iam);
+    emu_cli_iam_init(&job->exec_iam);
     int code;
     int r = prepare(g, opts, job);
     if (r < 0) {
@@ -338,6 +352,7 @@ static int exec_run(const struct emu_cli_global *g, void *optsp, int argc, char 
     emu_taskdef_free(job->td);
     emu_docker_image_map_done(&job->image_map);
     emu_cli_iam_done(&job->iam);
+    emu_cli_iam_done(&job->exec_iam);
     emu_arena_done(&job->arena);
     emu_free(job);
     return code;
@@ -373,7 +388,7 @@ const struct emu_cli_command emu_cmd_run = {
                "semantics and an ordered stop; Ctrl-C stops it (twice: at once).",
     .usage = "[--detach | --wait] [--timeout S] [--publish H:C,...] [--secrets-file FILE] "
              "[--keep] [--pull POLICY] [--image-map FROM=TO,...] [--image-map-file FILE] "
-             "[--task-id ID] [--enforce-iam [--task-role-policy FILE]...] "
+             "[--task-id ID] [--enforce-iam [--task-role-policy FILE]... [--execution-role-policy FILE]...] "
              "[--data-dir DIR] [--docker-host URL] TASKDEF",
     .description = "Validates the task definition, pulls missing images, creates a pause "
                    "container owning the task's network namespace (awsvpc: localhost works "

@@ -92,21 +92,53 @@ int emu_cli_iam_add_files(struct emu_cli_iam *iam, const char *cmd,
     return 0;
 }
 
-int emu_cli_iam_add_plan_role(struct emu_cli_iam *iam, const char *cmd,
+/* AWS-managed policies a plan names by ARN only, with their documents as the AWS Managed
+ * Policy Reference publishes them. */
+static const struct {
+    const char *arn;
+    const char *document;
+} managed_policies[] = {
+    {"arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy",
+     "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":["
+     "\"ecr:GetAuthorizationToken\",\"ecr:BatchCheckLayerAvailability\","
+     "\"ecr:GetDownloadUrlForLayer\",\"ecr:BatchGetImage\",\"logs:CreateLogStream\","
+     "\"logs:PutLogEvents\"],\"Resource\":\"*\"}]}"},
+};
+
+static const char *managed_document(const char *arn)
+{
+    for (size_t i = 0; arn && i < sizeof(managed_policies) / sizeof(managed_policies[0]); i++) {
+        if (strcmp(arn, managed_policies[i].arn) == 0) {
+            return managed_policies[i].document;
+        }
+    }
+    return NULL;
+}
+
+int emu_cli_iam_add_plan_role(struct emu_cli_iam *iam, const char *cmd, const char *which,
                               const struct emu_tf_role *role)
 {
     if (!role->address) {
-        fprintf(stderr, "fargate-emu %s: --enforce-iam: the plan has no task role resource; "
-                        "only --task-role-policy files are evaluated\n", cmd);
+        fprintf(stderr, "fargate-emu %s: --enforce-iam: the plan has no %s resource; only "
+                        "the policy files given are evaluated for it\n", cmd, which);
         return 0;
     }
     for (size_t i = 0; i < role->n_policies; i++) {
         const struct emu_tf_policy *p = &role->policies[i];
+        const char *known = p->document ? NULL : managed_document(p->arn);
+        if (known) {
+            int r = add_document(iam, cmd, "--tf-plan: ", p->arn, known, strlen(known));
+            if (r < 0) {
+                return r;
+            }
+            continue;
+        }
         if (!p->document) {
             fprintf(stderr, "fargate-emu %s: --enforce-iam: %s attaches %s, whose document is "
                             "not in the plan (an AWS-managed policy): it grants nothing here; "
-                            "pass its document with --task-role-policy\n", cmd, p->address,
-                    p->arn ? p->arn : "a policy");
+                            "pass its document with --%s-policy\n", cmd, p->address,
+                    p->arn ? p->arn : "a policy",
+                    strcmp(which, "task role") == 0 ? "task-role" : "execution-role");
             continue;
         }
         int r = add_document(iam, cmd, "--tf-plan: ", p->address, p->document,
@@ -116,6 +148,19 @@ int emu_cli_iam_add_plan_role(struct emu_cli_iam *iam, const char *cmd,
         }
     }
     return 0;
+}
+
+enum emu_iam_decision emu_cli_iam_decide(const struct emu_cli_iam *iam, const char *action,
+                                         const char *resource)
+{
+    struct emu_iam_result r;
+    emu_iam_evaluate(&iam->task_role, action, resource, &r);
+    if (r.skipped_conditional) {
+        emu_log_warn("IAM: statement %s matches %s on %s but has a Condition block, which "
+                     "fargate-emu does not evaluate; it was not applied",
+                     r.skipped_sid ? r.skipped_sid : "(no Sid)", action, resource);
+    }
+    return r.decision;
 }
 
 void emu_cli_iam_install(struct emu_cli_iam *iam)

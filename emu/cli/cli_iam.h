@@ -26,12 +26,18 @@ void emu_cli_iam_init(struct emu_cli_iam *iam);
 int emu_cli_iam_add_files(struct emu_cli_iam *iam, const char *cmd,
                           const struct emu_cli_list *paths);
 
-/* Adds the inline and attached policies a Terraform plan holds for a role (role->address
+/* Adds the inline and attached policies a Terraform plan holds for a role, which is "task
+ * role" or "execution role" (role->address
  * NULL: the role is not in the plan). An attached policy whose document the plan does not
  * hold (an AWS-managed one) is reported on stderr and grants nothing. Returns 0 or a
  * negative errno after printing why, naming the plan address. */
-int emu_cli_iam_add_plan_role(struct emu_cli_iam *iam, const char *cmd,
+int emu_cli_iam_add_plan_role(struct emu_cli_iam *iam, const char *cmd, const char *which,
                               const struct emu_tf_role *role);
+
+/* Decides action on resource without logging (for checks the supervisor makes itself, such
+ * as the execution role's awslogs calls). */
+enum emu_iam_decision emu_cli_iam_decide(const struct emu_cli_iam *iam, const char *action,
+                                         const char *resource);
 
 /* Installs the authorizer every shim calls; emu_cli_iam_done removes it. */
 void emu_cli_iam_install(struct emu_cli_iam *iam);

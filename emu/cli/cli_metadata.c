@@ -303,6 +303,7 @@ static int fallback(struct emu_cli_endpoints *e, uv_loop_t *loop, const char *ga
         e->addr_added = false;
     }
     struct shim_md_config cfg = {.address = gateway, .doc = on_doc, .ud = e};
+    cfg.port = e->reuse ? e->reuse->metadata_port : 0;
     int r = shim_md_start(loop, &cfg, &e->md);
     if (r < 0) {
         (void)snprintf(why, why_len, "ResourceInitializationError: cannot serve the task "
@@ -334,7 +335,12 @@ int emu_cli_metadata_start(struct emu_cli_endpoints *e, uv_loop_t *loop, const c
     ep->metadata = e->md_url;
     const char *role = e->job->td->task_role_arn;
     if (role && role[0]) {
-        uuid4(e->cred_id);
+        if (e->reuse && e->reuse->credentials_id[0]) {
+            (void)snprintf(e->cred_id, sizeof(e->cred_id), "%s", e->reuse->credentials_id);
+        }
+        else {
+            uuid4(e->cred_id);
+        }
         (void)snprintf(e->cred_uri, sizeof(e->cred_uri), "/v2/credentials/%s", e->cred_id);
         if (e->creds_duration_s <= 0) {
             e->creds_duration_s = CREDS_DURATION_S;

@@ -17,6 +17,7 @@
 #include "emu/base/mem.h"
 #include "emu/cli/cli.h"
 #include "emu/cli/cli_fault.h"
+#include "emu/cli/cli_tasks.h"
 #include "emu/cli/cli_iam.h"
 #include "emu/cli/commands.h"
 #include "shims/cloudwatch_logs/cwl.h"
@@ -34,6 +35,7 @@ struct serve_opts {
     bool enforce_iam;
     struct emu_cli_list task_role_policy; /* --task-role-policy, repeatable */
     struct emu_cli_fault_opts faults;     /* --fault, --fault-seed */
+    const char *s3_max_bytes;
 };
 
 #define OPT(field) EMU_OPT_COMMAND, offsetof(struct serve_opts, field)
@@ -52,6 +54,9 @@ static const struct emu_cli_option serve_options[] = {
      "secret access key (default " SHIM_S3_DEFAULT_SECRET_KEY ")", EMU_OPT_SCALAR},
     {"base-domain", "DOMAIN", OPT(base_domain), NULL,
      "virtual-hosted style suffix: Host bucket.DOMAIN names a bucket (default localhost)", EMU_OPT_SCALAR},
+    {"s3-max-bytes", "SIZE", OPT(s3_max_bytes), NULL,
+     "cap the S3 store at SIZE bytes (K, M, G suffixes): writes past it get 500 InternalError, "
+     "as a full disk", EMU_OPT_SCALAR},
     {"allow-anonymous", NULL, OPT(allow_anonymous), NULL,
      "accept unsigned requests too (signed ones are still verified)", EMU_OPT_SCALAR},
     {"enforce-iam", NULL, OPT(enforce_iam), NULL,
@@ -183,6 +188,7 @@ struct serve {
     size_t n_eps;
     struct emu_buf dir;
     const char *region, *ak, *sk;
+    uint64_t s3_max_bytes;
 };
 
 /* Parses one --<name> ADDR:PORT into the next endpoint slot. */
@@ -214,6 +220,7 @@ static int start_shims(struct serve *sv, const struct serve_opts *o)
         .secret_key = sv->sk,
         .allow_anonymous = o->allow_anonymous,
         .faults = sv->faults.engine,
+        .max_store_bytes = sv->s3_max_bytes,
     };
     r = r ? r : shim_s3_start(&sv->loop.loop, &s3cfg, &sv->s3);
     if (r < 0) {
@@ -285,6 +292,10 @@ static int exec_serve(const struct emu_cli_global *g, void *optsp, int argc, cha
         fprintf(stderr, "fargate-emu serve: --access-key and --secret-key go together\n");
         return EMU_EXIT_USAGE;
     }
+    if (o->s3_max_bytes &&
+        emu_cli_parse_bytes("serve", "--s3-max-bytes", o->s3_max_bytes, &sv.s3_max_bytes) < 0) {
+        return EMU_EXIT_USAGE;
+    }
     sv.ak = o->access_key ? o->access_key : SHIM_S3_DEFAULT_ACCESS_KEY;
     sv.sk = o->secret_key ? o->secret_key : SHIM_S3_DEFAULT_SECRET_KEY;
     sv.region = g->region ? g->region : SHIM_S3_DEFAULT_REGION;
@@ -339,9 +350,12 @@ static int exec_serve(const struct emu_cli_global *g, void *optsp, int argc, cha
         emu_log_info("%s endpoint on http://%s:%u", sv.eps[i].name, sv.eps[i].addr,
                      sv.eps[i].port);
     }
-    emu_log_info("region %s, data in %s; credentials: access key '%s', secret key '%s'%s",
-                 sv.region, sv.dir.data, sv.ak, sv.sk,
-                 o->allow_anonymous ? "; anonymous access allowed" : "");
+    /* The documented default secret is no secret; one given with --secret-key never goes to
+     * the log (the ready line on stdout hands it to the tooling that started serve). */
+    emu_log_info("region %s, data in %s; credentials: access key '%s', secret key %s%s%s%s",
+                 sv.region, sv.dir.data, sv.ak, o->secret_key ? "" : "'",
+                 o->secret_key ? "(from --secret-key, not logged)" : sv.sk,
+                 o->secret_key ? "" : "'", o->allow_anonymous ? "; anonymous access allowed" : "");
     (void)print_ready(sv.eps, sv.n_eps, sv.dir.data, sv.region, sv.ak, sv.sk,
                       o->allow_anonymous, o->enforce_iam, &sv.faults);
     (void)emu_loop_run(&sv.loop);

@@ -95,6 +95,16 @@ struct emu_ctr_state {
     int stop_timeout_s;
 };
 
+/* Where the supervisor served the task's endpoints (the task's containers were given these
+ * addresses, so a resumed supervisor must serve them there again). Ports 0 = not served. */
+struct emu_task_endpoints {
+    char gateway[64];
+    uint16_t s3_port, logs_port, sts_port;
+    uint16_t metadata_port; /* 0 with the 169.254.170.2:80 endpoint */
+    char credentials_id[40];
+    uint64_t s3_max_bytes; /* --s3-max-bytes; 0 = none */
+};
+
 struct emu_task_state {
     char id[33];
     char arn[512];
@@ -121,6 +131,7 @@ struct emu_task_state {
     char pause_id[72];
     bool has_exit_code; /* exit code of the first essential container that stopped */
     int exit_code;
+    struct emu_task_endpoints endpoints;
     struct emu_ctr_state *containers; /* owned, emu_calloc'd */
     size_t n_containers;
 };
@@ -320,6 +331,19 @@ struct emu_task_runner_opts {
 int emu_task_runner_start(struct emu_docker *docker, const struct emu_taskdef *td,
                           const struct emu_task_plan *plan, struct emu_task_state *st,
                           const struct emu_task_runner_opts *opts, struct emu_task_runner **ret);
+
+/* Takes over a task whose supervisor died while its containers kept running (`fargate-emu
+ * resume`): st comes from the state file (lastStatus RUNNING, STOPPING or DEPROVISIONING), td
+ * and plan are rebuilt from the saved task definition. Nothing is created: running containers
+ * are waited on again, a requested stop carries on, and the end is as after `run`. The
+ * endpoints must already serve at st->endpoints. Returns 0 (on_done will run), -EINVAL for a
+ * task that was still starting (its containers are half made: stop it instead), -ENOMEM. */
+int emu_task_runner_adopt(struct emu_docker *docker, const struct emu_taskdef *td,
+                          const struct emu_task_plan *plan, struct emu_task_state *st,
+                          const struct emu_task_runner_opts *opts, struct emu_task_runner **ret);
+
+/* Whether a task in this state can be resumed by emu_task_runner_adopt. */
+bool emu_task_resumable(const struct emu_task_state *st);
 
 /* Asks the task to stop (reason NULL = "Task stopped by user"); force kills every container
  * with SIGKILL at once instead of the ordered SIGTERM stop. */

@@ -49,7 +49,20 @@ if fe logs s3://fargate-firelens-s3-logs 2>/dev/null | grep -q "denied-"; then
   fail "records were delivered although the task role denies s3:PutObject"
 fi
 
-# 3. Usage errors name what is missing.
+# 3. The execution role: the router's awslogs stream needs logs:CreateLogStream; denying it
+# fails the task start with the reason ECS gives.
+cat >"$work/deny-logs.json" <<'JSON'
+{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "logs:CreateLogStream",
+  "Resource": "*"}]}
+JSON
+fe run --wait --image-map-file "$src/fixtures/image-map.local" --tf-plan "$plan" --enforce-iam \
+   --execution-role-policy "$work/deny-logs.json" >"$work/run3.out" 2>"$work/run3.err" \
+  && fail "the task started although its execution role cannot create its log stream"
+grep -q "ResourceInitializationError: failed to validate logger args: create stream has been retried 1 times: failed to create Cloudwatch log stream: AccessDeniedException: User: arn:aws:sts::123456789012:assumed-role/fargate-firelens-s3-execution/[0-9a-f]* is not authorized to perform: logs:CreateLogStream on resource: arn:aws:logs:us-east-1:123456789012:log-group:/ecs/fargate-firelens-s3:log-stream:firelens/log_router/[0-9a-f]* with an explicit deny in an identity-based policy : exit status 1" \
+  "$work/run3.out" "$work/run3.err" \
+  || fail "no ECS-worded AccessDenied for the awslogs stream: $(tail -5 "$work/run3.err")"
+
+# 4. Usage errors name what is missing.
 fe run --enforce-iam "$src/fixtures/seed/task-s3-full.json" 2>"$work/usage.err" && fail "accepted"
 grep -q -- "--enforce-iam needs the task role's policies" "$work/usage.err" \
   || fail "no clear usage error: $(cat "$work/usage.err")"

@@ -78,6 +78,17 @@ c = boto3.client('sts', endpoint_url='$sts', region_name='us-east-1',
                  aws_session_token=d['Token'])
 print(c.get_caller_identity()['Arn'])" 2>&1) || fail "STS with task credentials: $ident"
 echo "$ident" | grep -q "assumed-role/app/$id" || fail "identity: $ident"
+# Safe defaults (issue 10): the minted credentials are in no file of the data dir, the state
+# files are 0600, and no container of the task has the Docker socket.
+secret=$(echo "$creds" | pyget 'd["SecretAccessKey"]')
+[ -n "$secret" ] && ! grep -rqF -- "$secret" "$data" || fail "the task's secret key is in a file of the data dir"
+for f in "$data/tasks/$id.json" "$data/tasks/$id.log" "$data/tasks/$id.taskdef.json"; do
+  [ "$(stat -c %a "$f")" = 600 ] || fail "$f is mode $(stat -c %a "$f"), not 600"
+done
+for ctr in $(dk ps -q --filter label=fargate-emu.task-id="$id"); do
+  dk inspect -f "{{range .Mounts}}{{.Source}} {{end}}" "$ctr" | grep -q docker.sock &&
+    fail "container $ctr has the Docker socket mounted"
+done
 # A second task beside the first: its own 169.254.170.2 (the listeners are bound to each
 # task's bridge), its own container in the answer, its own credentials.
 id2=$(fe run --detach "$work/td.json") || fail "second task"

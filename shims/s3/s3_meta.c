@@ -2,6 +2,8 @@
 /* Object metadata: the headers S3 stores with an object, gathered from a PUT, and their on-disk
  * form, a JSON trailer after the object's bytes followed by a 16-byte footer. */
 #include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
@@ -107,6 +109,11 @@ int s3_meta_encode(const struct s3_meta *m, struct emu_buf *out)
                    !cJSON_AddNumberToObject(root, "parts", m->parts))) {
         r = EMU_ENOMEM;
     }
+    char ver[24];
+    snprintf(ver, sizeof(ver), "%llu", (unsigned long long)m->ver);
+    if (r == 0 && m->ver && !cJSON_AddStringToObject(root, "ver", ver)) {
+        r = EMU_ENOMEM; /* a string: a double would round nanoseconds */
+    }
     for (size_t i = 0; r == 0 && i < m->n_hdrs; i++) {
         cJSON *pair = cJSON_CreateArray();
         if (!pair || !cJSON_AddItemToArray(hdrs, pair) ||
@@ -148,6 +155,7 @@ int s3_meta_decode(const char *json, size_t len, struct s3_meta *m)
     const cJSON *etag = cJSON_GetObjectItemCaseSensitive(root, "etag");
     const cJSON *parts = cJSON_GetObjectItemCaseSensitive(root, "parts");
     const cJSON *hdrs = cJSON_GetObjectItemCaseSensitive(root, "headers");
+    const cJSON *ver = cJSON_GetObjectItemCaseSensitive(root, "ver");
     r = EMU_EBADMSG;
     if (!cJSON_IsString(key) || !cJSON_IsNumber(size) || !cJSON_IsNumber(mtime) ||
         !cJSON_IsString(etag) || strlen(etag->valuestring) >= sizeof(m->etag) ||
@@ -162,6 +170,10 @@ int s3_meta_decode(const char *json, size_t len, struct s3_meta *m)
     m->size = (uint64_t)size->valuedouble;
     m->mtime_ms = (int64_t)mtime->valuedouble;
     m->parts = cJSON_IsNumber(parts) ? (unsigned)parts->valuedouble : 0;
+    /* Objects stored before versions existed order by their mtime. */
+    m->ver = cJSON_IsString(ver) ? strtoull(ver->valuestring, NULL, 10)
+             : m->mtime_ms > 0  ? (uint64_t)m->mtime_ms * 1000000u
+                                : 0;
     memcpy(m->etag, etag->valuestring, strlen(etag->valuestring) + 1);
     const cJSON *pair;
     r = 0;

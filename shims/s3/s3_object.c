@@ -297,7 +297,7 @@ void s3_op_get_object(struct s3_call *c)
                  (unsigned long long)(start + len - 1), (unsigned long long)m.size);
         (void)shim_response_header(req, "Content-Range", cr);
     }
-    shim_respond_fd(req, r == 1 ? 206 : 200, fd, start, len);
+    shim_respond_fd(req, r == 1 ? 206 : 200, fd, m.data_off + start, len);
     fd = -1;
 out:
     if (fd >= 0) {
@@ -306,18 +306,39 @@ out:
     s3_meta_done(&m);
 }
 
+static void delete_work(void *ud)
+{
+    struct s3_call *c = ud;
+    c->job_result = s3_object_delete_disk(c->b, c->key, c->pack, c->meta.ver);
+}
+
+static void delete_after(struct shim_request *req, void *ud)
+{
+    struct s3_call *c = ud;
+    int r = c->job_result;
+    if (r == 0 && !c->b->deleted) {
+        s3_object_delete_apply(c->b, c->key, c->meta.ver);
+    }
+    if (r < 0) {
+        emu_log_error("s3: DeleteObject %s/%s: %s", c->bucket, c->key, emu_strerror(r));
+        s3_error(req, s3_err_from_errno(r, true), NULL, c->key, NULL);
+        return;
+    }
+    shim_respond_empty(req, 204);
+}
+
+/* The unlink, its directory fsync and the delete record run on the thread pool. */
 void s3_op_delete_object(struct s3_call *c)
 {
     if (!key_ok(c)) {
         return;
     }
-    int r = s3_object_delete(c->b, c->key);
+    int r = s3_object_delete_prepare(c->b, c->key, &c->pack, &c->meta.ver);
+    r = r ? r : shim_request_offload(c->req, delete_work, delete_after, c);
     if (r < 0) {
         emu_log_error("s3: DeleteObject %s/%s: %s", c->bucket, c->key, emu_strerror(r));
         s3_error(c->req, s3_err_from_errno(r, true), NULL, c->key, NULL);
-        return;
     }
-    shim_respond_empty(c->req, 204);
 }
 
 /* Objects carry no tags here: an existing object answers an empty TagSet (the CLI asks before

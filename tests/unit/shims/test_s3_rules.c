@@ -197,7 +197,7 @@ static void test_store_reopen(void **state)
         m.size = strlen(names[i]);
         snprintf(m.etag, sizeof(m.etag), "etag%zu", i);
         assert_int_equal(s3_meta_add(&m, "Content-Type", "text/plain"), 0);
-        assert_int_equal(s3_writer_commit_object(w, &m), 0);
+        assert_int_equal(s3_writer_commit_object(b, w, &m), 0);
         s3_writer_free(w);
         s3_meta_done(&m);
     }

@@ -512,7 +512,7 @@ int s3_object_open(struct s3_bucket *b, const char *key, int *ret_fd, struct s3_
         return r;
     }
     const struct s3_entry *e = lookup(b, key);
-    if (!e && b->n_packs > 0) {
+    if (!e) {
         (void)packs_scan(b, false); /* another process may have written it since */
         e = lookup(b, key);
     }
@@ -531,7 +531,7 @@ int s3_object_delete_prepare(struct s3_bucket *b, const char *key, struct s3_pac
     }
     *ret_pack = NULL;
     *ret_ver = s3_version_next();
-    if (!lookup(b, key) && b->n_packs > 0) {
+    if (!lookup(b, key)) {
         (void)packs_scan(b, false);
     }
     /* A delete record is what hides a pack record (or an older one behind a file). */

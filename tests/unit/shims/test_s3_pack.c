@@ -155,7 +155,10 @@ static void test_store(void **state)
     struct stat sb;
     assert_int_equal(stat(path, &sb), 0);
     unsigned char half[S3_PACK_HDR + 5];
-    s3_pack_encode_header(S3_PACK_PUT, s3_version_next(), "{\"key\":", 100, NULL, 0, half);
+    char meta[100];
+    memset(meta, ' ', sizeof(meta));
+    memcpy(meta, "{\"key", 5);
+    s3_pack_encode_header(S3_PACK_PUT, s3_version_next(), meta, sizeof(meta), NULL, 0, half);
     memcpy(half + S3_PACK_HDR, "{\"key", 5);
     int fd = open(path, O_WRONLY | O_APPEND);
     assert_true(fd >= 0);

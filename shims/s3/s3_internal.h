@@ -296,6 +296,14 @@ int s3_upload_parts(struct s3_bucket *b, const char *id, struct s3_part_info **r
 /* All uploads of b (free each init and the array with s3_upload_list_free). */
 int s3_upload_list(struct s3_bucket *b, struct s3_upload_info **ret, size_t *ret_n);
 void s3_upload_list_free(struct s3_upload_info *u, size_t n);
+/* ListMultipartUploads selection over ups (sorted by key, initiation, id; pure): prefix,
+ * delimiter (common prefixes count once against max), key-marker and upload-id-marker (the
+ * uploads of key-marker after that upload; without it, keys after key-marker only). items
+ * are indexes into ups, or -1 - i for a common prefix cut from ups[i].key (its length in
+ * prefix_lens[k]). Returns the item count (up to max); *ret_truncated when more follow. */
+int s3_upload_select(const struct s3_upload_info *ups, size_t n, const char *prefix,
+                     const char *delimiter, const char *key_marker, const char *id_marker,
+                     size_t max, long *items, size_t *prefix_lens, bool *ret_truncated);
 /* Removes every upload of b (DeleteBucket). */
 int s3_upload_remove_all(struct s3_bucket *b);
 /* Writes a small file atomically inside dirfd (temp, fsync, rename). */

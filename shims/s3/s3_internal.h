@@ -403,6 +403,30 @@ enum s3_op {
     _S3_OP_MAX,
 };
 
+/* ---- additional checksums (s3_checksum.c) ---- */
+enum s3_ck_alg { S3_CK_NONE = 0, S3_CK_CRC32, S3_CK_CRC32C, S3_CK_SHA1, S3_CK_SHA256 };
+struct s3_cksum {
+    enum s3_ck_alg alg;
+    bool trailer;            /* the expected value comes in the aws-chunked trailer */
+    unsigned char want[32];  /* expected digest (header), or decoded from the trailer */
+    uint32_t crc;
+    void *md;                /* EVP_MD_CTX for SHA-1 / SHA-256 */
+    char value[48];          /* base64 of the verified digest */
+};
+struct s3_call;
+/* Reads x-amz-checksum-* / x-amz-trailer of c's request; false after answering the error. */
+bool s3_cksum_start(struct s3_call *c);
+int s3_cksum_update(struct s3_cksum *k, const void *data, size_t len);
+/* Verifies the whole body (BadDigest, InvalidRequest answered: false); on success stores the
+ * checksum header in c->meta. */
+bool s3_cksum_finish(struct s3_call *c);
+/* Adds x-amz-checksum-<alg> of a verified body to the response. */
+void s3_cksum_respond_header(struct s3_call *c);
+void s3_cksum_done(struct s3_cksum *k);
+/* Whether a stored header is shown: x-amz-checksum-* only with x-amz-checksum-mode: ENABLED
+ * on a whole-object request. */
+bool s3_cksum_shown(const struct shim_request *req, const char *header);
+
 /* One request's S3 view, the request's service data. */
 struct s3_call {
     struct shim_s3 *s3;
@@ -416,6 +440,7 @@ struct s3_call {
     struct s3_writer *w;         /* PutObject, UploadPart */
     void (*body_done)(struct s3_call *c); /* runs once the streamed body is in */
     struct s3_meta meta;
+    struct s3_cksum ck; /* x-amz-checksum-* of the body */
     unsigned part_number;
     char upload_id[33];
     /* Offloaded commit (s3_commit.c); while it runs only the pool thread touches the call. */

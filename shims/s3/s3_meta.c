@@ -60,12 +60,46 @@ const char *s3_meta_get(const struct s3_meta *m, const char *name)
     return NULL;
 }
 
+/* Content-Encoding without the "aws-chunked" of the transfer (S3 does not store it). */
+static int add_encoding(struct s3_meta *m, const char *v)
+{
+    char out[512];
+    size_t n = 0;
+    const char *p = v;
+    while (*p) {
+        while (*p == ' ' || *p == ',') {
+            p++;
+        }
+        size_t len = strcspn(p, ",");
+        size_t tl = len;
+        while (tl && p[tl - 1] == ' ') {
+            tl--;
+        }
+        if (tl && !(tl == 11 && strncasecmp(p, "aws-chunked", 11) == 0)) {
+            if (n + tl + 2 >= sizeof(out)) {
+                return s3_meta_add(m, "Content-Encoding", v); /* too long to edit: as given */
+            }
+            if (n) {
+                out[n++] = ',';
+            }
+            memcpy(out + n, p, tl);
+            n += tl;
+        }
+        p += len;
+    }
+    out[n] = '\0';
+    return n ? s3_meta_add(m, "Content-Encoding", out) : 0;
+}
+
 int s3_meta_from_request(struct s3_meta *m, const struct shim_request *req)
 {
     int r = 0;
     for (size_t i = 0; r == 0 && i < sizeof(stored_headers) / sizeof(stored_headers[0]); i++) {
         const char *v = shim_request_header(req, stored_headers[i]);
-        if (v) {
+        if (v && strcasecmp(stored_headers[i], "Content-Encoding") == 0) {
+            r = add_encoding(m, v);
+        }
+        else if (v) {
             r = s3_meta_add(m, stored_headers[i], v);
         }
     }

@@ -119,6 +119,8 @@ void emu__local_begin(struct emu_task_runner *r);
 
 /* Removes the FireLens resource dir (unless --keep). */
 void emu__local_cleanup(struct emu_task_runner *r);
+/* task_router_copy.c: copies the FireLens config dir's *.conf to <data>/tasks/<id>.router/. */
+int emu__local_save_config(struct emu_task_runner *r);
 
 /* Rewrites a "port is already allocated" failure into advice naming --publish. */
 void emu__runner_explain_port(struct emu_task_runner *r, char *why, size_t why_len);

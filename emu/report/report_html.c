@@ -148,7 +148,6 @@ static int chart_latency(const struct emu_report *r, struct emu_buf *out)
             total += d->latency.n;
         }
     }
-    lo = lo > 0 ? 0 : lo;
     double width = (double)(hi - lo + 1) / LAT_BINS;
     uint64_t bins[LAT_BINS] = {0};
     uint64_t top = 1;
@@ -183,7 +182,30 @@ static int chart_latency(const struct emu_report *r, struct emu_buf *out)
                             PAD_L + bw * (double)b + 1, (double)(H - PAD_B) - h, bw - 2, h,
                             (unsigned long long)bins[b]);
     }
-    rv = rv ? rv : emu_buf_puts(out, "</g></svg>\n");
+    rv = rv ? rv : emu_buf_puts(out, "</g>");
+    /* The first destination's p50/p90/p99 as marks. */
+    for (size_t i = 0; rv == 0 && i < r->n_dests; i++) {
+        const struct emu_report_pcts *p = &r->dests[i].pcts;
+        if (p->n == 0) {
+            continue;
+        }
+        const int64_t marks[3] = {p->p50, p->p90, p->p99};
+        const char *names[3] = {"p50", "p90", "p99"};
+        for (int m = 0; rv == 0 && m < 3; m++) {
+            double x = PAD_L + (double)(marks[m] - lo) / width * bw;
+            bool left = x > W - 120; /* keep the label inside the chart */
+            rv = emu_buf_printf(out, "<line id=\"latency-%s\" x1=\"%.1f\" y1=\"%d\" "
+                                     "x2=\"%.1f\" y2=\"%d\" stroke=\"#d62728\" "
+                                     "stroke-dasharray=\"4 3\"/><text x=\"%.1f\" y=\"%d\" "
+                                     "text-anchor=\"%s\" class=\"lbl\">%s %s %lld</text>",
+                                names[m], x, PAD_T, x, H - PAD_B, left ? x - 3 : x + 3,
+                                PAD_T + 12 + 12 * m, left ? "end" : "start", names[m],
+                                r->dests[i].kind == EMU_REPORT_S3 ? "S3" : "CloudWatch",
+                                (long long)marks[m]);
+        }
+        break;
+    }
+    rv = rv ? rv : emu_buf_puts(out, "</svg>\n");
     return rv;
 }
 

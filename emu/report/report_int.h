@@ -34,9 +34,6 @@ void emu__report_iso(int64_t ms, char out[64]);
 /* path without the view's data dir in front ("tasks/<id>.router/fluent.conf:12"). */
 const char *emu__report_rel(const struct emu_report_view *v, const char *path);
 
-/* Rounds to 6 decimals (stable JSON and text). */
-double emu__report_round(double x);
-
 /* Fills the S3 destination d from <data>/s3. */
 int emu__report_s3(const char *data_dir, struct emu_report *r, struct emu_report_dest *d);
 

@@ -11,6 +11,30 @@
 #include "emu/base/json.h"
 #include "emu/report/report_int.h"
 
+/* A number with at most `decimals` decimals, trailing zeros dropped: stable across libc and
+ * cJSON versions (cJSON would print 17 significant digits for some doubles). */
+static void add_num(cJSON *o, const char *key, double x, int decimals)
+{
+    char s[64];
+    int n = snprintf(s, sizeof(s), "%.*f", decimals, x);
+    if (n <= 0 || (size_t)n >= sizeof(s) || x != x) {
+        (void)cJSON_AddNullToObject(o, key);
+        return;
+    }
+    if (strchr(s, '.')) {
+        while (n > 0 && s[n - 1] == '0') {
+            s[--n] = '\0';
+        }
+        if (n > 0 && s[n - 1] == '.') {
+            s[--n] = '\0';
+        }
+    }
+    if (strcmp(s, "-0") == 0) {
+        memcpy(s, "0", 2);
+    }
+    (void)cJSON_AddRawToObject(o, key, s);
+}
+
 static void add_time(cJSON *o, const char *key, int64_t ms)
 {
     char t[64];
@@ -64,7 +88,7 @@ static cJSON *latency_json(const struct emu_report_pcts *p)
     (void)cJSON_AddNumberToObject(o, "p90", (double)p->p90);
     (void)cJSON_AddNumberToObject(o, "p99", (double)p->p99);
     (void)cJSON_AddNumberToObject(o, "max", (double)p->max);
-    (void)cJSON_AddNumberToObject(o, "mean", emu__report_round(p->mean));
+    add_num(o, "mean", p->mean, 3);
     return o;
 }
 
@@ -104,7 +128,7 @@ static cJSON *dest_json(const struct emu_report_view *v, const struct emu_report
 static cJSON *price_json(const struct emu_report_price *p)
 {
     cJSON *o = cJSON_CreateObject();
-    (void)cJSON_AddNumberToObject(o, "usd", p->usd);
+    add_num(o, "usd", p->usd, 6);
     (void)cJSON_AddStringToObject(o, "source", p->source);
     (void)cJSON_AddStringToObject(o, "date", p->date);
     return o;
@@ -119,19 +143,18 @@ static cJSON *cost_json(const struct emu_report_view *v)
     (void)cJSON_AddNumberToObject(o, "tasks", (double)v->tasks);
     (void)cJSON_AddStringToObject(o, "pricesFile", v->prices_file);
     (void)cJSON_AddNumberToObject(o, "monthHours", 730);
-    (void)cJSON_AddNumberToObject(o, "durationSeconds", emu__report_round(v->duration_s));
+    add_num(o, "durationSeconds", v->duration_s, 6);
     cJSON *rate = cJSON_AddObjectToObject(o, "measured");
-    (void)cJSON_AddNumberToObject(rate, "bytesPerSecond", emu__report_round(in->bytes_per_s));
+    add_num(rate, "bytesPerSecond", in->bytes_per_s, 6);
     (void)cJSON_AddStringToObject(rate, "bytesBasis", v->rate_basis);
-    (void)cJSON_AddNumberToObject(rate, "putsPerSecond", emu__report_round(in->objects_per_s));
+    add_num(rate, "putsPerSecond", in->objects_per_s, 6);
     (void)cJSON_AddStringToObject(rate, "putsBasis", v->puts_basis);
-    (void)cJSON_AddNumberToObject(rate, "s3StoredRatio", emu__report_round(in->compressed_ratio));
-    (void)cJSON_AddNumberToObject(rate, "cloudwatchStoredRatio",
-                                  emu__report_round(in->cwl_stored_ratio));
+    add_num(rate, "s3StoredRatio", in->compressed_ratio, 6);
+    add_num(rate, "cloudwatchStoredRatio", in->cwl_stored_ratio, 6);
     (void)cJSON_AddStringToObject(rate, "ratioBasis", v->ratio_basis);
     cJSON *m = cJSON_AddObjectToObject(o, "monthly");
-    (void)cJSON_AddNumberToObject(m, "gbIngested", emu__report_round(c->gb_month));
-    (void)cJSON_AddNumberToObject(m, "putRequests", emu__report_round(c->puts_month));
+    add_num(m, "gbIngested", c->gb_month, 6);
+    add_num(m, "putRequests", c->puts_month, 6);
     if (!v->prices) {
         (void)cJSON_AddNullToObject(o, "usd");
         char note[256];
@@ -142,13 +165,13 @@ static cJSON *cost_json(const struct emu_report_view *v)
     }
     cJSON *usd = cJSON_AddObjectToObject(o, "usd");
     cJSON *cw = cJSON_AddObjectToObject(usd, "cloudwatchLogs");
-    (void)cJSON_AddNumberToObject(cw, "ingestion", emu__report_round(c->cwl_ingest));
-    (void)cJSON_AddNumberToObject(cw, "storage", emu__report_round(c->cwl_storage));
-    (void)cJSON_AddNumberToObject(cw, "total", emu__report_round(c->cwl_total));
+    add_num(cw, "ingestion", c->cwl_ingest, 6);
+    add_num(cw, "storage", c->cwl_storage, 6);
+    add_num(cw, "total", c->cwl_total, 6);
     cJSON *s3 = cJSON_AddObjectToObject(usd, "s3");
-    (void)cJSON_AddNumberToObject(s3, "put", emu__report_round(c->s3_put));
-    (void)cJSON_AddNumberToObject(s3, "storage", emu__report_round(c->s3_storage));
-    (void)cJSON_AddNumberToObject(s3, "total", emu__report_round(c->s3_total));
+    add_num(s3, "put", c->s3_put, 6);
+    add_num(s3, "storage", c->s3_storage, 6);
+    add_num(s3, "total", c->s3_total, 6);
     cJSON *p = cJSON_AddObjectToObject(o, "prices");
     (void)cJSON_AddItemToObject(p, "cloudwatch_logs_ingestion_per_gb",
                                 price_json(&v->prices->cwl_ingest_gb));

@@ -102,11 +102,16 @@ static int cost(const struct emu_report_view *v, struct emu_buf *out)
                                   c->cwl_total, c->cwl_ingest, c->cwl_storage);
     rv = rv ? rv : emu_buf_printf(out, "  S3               $%.2f = PUT $%.2f + storage $%.2f\n",
                                   c->s3_total, c->s3_put, c->s3_storage);
-    if (rv == 0 && c->cwl_total > 0) {
-        double diff = c->cwl_total - c->s3_total;
-        rv = emu_buf_printf(out, "  the S3 path %s $%.2f a month (%.0f%% of CloudWatch Logs)\n",
-                            diff >= 0 ? "saves" : "costs", diff >= 0 ? diff : -diff,
-                            100.0 * (diff >= 0 ? diff : -diff) / c->cwl_total);
+    if (rv == 0 && c->cwl_total > 0 && c->s3_total <= c->cwl_total) {
+        rv = emu_buf_printf(out, "  the S3 path saves $%.2f a month (%.0f%% of CloudWatch Logs)\n",
+                            c->cwl_total - c->s3_total,
+                            100.0 * (c->cwl_total - c->s3_total) / c->cwl_total);
+    }
+    else if (rv == 0 && c->cwl_total > 0) {
+        rv = emu_buf_printf(out, "  the S3 path costs $%.2f more a month (%.1fx CloudWatch Logs: "
+                                 "at this volume PUT requests outweigh ingestion; a larger "
+                                 "total_file_size or upload_timeout means fewer objects)\n",
+                            c->s3_total - c->cwl_total, c->s3_total / c->cwl_total);
     }
     rv = rv ? rv : emu_buf_printf(out, "  prices: ingestion $%g/GB, storage $%g/GB-month "
                                        "(%s, %s); PUT $%g/1000, storage $%g/GB-month (%s, %s)\n",

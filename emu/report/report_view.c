@@ -2,7 +2,6 @@
 /* From measurements to the cost projection's inputs: the log rate over the task's running
  * time, the observed PUT rate (or Fluent Bit's s3 defaults when the task had no S3 output),
  * and the measured compression ratios. */
-#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -62,7 +61,7 @@ void emu_report_view_init(struct emu_report_view *v, const struct emu_report *r,
     if (s3_objects > 0) {
         in->objects_per_s = (double)s3_objects / v->duration_s;
         in->compressed_ratio = s3_raw > 0 ? (double)s3_stored / (double)s3_raw : 1.0;
-        v->puts_basis = "measured (objects the task's S3 outputs uploaded)";
+        v->puts_basis = "objects the task's S3 outputs uploaded";
         v->ratio_basis = "measured on the delivered records (S3 objects as stored; gzip level 6 "
                          "for CloudWatch Logs storage)";
     }
@@ -101,9 +100,4 @@ const char *emu__report_rel(const struct emu_report_view *v, const char *path)
         return path + n + 1;
     }
     return path;
-}
-
-double emu__report_round(double x)
-{
-    return round(x * 1e6) / 1e6;
 }

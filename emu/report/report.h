@@ -153,6 +153,8 @@ struct emu_report_dest {
     uint64_t gzip_bytes; /* the records gzipped (level 6): what compressed storage holds */
     bool compressed;
     uint64_t unparsed;   /* records whose time could not be read */
+    int64_t failed_requests; /* failed uploads (each one a router retry); -1 = not recorded */
+    int64_t rejected;        /* CloudWatch: events PutLogEvents refused; -1 = not recorded */
     int64_t first_ms, last_ms; /* arrivals */
     struct emu_report_series series;
     struct emu_report_samples latency;

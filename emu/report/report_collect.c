@@ -238,6 +238,7 @@ int emu_report_collect(const char *data_dir, const struct emu_report_task *t,
             return rv;
         }
     }
+    emu__report_journals(data_dir, r);
     return 0;
 }
 

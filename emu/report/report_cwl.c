@@ -44,8 +44,8 @@ static bool header_name(const char *path, const char *field, char *out, size_t n
     return ok;
 }
 
-static bool stream_is_task(const struct emu_report *r, const struct emu_report_dest *d,
-                           const char *name)
+bool emu__report_cwl_stream_is_task(const struct emu_report *r, const struct emu_report_dest *d,
+                                    const char *name)
 {
     if (d->stream[0] && !strstr(d->stream, "$(") && !strstr(d->stream, "${")) {
         return strcmp(name, d->stream) == 0;
@@ -144,7 +144,7 @@ static void read_group(struct cwl_walk *w, const char *gdir)
         int n = snprintf(path, sizeof(path), "%s/%s", gdir, de->d_name);
         if (n > 0 && (size_t)n < sizeof(path) &&
             header_name(path, "logStreamName", name, sizeof(name)) &&
-            stream_is_task(r, d, name)) {
+            emu__report_cwl_stream_is_task(r, d, name)) {
             read_stream(w, path, fixed);
         }
     }

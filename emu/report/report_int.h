@@ -40,6 +40,14 @@ int emu__report_s3(const char *data_dir, struct emu_report *r, struct emu_report
 /* Fills the CloudWatch Logs destination d from <data>/logs. */
 int emu__report_cwl(const char *data_dir, struct emu_report *r, struct emu_report_dest *d);
 
+/* Counts failed uploads and rejected events of every destination from the shims' journals
+ * (<store>/failed-requests.jsonl, <data>/logs/rejected-events.jsonl). */
+void emu__report_journals(const char *data_dir, struct emu_report *r);
+
+/* Whether CloudWatch stream name is one of the task's for d (report_cwl.c). */
+bool emu__report_cwl_stream_is_task(const struct emu_report *r, const struct emu_report_dest *d,
+                                    const char *name);
+
 /* Reads the router config files of dir into r->dests. 0, -ENOENT (no such dir) or -ENOMEM. */
 int emu__report_dests(const char *dir, struct emu_report *r);
 

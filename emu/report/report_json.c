@@ -118,10 +118,26 @@ static cJSON *dest_json(const struct emu_report_view *v, const struct emu_report
                                   s3 ? "record json_date_key time to object LastModified"
                                      : "event timestamp to ingestionTime");
     (void)cJSON_AddNumberToObject(o, "recordsWithoutTime", (double)d->unparsed);
-    (void)cJSON_AddNullToObject(o, "retries");
-    (void)cJSON_AddNullToObject(o, "rejectedRecords");
-    (void)cJSON_AddStringToObject(o, "retriesNote", "not recorded: the shims keep no request "
-                                                    "counters");
+    if (d->failed_requests >= 0) {
+        (void)cJSON_AddNumberToObject(o, "retries", (double)d->failed_requests);
+    }
+    else {
+        (void)cJSON_AddNullToObject(o, "retries");
+    }
+    if (d->rejected >= 0) {
+        (void)cJSON_AddNumberToObject(o, "rejectedRecords", (double)d->rejected);
+    }
+    else {
+        (void)cJSON_AddNullToObject(o, "rejectedRecords");
+    }
+    (void)cJSON_AddStringToObject(
+        o, "retriesNote",
+        d->failed_requests < 0 ? "not recorded: the store has no failed-requests.jsonl (written "
+                                 "by the shims since this version)"
+        : s3 ? "failed uploads to the bucket naming the task or in its window, each retried by "
+               "the router; S3 refuses whole objects, never single records"
+             : "failed PutLogEvents calls in the task's window (any group), each retried by the "
+               "router; rejected: events PutLogEvents refused (too old, too new, expired)");
     return o;
 }
 

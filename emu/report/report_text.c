@@ -69,11 +69,19 @@ static int dests(const struct emu_report_view *v, struct emu_buf *out)
         rv = emu_buf_printf(out, "%-40.40s %10s %13s %13s %9s  %s\n", d->name,
                             group3(d->records, a), group3(d->raw_bytes, b),
                             group3(d->stored_bytes, c), u, lat);
-        rv = rv ? rv : emu_buf_printf(out, "  %s output at %s%s; retries and rejected records: "
-                                           "not recorded\n",
+        char retries[64] = "not recorded", rejected[64] = "not recorded";
+        if (d->failed_requests >= 0) {
+            (void)snprintf(retries, sizeof(retries), "%lld", (long long)d->failed_requests);
+        }
+        if (d->rejected >= 0) {
+            (void)snprintf(rejected, sizeof(rejected), "%lld", (long long)d->rejected);
+        }
+        rv = rv ? rv : emu_buf_printf(out, "  %s output at %s%s; retries %s; rejected records "
+                                           "%s\n",
                                       d->plugin, emu__report_rel(v, d->where),
                                       d->found ? "" : "; nothing arrived (no such "
-                                                      "bucket or group)");
+                                                      "bucket or group)",
+                                      retries, s3 ? "n/a (whole objects)" : rejected);
     }
     return rv;
 }

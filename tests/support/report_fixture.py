@@ -4,7 +4,8 @@
 # one stopped task with a recorded and an unrecorded container, its saved router config (an s3
 # and a cloudwatch_logs output), S3 objects in the shim's on-disk format (the task's by key, by
 # ecs_task_arn and by container_name, another task's, one outside the window) and CloudWatch
-# Logs streams (the task's and another task's). Every time is fixed, so the report is too.
+# Logs streams (the task's and another task's), and the shims' failed-request and rejected-event
+# journals. Every time is fixed, so the report is too.
 # Usage: report_fixture.py DATA_DIR
 import gzip
 import hashlib
@@ -160,6 +161,38 @@ def cwl(root):
     cwl_stream(gdir, "app-app-firelens-" + OTHER, [(START, START + 10, '{"log":"x"}')])
 
 
+def jsonl(path, rows):
+    write(path, "".join(json.dumps(r) + "\n" for r in rows))
+
+
+def journals(root):
+    # S3: 2 of the task's failed uploads (one names the task, one in the window, reset with no
+    # response), and 3 that are not: another bucket, a GET, a PUT before the task.
+    jsonl(os.path.join(root, "s3", "failed-requests.jsonl"), [
+        {"time": START + 1500, "method": "PUT", "path": "/fe-fixture/%s/a.gz" % TASK,
+         "host": "172.19.0.1:4566", "target": None, "status": 503},
+        {"time": START + 4500, "method": "PUT", "path": "/fe-fixture/shared/b.json",
+         "host": "172.19.0.1:4566", "target": None, "status": 0},
+        {"time": START + 4500, "method": "PUT", "path": "/other-bucket/x",
+         "host": "172.19.0.1:4566", "target": None, "status": 503},
+        {"time": START + 4500, "method": "GET", "path": "/fe-fixture/shared/b.json",
+         "host": "172.19.0.1:4566", "target": None, "status": 404},
+        {"time": T0 - 60000, "method": "PUT", "path": "/fe-fixture/old/d.json",
+         "host": "172.19.0.1:4566", "target": None, "status": 503}])
+    # CloudWatch: one throttled PutLogEvents in the window (a CreateLogStream failure is not a
+    # retry of records); 3 events of the task's stream refused, 5 of another task's.
+    jsonl(os.path.join(root, "logs", "failed-requests.jsonl"), [
+        {"time": START + 1100, "method": "POST", "path": "/", "host": "h",
+         "target": "Logs_20140328.PutLogEvents", "status": 400},
+        {"time": START + 1100, "method": "POST", "path": "/", "host": "h",
+         "target": "Logs_20140328.CreateLogStream", "status": 400}])
+    jsonl(os.path.join(root, "logs", "rejected-events.jsonl"), [
+        {"time": START + 3500, "group": "/ecs/fixture", "stream": "app-app-firelens-" + TASK,
+         "rejected": 3},
+        {"time": START + 3500, "group": "/ecs/fixture", "stream": "app-app-firelens-" + OTHER,
+         "rejected": 5}])
+
+
 def main():
     root = sys.argv[1]
     task_state(root)
@@ -167,6 +200,7 @@ def main():
     router(root)
     s3(root)
     cwl(root)
+    journals(root)
     print(TASK)
 
 

@@ -52,6 +52,7 @@ assert marked == n, ("marked records in S3", marked, n)
 # Delivered = what `logs` reads for the task, and at least the lines the test caused.
 assert d["found"] and d["records"] == len(recs) >= n, (d["records"], len(recs))
 assert d["objects"] >= 1 and d["compressed"] and d["storedBytes"] < d["rawBytes"], d
+assert d["retries"] == 0 and d["rejectedRecords"] is None, d  # a clean run: journal, no failures
 lat = d["latencyMs"]
 assert lat["samples"] == d["records"] and d["recordsWithoutTime"] == 0, (lat, d["records"])
 assert lat["min"] <= lat["p50"] <= lat["p90"] <= lat["p99"] <= lat["max"], lat

@@ -32,10 +32,12 @@ void emu_report_view_init(struct emu_report_view *v, const struct emu_report *r,
     /* Volume: the destination that received the most (a task shipping to two destinations
      * duplicates its logs; either path carries that volume), else what containers wrote. */
     uint64_t bytes = 0, s3_objects = 0, s3_raw = 0, s3_stored = 0, gz_raw = 0, gz = 0;
+    size_t s3_dests = 0;
     for (size_t i = 0; i < r->n_dests; i++) {
         const struct emu_report_dest *d = &r->dests[i];
         bytes = d->raw_bytes > bytes ? d->raw_bytes : bytes;
         if (d->kind == EMU_REPORT_S3) {
+            s3_dests += d->units > 0;
             s3_objects += d->units;
             s3_raw += d->raw_bytes;
             s3_stored += d->stored_bytes;
@@ -61,7 +63,11 @@ void emu_report_view_init(struct emu_report_view *v, const struct emu_report *r,
     if (s3_objects > 0) {
         in->objects_per_s = (double)s3_objects / v->duration_s;
         in->compressed_ratio = s3_raw > 0 ? (double)s3_stored / (double)s3_raw : 1.0;
-        v->puts_basis = "objects the task's S3 outputs uploaded";
+        v->puts_basis = s3_objects > s3_dests
+                            ? "objects the task's S3 outputs uploaded"
+                            : "objects the task's S3 outputs uploaded: one per output, likely "
+                              "only the flush at stop; run longer than the output's "
+                              "upload_timeout for a steady-state rate";
         v->ratio_basis = "measured on the delivered records (S3 objects as stored; gzip level 6 "
                          "for CloudWatch Logs storage)";
     }

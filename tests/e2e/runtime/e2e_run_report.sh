@@ -13,6 +13,10 @@ marker="report-e2e-$$"
 id=$(fe run --detach --image-map-file "$src/fixtures/image-map.local" --publish "$port:80" \
         "$src/fixtures/seed/task-s3-full.json" 2>"$work/run.err") ||
   fail "seed did not start: $(tail -5 "$work/run.err")"
+for _ in $(seq 1 100); do # RUNNING is not yet listening: wait for nginx (unmarked requests)
+  curl -s -o /dev/null "http://127.0.0.1:$port/" && break
+  sleep 0.1
+done
 ok=0
 for i in $(seq 1 $n); do
   curl -s -o /dev/null "http://127.0.0.1:$port/?$marker-$i" && ok=$((ok + 1))

@@ -195,6 +195,17 @@ struct emu_report_task {
 int emu_report_collect(const char *data_dir, const struct emu_report_task *t,
                        struct emu_report *r);
 
+/* The runtime's copy of a container's output, "<RFC3339Nano> <stdout|stderr> <line>\n" per
+ * line (docs: the audit/report contract), decoded incrementally: the first two fields are kept
+ * (bounded), the line is only counted. A line without the three fields counts as malformed. */
+struct emu_report_output_state {
+    char ts[64], stream[8];
+    size_t field, n_ts, n_stream, len;
+    uint64_t malformed;
+};
+void emu_report_output_feed(struct emu_report_output_state *st, const char *buf, size_t len,
+                            struct emu_report_container *c);
+
 /* Adds one output line of container i (from the Docker logs fallback). */
 void emu_report_container_line(struct emu_report_container *c, int64_t t_ms, bool is_stderr,
                                size_t len);

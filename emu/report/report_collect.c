@@ -119,48 +119,58 @@ void emu_report_container_line(struct emu_report_container *c, int64_t t_ms, boo
     }
 }
 
-/* Streams an output file "<RFC3339Nano> <stdout|stderr> <line>\n" of any size: the first two
- * fields are kept (bounded), the line is only counted. */
+void emu_report_output_feed(struct emu_report_output_state *st, const char *buf, size_t len,
+                            struct emu_report_container *c)
+{
+    for (size_t i = 0; i < len; i++) {
+        char ch = buf[i];
+        if (ch == '\n') {
+            if (st->field == 2) {
+                emu_report_container_line(c, emu_report_parse_time(st->ts, st->n_ts),
+                                          st->n_stream == 6 &&
+                                              memcmp(st->stream, "stderr", 6) == 0,
+                                          st->len);
+            }
+            else {
+                st->malformed++;
+            }
+            st->field = st->n_ts = st->n_stream = st->len = 0;
+        }
+        else if (st->field == 0) {
+            if (ch == ' ') {
+                st->field = 1;
+            }
+            else if (st->n_ts < sizeof(st->ts)) {
+                st->ts[st->n_ts++] = ch;
+            }
+        }
+        else if (st->field == 1) {
+            if (ch == ' ') {
+                st->field = 2;
+            }
+            else if (st->n_stream < sizeof(st->stream)) {
+                st->stream[st->n_stream++] = ch;
+            }
+        }
+        else {
+            st->len++;
+        }
+    }
+}
+
+/* Streams an output file of any size through emu_report_output_feed. */
 static int read_output(const char *path, struct emu_report_container *c)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
         return -errno;
     }
-    char buf[65536], ts[64], stream[8];
-    size_t field = 0, n_ts = 0, n_stream = 0, len = 0;
+    struct emu_report_output_state st;
+    memset(&st, 0, sizeof(st));
+    char buf[65536];
     size_t got;
     while ((got = fread(buf, 1, sizeof(buf), f)) > 0) {
-        for (size_t i = 0; i < got; i++) {
-            char ch = buf[i];
-            if (ch == '\n') {
-                int64_t t = emu_report_parse_time(ts, n_ts);
-                if (field == 2) {
-                    emu_report_container_line(c, t, n_stream == 6 &&
-                                              memcmp(stream, "stderr", 6) == 0, len);
-                }
-                field = n_ts = n_stream = len = 0;
-            }
-            else if (field == 0) {
-                if (ch == ' ') {
-                    field = 1;
-                }
-                else if (n_ts < sizeof(ts)) {
-                    ts[n_ts++] = ch;
-                }
-            }
-            else if (field == 1) {
-                if (ch == ' ') {
-                    field = 2;
-                }
-                else if (n_stream < sizeof(stream)) {
-                    stream[n_stream++] = ch;
-                }
-            }
-            else {
-                len++;
-            }
-        }
+        emu_report_output_feed(&st, buf, got, c);
     }
     int rv = ferror(f) ? -EIO : 0;
     fclose(f);

@@ -227,6 +227,8 @@ static int write_value(const cJSON *item, int depth, struct emu_buf *out)
         return emu_buf_puts(out, "null");
     case cJSON_String:
         return emu_json_write_string(item->valuestring ? item->valuestring : "", out);
+    case cJSON_Raw: /* pre-formatted by the caller (a number with fixed decimals) */
+        return emu_buf_puts(out, item->valuestring ? item->valuestring : "null");
     case cJSON_Number: {
         double d = item->valuedouble;
         if (d == (double)(long long)d && d < 9007199254740992.0 && d > -9007199254740992.0) {

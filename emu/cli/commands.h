@@ -15,6 +15,7 @@ extern const struct emu_cli_command emu_cmd_stop;
 extern const struct emu_cli_command emu_cmd_resume;
 extern const struct emu_cli_command emu_cmd_wait;
 extern const struct emu_cli_command emu_cmd_logs;
+extern const struct emu_cli_command emu_cmd_report;
 extern const struct emu_cli_command emu_cmd_serve;
 extern const struct emu_cli_command emu_cmd_fault;
 extern const struct emu_cli_command emu_cmd_help;

@@ -131,6 +131,8 @@ void emu__local_begin(struct emu_task_runner *r);
 
 /* Removes the FireLens resource dir (unless --keep). */
 void emu__local_cleanup(struct emu_task_runner *r);
+/* task_router_copy.c: copies the FireLens config dir's *.conf to <data>/tasks/<id>.router/. */
+int emu__local_save_config(struct emu_task_runner *r);
 
 /* Starts copying a started container's output to <id>.out/<name>.log (task_output.c). */
 void emu__output_start(struct runner_ctr *rc);

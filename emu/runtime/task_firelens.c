@@ -530,10 +530,18 @@ void emu__local_begin(struct emu_task_runner *r)
 
 void emu__local_cleanup(struct emu_task_runner *r)
 {
-    if (!r->local.has_paths || r->st->keep) {
+    if (!r->local.has_paths) {
         return;
     }
-    int rv = emu_task_remove_dir(r->local.paths.resource_dir);
+    int rv = emu__local_save_config(r); /* for `fargate-emu report` */
+    if (rv < 0) {
+        emu_log_warn("task %s: cannot keep its router config: %s, ignoring", r->st->id,
+                     emu_strerror(rv));
+    }
+    if (r->st->keep) {
+        return;
+    }
+    rv = emu_task_remove_dir(r->local.paths.resource_dir);
     if (rv < 0) {
         emu_log_warn("task %s: cannot remove %s: %s, ignoring", r->st->id,
                      r->local.paths.resource_dir, emu_strerror(rv));

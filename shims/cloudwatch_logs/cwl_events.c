@@ -56,6 +56,10 @@ void cwl_op_put_log_events(struct cwl_call *c)
         fail_store(c, r);
         return;
     }
+    if (v.end - v.first < c->in.n_events) {
+        cwl_journal_rejected(c->cwl->store, c->in.group, c->in.stream,
+                             c->in.n_events - (v.end - v.first), c->now_ms);
+    }
     r = emu_buf_printf(&c->out, "{\"nextSequenceToken\":\"%020" PRIu32 "%020" PRIu32 "\"",
                        st->id, st->next_seq);
     if (r == 0 && (v.too_new_start >= 0 || v.too_old_end >= 0 || v.expired_end >= 0)) {

@@ -205,6 +205,10 @@ struct cwl_store {
 };
 
 int cwl_store_open(const char *root, struct cwl_store **ret);
+/* Appends {"time","group","stream","rejected"} to <root>/rejected-events.jsonl (cwl_journal.c);
+ * failures are ignored (the call's answer already says it). */
+void cwl_journal_rejected(const struct cwl_store *s, const char *group, const char *stream,
+                          size_t n_rejected, int64_t now_ms);
 void cwl_store_free(struct cwl_store *s);
 /* Index of the first group (or stream) whose name is >= name. */
 size_t cwl_store_group_lower(const struct cwl_store *s, const char *name);

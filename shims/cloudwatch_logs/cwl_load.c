@@ -249,7 +249,7 @@ int cwl__store_load(struct cwl_store *s)
     int r = 0;
     struct dirent *de;
     while (r == 0 && (de = readdir(d)) != NULL) {
-        if (de->d_name[0] != '.') {
+        if (de->d_name[0] != '.' && de->d_type != DT_REG) { /* files: the journals */
             r = load_group(s, de->d_name);
         }
     }

@@ -233,8 +233,11 @@ int shim_cwl_start(uv_loop_t *loop, const struct shim_cwl_config *cfg, struct sh
                 ? EMU_ENOMEM
                 : 0;
     r = r ? r : cwl_store_open(cfg->root, &cwl->store);
+    char journal[4200];
+    int jn = snprintf(journal, sizeof(journal), "%s/failed-requests.jsonl", cfg->root);
     if (r == 0) {
         struct shim_http_config hc = {
+            .journal = jn > 0 && (size_t)jn < sizeof(journal) ? journal : NULL,
             .name = "logs",
             .address = cfg->address,
             .port = cfg->port,

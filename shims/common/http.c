@@ -304,6 +304,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                           (int)toe);
         }
         shim__respond_log(req);
+        if (req->srv->journal_fd1 && req->started) {
+            shim__journal_request(req->srv, req);
+        }
         shim__request_free(req);
     }
     *con_cls = NULL;
@@ -469,6 +472,7 @@ static int parse_address(const struct shim_http_config *cfg, struct sockaddr_sto
 void shim__server_handle_closed(struct shim_http_server *srv)
 {
     if (--srv->handles_open == 0) {
+        shim__journal_close(srv);
         emu_free(srv);
     }
 }
@@ -544,6 +548,7 @@ int shim_http_start(uv_loop_t *loop, const struct shim_http_config *cfg,
     r = uv_poll_start(&srv->poll, UV_READABLE, on_poll);
     r = r ? r : shim__listen_open(srv);
     r = r ? r : shim__fault_start(srv);
+    r = r || !cfg->journal ? r : shim__journal_open(srv, cfg->journal);
     if (r < 0) {
         shim_http_stop(srv);
         return r;

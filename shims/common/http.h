@@ -54,6 +54,9 @@ struct shim_http_config {
     struct shim_faults *faults;      /* fault injection engine (borrowed), or NULL */
     enum shim_error_shape error_shape;
     const char *error_xmlns;         /* SHIM_ERRORS_QUERY namespace; static */
+    /* JSON-lines file that gets one line per failed request ({"time","method","path","host",
+     * "target","status"}; status 0 = no response), for `fargate-emu report`; NULL = none. */
+    const char *journal;
 };
 
 /* Binds and starts serving on loop. Returns 0 and the server, or a negative errno (-EADDRINUSE,

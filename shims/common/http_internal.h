@@ -38,6 +38,8 @@ struct shim_http_server {
     const char *error_xmlns;
     uv_timer_t fault_timer; /* follows down windows */
     bool down;
+    /* Failed-request journal (journal.c): fd + 1, 0 = none. */
+    int journal_fd1;
 };
 
 struct shim_request {
@@ -83,6 +85,12 @@ struct shim_request {
     struct shim_delay *delay; /* injected latency running, NULL when none */
     bool reset;               /* close the connection with a TCP RST, no response */
 };
+
+/* journal.c: opens cfg->journal (0, or a negative errno), appends one line for a request that
+ * failed (status >= 400, reset, or no response), closes. */
+int shim__journal_open(struct shim_http_server *srv, const char *path);
+void shim__journal_request(struct shim_http_server *srv, const struct shim_request *req);
+void shim__journal_close(struct shim_http_server *srv);
 
 /* http.c: suspends req's connection while its job runs (from the access handler). */
 void shim__request_suspend(struct shim_request *req);

@@ -292,8 +292,11 @@ int shim_s3_start(uv_loop_t *loop, const struct shim_s3_config *cfg, struct shim
                 : 0;
     r = r ? r : s3_store_open(cfg->root, &s3->store);
     r = r ? r : s3_store_set_max_bytes(s3->store, cfg->max_store_bytes);
+    char journal[4200];
+    int jn = snprintf(journal, sizeof(journal), "%s/failed-requests.jsonl", cfg->root);
     if (r == 0) {
         struct shim_http_config hc = {
+            .journal = jn > 0 && (size_t)jn < sizeof(journal) ? journal : NULL,
             .name = "s3",
             .address = cfg->address,
             .port = cfg->port,

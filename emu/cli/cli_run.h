@@ -122,8 +122,8 @@ void emu_cli_endpoints_stop(struct emu_cli_endpoints *e);
 int emu_cli_supervise(const struct emu_cli_global *g, const struct run_opts *opts,
                       struct run_job *job, bool live);
 
-/* The parent of a detached run: waits for the state file to show RUNNING (prints the ID,
- * returns 0) or STOPPED (prints why, returns 1). */
-int emu_cli_await_running(struct run_job *job);
+/* The parent of a detached run: waits for the state file to show RUNNING (prints the ID, or
+ * with json the task as RunTask answers, returns 0) or STOPPED (prints why, returns 1). */
+int emu_cli_await_running(struct run_job *job, bool json);
 
 #endif

@@ -321,7 +321,7 @@ int emu_cli_supervise(const struct emu_cli_global *g, const struct run_opts *opt
     return r < 0 ? EMU_EXIT_FAILURE : exit_code(&s);
 }
 
-int emu_cli_await_running(struct run_job *job)
+int emu_cli_await_running(struct run_job *job, bool json)
 {
     int64_t begin = emu_now_ms();
     for (;;) {
@@ -330,9 +330,15 @@ int emu_cli_await_running(struct run_job *job)
             bool gone = st.supervisor_pid > 0 && !emu_store_supervisor_alive(&st);
             bool never = st.supervisor_pid <= 0 && emu_now_ms() - begin > 30000;
             if (st.status == EMU_TASK_RUNNING) {
-                printf("%s\n", st.id);
+                int r = 0;
+                if (json) {
+                    r = emu_cli_print_task_json(stdout, "run", &st, true);
+                }
+                else {
+                    printf("%s\n", st.id);
+                }
                 emu_task_state_done(&st);
-                return EMU_EXIT_OK;
+                return r < 0 ? EMU_EXIT_FAILURE : EMU_EXIT_OK;
             }
             bool finished = st.status == EMU_TASK_STOPPED;
             if (finished || gone || never) {

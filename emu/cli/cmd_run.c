@@ -242,7 +242,7 @@ static int detach(const struct emu_cli_global *g, struct run_opts *opts, struct 
         _exit(emu_cli_supervise(g, opts, job, false));
     }
     (void)waitpid(pid, NULL, 0);
-    return emu_cli_await_running(job);
+    return emu_cli_await_running(job, g->json);
 }
 
 static int exec_run(const struct emu_cli_global *g, void *optsp, int argc, char **argv)
@@ -273,7 +273,10 @@ static int exec_run(const struct emu_cli_global *g, void *optsp, int argc, char 
     }
     else {
         job->st.supervisor_pid = (long)getpid();
-        code = emu_cli_supervise(g, opts, job, true);
+        code = emu_cli_supervise(g, opts, job, !g->json);
+        if (g->json && emu_cli_print_task_json(stdout, "run", &job->st, true) < 0) {
+            code = EMU_EXIT_FAILURE;
+        }
     }
     emu_task_state_done(&job->st);
     emu_taskdef_free(job->td);
@@ -313,7 +316,7 @@ const struct emu_cli_command emu_cmd_run = {
                "semantics and an ordered stop; Ctrl-C stops it (twice: at once).",
     .usage = "[--detach | --wait] [--timeout S] [--publish H:C,...] [--secrets-file FILE] "
              "[--keep] [--pull POLICY] [--image-map FROM=TO,...] [--image-map-file FILE] "
-             "[--task-id ID] "
+             "[--task-id ID] [--json] "
              "[--data-dir DIR] [--docker-host URL] TASKDEF",
     .description = "Validates the task definition, pulls missing images, creates a pause "
                    "container owning the task's network namespace (awsvpc: localhost works "
@@ -322,7 +325,11 @@ const struct emu_cli_command emu_cmd_run = {
                    "semantics and health checks, the FireLens router first. When an essential "
                    "container stops, or on Ctrl-C, SIGINT or SIGTERM, the task stops in reverse "
                    "dependency order, each container getting its stopTimeout. The task's state "
-                   "is kept in the data dir for `ps`, `describe`, `stop` and `wait`.",
+                   "is kept in the data dir for `ps`, `describe`, `stop` and `wait`.\n\n"
+                   "With --detach it prints the task ID once the task is RUNNING. With --json "
+                   "there is no live view: it prints {\"tasks\": [TASK], \"failures\": []} as "
+                   "ECS RunTask answers (TASK in the shape `describe --json` prints), when the "
+                   "task is RUNNING with --detach, else once it has stopped.",
     .options = run_options,
     .exit_codes = run_exits,
     .examples = run_examples,

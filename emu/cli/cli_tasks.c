@@ -199,6 +199,11 @@ void emu_cli_recover_all(struct emu_cli_docker *d, const char *data_dir)
 
 int emu_cli_task_exit_code(const struct emu_task_state *st)
 {
+    /* A task that failed to start (an essential container never ran, e.g. a HEALTHY dependency
+     * that timed out) failed, whatever code the containers stopped afterwards exited with. */
+    if (st->stop_code == EMU_STOP_TASK_FAILED_TO_START) {
+        return EMU_EXIT_FAILURE;
+    }
     if (st->has_exit_code) {
         return st->exit_code & 0xff;
     }

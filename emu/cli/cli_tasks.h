@@ -50,7 +50,7 @@ int emu_cli_task_recover(struct emu_cli_docker *d, const char *data_dir,
 void emu_cli_recover_all(struct emu_cli_docker *d, const char *data_dir);
 
 /* Exit code rule of --wait and `wait`: the first essential container's exit code, 1 when the
- * task never ran one to an exit code. */
+ * task never ran one to an exit code or failed to start (stopCode TaskFailedToStart). */
 int emu_cli_task_exit_code(const struct emu_task_state *st);
 
 /* Sleeps ms milliseconds. */

@@ -289,7 +289,8 @@ static int exec_run(const struct emu_cli_global *g, void *optsp, int argc, char 
 static const struct emu_cli_exit run_exits[] = {
     {EMU_EXIT_OK, "the task ran and stopped normally (with --detach: it reached RUNNING)"},
     {EMU_EXIT_FAILURE, "the task definition is invalid, the task could not start, or it stopped "
-                       "before any essential container ran to an exit code"},
+                       "before any essential container ran to an exit code (with --wait: also when it "
+                       "failed to start, stopCode TaskFailedToStart)"},
     {EMU_EXIT_USAGE, "usage error, or an unreadable or malformed task definition, template or "
                      "plan"},
     {EMU_EXIT_OTHER, "with --wait: the exit code of the first essential container to stop"},

@@ -255,6 +255,9 @@ int emu_cli_supervise(const struct emu_cli_global *g, const struct run_opts *opt
                       struct run_job *job, bool live)
 {
     struct supervisor s = {.opts = opts, .job = job, .show = live, .ep = {.job = job}};
+    /* A closed output pipe (`run ... | head`) must not kill the supervisor mid-task: that would
+     * leave the containers and the task network behind. Writes then fail with EPIPE. */
+    (void)signal(SIGPIPE, SIG_IGN);
     emu_cli_live_init(&s.live, stdout, live && isatty(STDOUT_FILENO));
     if (emu_cli_docker_open(g, "run", &s.d) < 0) {
         char why[EMU_REASON_MAX];

@@ -25,6 +25,8 @@ MARK = re.compile(r"^<!-- check: (\w+)((?: [^>]*)?) -->$")
 
 RULES = [
     (re.compile(r"\b[0-9a-f]{64}\b"), "<CID>"),
+    (re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b"), "<UUID>"),
+    (re.compile(r"-object[A-Za-z0-9]{8}\b"), "-object<RANDOM>"),
     (re.compile(r"\b[0-9a-f]{32}\b"), "<ID>"),
     (re.compile(r"\b[0-9a-f]{32}-\d{10}\b"), "<ID>-<N>"),
     (re.compile(r"\b\d\d:\d\d:\d\d\.\d{3}\b"), "<TIME>"),

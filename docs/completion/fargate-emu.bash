@@ -18,11 +18,7 @@ _fargate_emu()
     fi
     COMPREPLY=()
     if (( cword == 1 )); then
-<<<<<<< HEAD
-        COMPREPLY=($(compgen -W "validate render run ps describe stop resume wait logs audit serve fault help version --help --version" -- "$cur"))
-=======
-        COMPREPLY=($(compgen -W "validate render run ps describe stop resume wait logs report serve fault help version --help --version" -- "$cur"))
->>>>>>> report
+        COMPREPLY=($(compgen -W "validate render run ps describe stop resume wait logs audit report serve fault help version --help --version" -- "$cur"))
         return 0
     fi
     local cmd=${COMP_WORDS[1]}
@@ -40,20 +36,12 @@ _fargate_emu()
             COMPREPLY=($(compgen -W "awsvpc bridge host none" -- "$cur"))
             return 0
             ;;
-<<<<<<< HEAD
-        validate:--data-dir|render:--data-dir|run:--data-dir|ps:--data-dir|describe:--data-dir|stop:--data-dir|resume:--data-dir|wait:--data-dir|logs:--data-dir|audit:--data-dir|serve:--data-dir|fault:--data-dir|help:--data-dir|version:--data-dir)
-=======
-        validate:--data-dir|render:--data-dir|run:--data-dir|ps:--data-dir|describe:--data-dir|stop:--data-dir|resume:--data-dir|wait:--data-dir|logs:--data-dir|report:--data-dir|serve:--data-dir|fault:--data-dir|help:--data-dir|version:--data-dir)
->>>>>>> report
+        validate:--data-dir|render:--data-dir|run:--data-dir|ps:--data-dir|describe:--data-dir|stop:--data-dir|resume:--data-dir|wait:--data-dir|logs:--data-dir|audit:--data-dir|report:--data-dir|serve:--data-dir|fault:--data-dir|help:--data-dir|version:--data-dir)
             compopt -o filenames 2>/dev/null
             COMPREPLY=($(compgen -d -- "$cur"))
             return 0
             ;;
-<<<<<<< HEAD
-        validate:--log-level|render:--log-level|run:--log-level|ps:--log-level|describe:--log-level|stop:--log-level|resume:--log-level|wait:--log-level|logs:--log-level|audit:--log-level|serve:--log-level|fault:--log-level|help:--log-level|version:--log-level)
-=======
-        validate:--log-level|render:--log-level|run:--log-level|ps:--log-level|describe:--log-level|stop:--log-level|resume:--log-level|wait:--log-level|logs:--log-level|report:--log-level|serve:--log-level|fault:--log-level|help:--log-level|version:--log-level)
->>>>>>> report
+        validate:--log-level|render:--log-level|run:--log-level|ps:--log-level|describe:--log-level|stop:--log-level|resume:--log-level|wait:--log-level|logs:--log-level|audit:--log-level|report:--log-level|serve:--log-level|fault:--log-level|help:--log-level|version:--log-level)
             COMPREPLY=($(compgen -W "error warn info debug trace" -- "$cur"))
             return 0
             ;;
@@ -110,15 +98,13 @@ _fargate_emu()
             opts="--follow --count --task --container --data-dir --docker-host --log-level --region --cluster --json --help"
             vals="--task --container --data-dir --docker-host --log-level --region --cluster"
             ;;
-<<<<<<< HEAD
         audit)
             opts="--last --max-loss --data-dir --docker-host --log-level --region --cluster --json --help"
             vals="--max-loss --data-dir --docker-host --log-level --region --cluster"
-=======
+            ;;
         report)
             opts="--last --html --tasks --prices --data-dir --docker-host --log-level --region --cluster --json --help"
             vals="--html --tasks --prices --data-dir --docker-host --log-level --region --cluster"
->>>>>>> report
             ;;
         serve)
             opts="--s3 --logs --sts --access-key --secret-key --base-domain --s3-max-bytes --allow-anonymous --enforce-iam --task-role-policy --fault --fault-seed --data-dir --docker-host --log-level --region --cluster --json --help"
@@ -151,11 +137,7 @@ _fargate_emu()
             COMPREPLY=($(compgen -f -- "$cur"))
             ;;
         help)
-<<<<<<< HEAD
-            COMPREPLY=($(compgen -W "validate render run ps describe stop resume wait logs audit serve fault help version" -- "$cur"))
-=======
-            COMPREPLY=($(compgen -W "validate render run ps describe stop resume wait logs report serve fault help version" -- "$cur"))
->>>>>>> report
+            COMPREPLY=($(compgen -W "validate render run ps describe stop resume wait logs audit report serve fault help version" -- "$cur"))
             ;;
         describe|stop|resume|wait)
             COMPREPLY=($(compgen -W "$(_fargate_emu_tasks "${COMP_WORDS[0]}")" -- "$cur"))

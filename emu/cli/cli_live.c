@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The live view of `run`: a table of the task and its containers redrawn with ANSI cursor
  * movement on a TTY, or timestamped transition lines when the output is a pipe or a file. */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
+#include "emu/base/err.h"
+#include "emu/base/json.h"
 #include "emu/cli/cli_live.h"
+#include "emu/runtime/runtime.h"
 
 void emu_cli_live_init(struct emu_cli_live *l, FILE *out, bool tty)
 {
@@ -124,4 +128,36 @@ void emu_cli_print_stopped(FILE *out, const struct emu_task_state *st)
         fprintf(out, "  %s%s: exit code %s%s%s\n", c->name, c->essential ? " (essential)" : "",
                 ex, c->reason[0] ? ", " : "", c->reason);
     }
+}
+
+int emu_cli_print_task_json(FILE *out, const char *cmd, const struct emu_task_state *st,
+                            bool as_array)
+{
+    cJSON *root = cJSON_CreateObject();
+    cJSON *t = root ? emu_store_describe_json(st) : NULL;
+    bool attached = false, added = false;
+    if (t && as_array) {
+        cJSON *tasks = cJSON_AddArrayToObject(root, "tasks");
+        attached = tasks && cJSON_AddItemToArray(tasks, t);
+        added = attached && cJSON_AddArrayToObject(root, "failures");
+    }
+    else if (t) {
+        added = attached = cJSON_AddItemToObject(root, "task", t);
+    }
+    if (t && !attached) {
+        cJSON_Delete(t);
+    }
+    struct emu_buf b;
+    emu_buf_init(&b, EMU_JSON_MAX_INPUT);
+    int r = added ? emu_json_write_pretty(root, &b) : -ENOMEM;
+    if (r == 0) {
+        fwrite(b.data, 1, b.len, out);
+        fflush(out);
+    }
+    else {
+        fprintf(stderr, "fargate-emu %s: cannot print the task: %s\n", cmd, emu_strerror(r));
+    }
+    emu_buf_done(&b);
+    cJSON_Delete(root);
+    return r;
 }

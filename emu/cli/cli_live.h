@@ -27,4 +27,10 @@ void emu_cli_live_update(struct emu_cli_live *l, const struct emu_task_state *st
 /* Prints the stopped task's reason and each container's exit code and reason. */
 void emu_cli_print_stopped(FILE *out, const struct emu_task_state *st);
 
+/* Prints the task as `describe --json` shapes it, pretty, on out: with as_array
+ * {"tasks": [TASK], "failures": []} (DescribeTasks, RunTask), else {"task": TASK} (StopTask).
+ * 0, or -ENOMEM (said on stderr with cmd). */
+int emu_cli_print_task_json(FILE *out, const char *cmd, const struct emu_task_state *st,
+                            bool as_array);
+
 #endif

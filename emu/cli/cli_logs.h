@@ -18,6 +18,7 @@ struct emu_cli_logs_cwl {
     const char *target;   /* "GROUP[/STREAM-PREFIX]"; NULL = every group */
     bool follow;          /* remember how far each stream was read */
     bool count;           /* count only */
+    bool json;            /* --json: each event wrapped as {"location","record"} */
     emu_cli_logs_want_fn want; /* NULL = every event */
     void *ud;
     unsigned long long matched;
@@ -32,5 +33,10 @@ struct emu_cli_logs_cwl {
  * store unreadable; a missing store is empty). */
 int emu_cli_logs_cwl_scan(struct emu_cli_logs_cwl *c);
 void emu_cli_logs_cwl_done(struct emu_cli_logs_cwl *c);
+
+/* Prints one record (a line of an S3 object, or a stored CloudWatch event) on stdout: as is, or
+ * with json as {"location": LOCATION, "record": R} on one line, R the line parsed when it is JSON
+ * and the line as a string when it is not (the shape `logs --json` documents). */
+void emu_cli_logs_print(const char *location, const char *line, size_t n, bool json);
 
 #endif

@@ -82,6 +82,45 @@ static size_t *cursor_of(struct emu_cli_logs_cwl *c, const char *path)
     return &n[c->n_cursors++].offset;
 }
 
+void emu_cli_logs_print(const char *location, const char *line, size_t n, bool json)
+{
+    if (!json) {
+        fwrite(line, 1, n, stdout);
+        fputc('\n', stdout);
+        return;
+    }
+    cJSON *rec = NULL;
+    struct emu_json_error err;
+    if (emu_json_parse(line, n, &rec, &err) < 0) {
+        rec = NULL;
+    }
+    struct emu_buf b;
+    emu_buf_init(&b, (size_t)64 * 1024 * 1024);
+    int r = emu_buf_puts(&b, "{\"location\":");
+    r = r ? r : emu_json_write_string(location, &b);
+    r = r ? r : emu_buf_puts(&b, ",\"record\":");
+    if (r == 0 && rec) {
+        char *compact = emu_json_print(rec, 0);
+        r = compact ? emu_buf_puts(&b, compact) : -ENOMEM;
+        emu_free(compact);
+    }
+    else if (r == 0) {
+        char *copy = emu_strndup(line, n);
+        r = copy ? emu_json_write_string(copy, &b) : -ENOMEM;
+        emu_free(copy);
+    }
+    r = r ? r : emu_buf_puts(&b, "}\n");
+    if (r == 0) {
+        fwrite(b.data, 1, b.len, stdout);
+    }
+    else {
+        fprintf(stderr, "fargate-emu logs: %s: cannot print a record: %s\n", location,
+                emu_strerror(r));
+    }
+    emu_buf_done(&b);
+    cJSON_Delete(rec);
+}
+
 /* Prints the events of one stream file from its cursor on. */
 static void print_stream(struct cwl_scan *s, const char *path)
 {
@@ -111,8 +150,10 @@ static void print_stream(struct cwl_scan *s, const char *path)
             if (!c->want || c->want(c->ud, s->stream, msg, strlen(msg))) {
                 here++;
                 if (!c->count) {
-                    fwrite(p, 1, n, stdout);
-                    fputc('\n', stdout);
+                    char where[1200];
+                    (void)snprintf(where, sizeof(where), "cloudwatch://%s/%s", s->group,
+                                   s->stream);
+                    emu_cli_logs_print(where, p, n, c->json);
                 }
             }
             cJSON_Delete(ev);

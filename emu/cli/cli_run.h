@@ -149,8 +149,8 @@ int emu_cli_run_detach(const struct emu_cli_global *g, struct run_opts *opts, st
  * a task ran, kept for `resume` (0600: environment values). */
 int emu_cli_taskdef_save(const struct run_job *job);
 
-/* The parent of a detached run: waits for the state file to show RUNNING (prints the ID,
- * returns 0) or STOPPED (prints why, returns 1). */
-int emu_cli_await_running(struct run_job *job);
+/* The parent of a detached run: waits for the state file to show RUNNING (prints the ID, or
+ * with json the task as RunTask answers, returns 0) or STOPPED (prints why, returns 1). */
+int emu_cli_await_running(struct run_job *job, bool json);
 
 #endif

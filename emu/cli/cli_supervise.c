@@ -295,6 +295,9 @@ int emu_cli_supervise(const struct emu_cli_global *g, const struct run_opts *opt
                       struct run_job *job, bool live)
 {
     struct supervisor s = {.opts = opts, .job = job, .show = live, .ep = {.job = job, .creds_duration_s = job->creds_duration_s}};
+    /* A closed output pipe (`run ... | head`) must not kill the supervisor mid-task: that would
+     * leave the containers and the task network behind. Writes then fail with EPIPE. */
+    (void)signal(SIGPIPE, SIG_IGN);
     emu_cli_live_init(&s.live, stdout, live && isatty(STDOUT_FILENO));
     if (emu_cli_docker_open(g, "run", &s.d) < 0) {
         char why[EMU_REASON_MAX];
@@ -363,7 +366,7 @@ int emu_cli_supervise(const struct emu_cli_global *g, const struct run_opts *opt
     return r < 0 ? EMU_EXIT_FAILURE : exit_code(&s);
 }
 
-int emu_cli_await_running(struct run_job *job)
+int emu_cli_await_running(struct run_job *job, bool json)
 {
     int64_t begin = emu_now_ms();
     for (;;) {
@@ -372,9 +375,15 @@ int emu_cli_await_running(struct run_job *job)
             bool gone = st.supervisor_pid > 0 && !emu_store_supervisor_alive(&st);
             bool never = st.supervisor_pid <= 0 && emu_now_ms() - begin > 30000;
             if (st.status == EMU_TASK_RUNNING && st.supervisor_pid > 0 && !gone) {
-                printf("%s\n", st.id);
+                int r = 0;
+                if (json) {
+                    r = emu_cli_print_task_json(stdout, "run", &st, true);
+                }
+                else {
+                    printf("%s\n", st.id);
+                }
                 emu_task_state_done(&st);
-                return EMU_EXIT_OK;
+                return r < 0 ? EMU_EXIT_FAILURE : EMU_EXIT_OK;
             }
             bool finished = st.status == EMU_TASK_STOPPED;
             if (finished || gone || never) {

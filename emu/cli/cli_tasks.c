@@ -226,6 +226,11 @@ int emu_cli_parse_bytes(const char *cmd, const char *opt, const char *text, uint
 
 int emu_cli_task_exit_code(const struct emu_task_state *st)
 {
+    /* A task that failed to start (an essential container never ran, e.g. a HEALTHY dependency
+     * that timed out) failed, whatever code the containers stopped afterwards exited with. */
+    if (st->stop_code == EMU_STOP_TASK_FAILED_TO_START) {
+        return EMU_EXIT_FAILURE;
+    }
     if (st->has_exit_code) {
         return st->exit_code & 0xff;
     }

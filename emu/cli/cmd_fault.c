@@ -84,10 +84,10 @@ static int request(const char *data_dir, const char *verb, const char *line, boo
         const cJSON *e = cJSON_GetObjectItemCaseSensitive(root, "error");
         fprintf(stderr, "fargate-emu fault %s: %s\n", verb,
                 cJSON_IsString(e) ? e->valuestring : "refused");
-        code = EMU_EXIT_FAILURE;
+        code = EMU_EXIT_USAGE; /* the emulator refuses only input: a bad spec, an unknown id */
     }
     else if (json) {
-        printf("%s\n", ans.data);
+        printf("%.*s\n", (int)strcspn(ans.data, "\n"), ans.data);
     }
     else if (strcmp(verb, "list") == 0) {
         print_table(root);
@@ -148,12 +148,28 @@ static int exec_fault(const struct emu_cli_global *g, void *optsp, int argc, cha
     return code;
 }
 
+static const struct emu_cli_exit fault_exits[] = {
+    {EMU_EXIT_OK, "done (list: listed)"},
+    {EMU_EXIT_FAILURE, "no emulator is running with that data dir, or its control socket could "
+                       "not be used"},
+    {EMU_EXIT_USAGE, "usage error, an invalid fault SPEC (with the position of the mistake) or "
+                     "no fault rule with that ID"},
+    {0, NULL},
+};
+
 const struct emu_cli_command emu_cmd_fault = {
     .name = "fault",
     .summary = "Change the injected faults of a running emulator: add SPEC..., list, "
                "remove ID, clear (see docs/faults.md).",
-    .usage = "[--data-dir DIR] add SPEC... | list [--json] | remove ID | clear",
+    .usage = "[--data-dir DIR] [--json] add SPEC... | list | remove ID | clear",
+    .description = "Talks to the emulator (`serve`, or a `run` supervisor) whose data dir is "
+                   "given, through <data-dir>/control.sock. With --json every verb prints the "
+                   "emulator's answer as one JSON line: {\"ok\": true, \"id\": N} for add, "
+                   "{\"ok\": true, \"seed\": N, \"injected\": N, \"rules\": [...]} for list, "
+                   "{\"ok\": true, \"removed\": N} for clear, {\"ok\": true} for remove; the SPEC grammar is in "
+                   "docs/faults.md.",
     .options = fault_options,
+    .exit_codes = fault_exits,
     .opts_size = sizeof(struct fault_opts),
     .reads_taskdef = false,
     .exec = exec_fault,

@@ -49,14 +49,18 @@ static int exec_help(const struct emu_cli_global *g, void *opts, int argc, char 
 
 static int exec_version(const struct emu_cli_global *g, void *opts, int argc, char **argv)
 {
-    (void)g;
     (void)opts;
     (void)argv;
     if (argc != 0) {
         fprintf(stderr, "fargate-emu version: takes no arguments\n");
         return EMU_EXIT_USAGE;
     }
-    printf("fargate-emu %s\n", EMU_VERSION);
+    if (g->json) {
+        printf("{\n  \"program\": \"fargate-emu\",\n  \"version\": \"%s\"\n}\n", EMU_VERSION);
+    }
+    else {
+        printf("fargate-emu %s\n", EMU_VERSION);
+    }
     return EMU_EXIT_OK;
 }
 
@@ -86,7 +90,9 @@ const struct emu_cli_command emu_cmd_help = {
 const struct emu_cli_command emu_cmd_version = {
     .name = "version",
     .summary = "Print the version.",
-    .usage = "",
+    .usage = "[--json]",
+    .description = "Prints `fargate-emu VERSION`, or with --json {\"program\": \"fargate-emu\", "
+                   "\"version\": \"VERSION\"}.",
     .options = no_options,
     .opts_size = 0,
     .exec = exec_version,

@@ -51,6 +51,7 @@ struct logs_job {
     char **seen; /* keys printed already (--follow) */
     size_t n_seen;
     int error;
+    bool json; /* --json */
 };
 
 /* Gunzips every member of a gzip stream (or copies plain bytes) into out. */
@@ -184,8 +185,9 @@ static int on_key(const char *key, uint64_t size, int64_t mtime_ms, void *ud)
         if (n > 0 && wanted(j, p, n)) {
             here++;
             if (!j->o->count) {
-                fwrite(p, 1, n, stdout);
-                fputc('\n', stdout);
+                char where[1300];
+                (void)snprintf(where, sizeof(where), "s3://%s/%s", j->bucket, key);
+                emu_cli_logs_print(where, p, n, j->json);
             }
         }
         p += n + (nl ? 1 : 0);
@@ -257,7 +259,7 @@ static int exec_logs(const struct emu_cli_global *g, void *optsp, int argc, char
     }
     (void)snprintf(root, sizeof(root), "%s/s3", data_dir);
     (void)snprintf(cw_root, sizeof(cw_root), "%s/logs", data_dir);
-    struct logs_job j = {.o = o};
+    struct logs_job j = {.o = o, .json = g->json};
     if (o->task) {
         const char *slash = strrchr(o->task, '/');
         (void)snprintf(j.task_id, sizeof(j.task_id), "%s", slash ? slash + 1 : o->task);
@@ -267,7 +269,7 @@ static int exec_logs(const struct emu_cli_global *g, void *optsp, int argc, char
         }
     }
     struct emu_cli_logs_cwl cw = {.root = cw_root, .target = cw_target, .follow = o->follow,
-                                  .count = o->count, .want = wanted_event, .ud = &j};
+                                  .count = o->count, .json = g->json, .want = wanted_event, .ud = &j};
     int r = 0, rc = 0;
     for (;;) {
         r = want_s3 ? scan(&j, root, bucket[0] ? bucket : NULL, prefix) : 0;
@@ -290,7 +292,7 @@ static int exec_logs(const struct emu_cli_global *g, void *optsp, int argc, char
     }
     j.matched += cw.matched;
     if (o->count) {
-        printf("%llu\n", j.matched);
+        printf(g->json ? "{\"count\":%llu}\n" : "%llu\n", j.matched);
     }
     if (j.matched == 0) {
         fprintf(stderr, "fargate-emu logs: no records matched\n");
@@ -299,13 +301,47 @@ static int exec_logs(const struct emu_cli_global *g, void *optsp, int argc, char
     return j.error ? EMU_EXIT_FAILURE : EMU_EXIT_OK;
 }
 
+static const struct emu_cli_exit logs_exits[] = {
+    {EMU_EXIT_OK, "at least one record matched (and every object could be read)"},
+    {EMU_EXIT_FAILURE, "no record matched, or an object or the store could not be read"},
+    {EMU_EXIT_USAGE, "usage error, a location that is not s3:// or cloudwatch://, or an unusable "
+                     "data dir"},
+    {0, NULL},
+};
+
+static const struct emu_cli_example logs_examples[] = {
+    {"fargate-emu logs s3://fargate-firelens-s3-logs",
+     "Print every record the seed's S3 variant delivered, one JSON line each."},
+    {"fargate-emu logs --count --task 0123abcd --container nginx",
+     "Count nginx's records of task 0123abcd, in S3 and CloudWatch Logs; exit 1 if none."},
+    {"fargate-emu logs --json cloudwatch://fluent-bit-cloudwatch",
+     "Print every event of a group as {\"location\", \"record\"} lines."},
+    {NULL, NULL},
+};
+
 const struct emu_cli_command emu_cmd_logs = {
     .name = "logs",
     .summary = "Print the records that arrived at the local S3 (gunzipped JSON lines) or "
                "CloudWatch Logs (events as JSON lines); exit 1 when none matched.",
     .usage = "[--follow] [--count] [--data-dir DIR] s3://BUCKET[/PREFIX] | "
              "cloudwatch://GROUP[/STREAM] | --task ID [--container NAME]",
+    .description = "Reads the stores under the data dir (the local S3 at <data-dir>/s3 and the "
+                   "CloudWatch Logs store at <data-dir>/logs); no endpoint needs to be running. "
+                   "S3 objects are gunzipped (every gzip member) and each line is a record; "
+                   "CloudWatch events print as stored, {\"timestamp\", \"ingestionTime\", "
+                   "\"message\"}. The object keys and stream names, with their record counts, "
+                   "go to stderr. In cloudwatch://GROUP/STREAM the longest existing group name "
+                   "that prefixes the path is the group and the rest a stream-name prefix. "
+                   "--task searches both stores: JSON records by their ecs_task_arn (or Docker "
+                   "container name), other events by the awslogs stream name "
+                   "<prefix>/<container>/<taskID>.\n\n"
+                   "With --json every record is one line {\"location\": \"s3://BUCKET/KEY\" "
+                   "or \"cloudwatch://GROUP/STREAM\", \"record\": R}, R the record parsed when "
+                   "it is JSON and the line as a string when it is not; with --count --json the "
+                   "output is {\"count\": N}.",
     .options = logs_options,
+    .exit_codes = logs_exits,
+    .examples = logs_examples,
     .opts_size = sizeof(struct logs_opts),
     .reads_taskdef = false,
     .exec = exec_logs,

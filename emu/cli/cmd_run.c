@@ -357,7 +357,7 @@ int emu_cli_run_detach(const struct emu_cli_global *g, struct run_opts *opts, st
         _exit(emu_cli_supervise(g, opts, job, false));
     }
     (void)waitpid(pid, NULL, 0);
-    return emu_cli_await_running(job);
+    return emu_cli_await_running(job, g->json);
 }
 
 static int exec_run(const struct emu_cli_global *g, void *optsp, int argc, char **argv)
@@ -399,7 +399,11 @@ static int exec_run(const struct emu_cli_global *g, void *optsp, int argc, char 
     }
     else {
         job->st.supervisor_pid = (long)getpid();
-        code = emu_cli_supervise(g, opts, job, true);
+        code = emu_cli_supervise(g, opts, job, !g->json);
+        /* With --json: the RunTask document, then (--audit) the audit's, one after the other. */
+        if (g->json && emu_cli_print_task_json(stdout, "run", &job->st, true) < 0) {
+            code = EMU_EXIT_FAILURE;
+        }
         if (opts->audit && job->st.status == EMU_TASK_STOPPED) {
             int ac = emu_cli_audit_report("run", job->data_dir, &job->st, g->json, max_loss);
             code = code == EMU_EXIT_OK ? ac : code;
@@ -418,7 +422,8 @@ static int exec_run(const struct emu_cli_global *g, void *optsp, int argc, char 
 static const struct emu_cli_exit run_exits[] = {
     {EMU_EXIT_OK, "the task ran and stopped normally (with --detach: it reached RUNNING)"},
     {EMU_EXIT_FAILURE, "the task definition is invalid, the task could not start, or it stopped "
-                       "before any essential container ran to an exit code"},
+                       "before any essential container ran to an exit code (with --wait: also when it "
+                       "failed to start, stopCode TaskFailedToStart)"},
     {EMU_EXIT_USAGE, "usage error, or an unreadable or malformed task definition, template or "
                      "plan"},
     {EMU_EXIT_OTHER, "with --wait: the exit code of the first essential container to stop"},
@@ -445,8 +450,8 @@ const struct emu_cli_command emu_cmd_run = {
                "semantics and an ordered stop; Ctrl-C stops it (twice: at once).",
     .usage = "[--detach | --wait] [--timeout S] [--publish H:C,...] [--secrets-file FILE] "
              "[--keep] [--pull POLICY] [--image-map FROM=TO,...] [--image-map-file FILE] "
-             "[--task-id ID] [--enforce-iam [--task-role-policy FILE]... [--execution-role-policy FILE]...] "
-             "[--audit [--max-loss PCT]] "
+             "[--task-id ID] [--json] [--enforce-iam [--task-role-policy FILE]... "
+             "[--execution-role-policy FILE]...] [--audit [--max-loss PCT]] "
              "[--data-dir DIR] [--docker-host URL] TASKDEF",
     .description = "Validates the task definition, pulls missing images, creates a pause "
                    "container owning the task's network namespace (awsvpc: localhost works "
@@ -455,7 +460,11 @@ const struct emu_cli_command emu_cmd_run = {
                    "semantics and health checks, the FireLens router first. When an essential "
                    "container stops, or on Ctrl-C, SIGINT or SIGTERM, the task stops in reverse "
                    "dependency order, each container getting its stopTimeout. The task's state "
-                   "is kept in the data dir for `ps`, `describe`, `stop` and `wait`.",
+                   "is kept in the data dir for `ps`, `describe`, `stop` and `wait`.\n\n"
+                   "With --detach it prints the task ID once the task is RUNNING. With --json "
+                   "there is no live view: it prints {\"tasks\": [TASK], \"failures\": []} as "
+                   "ECS RunTask answers (TASK in the shape `describe --json` prints), when the "
+                   "task is RUNNING with --detach, else once it has stopped.",
     .options = run_options,
     .exit_codes = run_exits,
     .examples = run_examples,

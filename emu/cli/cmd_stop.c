@@ -64,6 +64,17 @@ static int ask_supervisor(const char *data_dir, struct emu_task_state *st, const
     return EMU_EXIT_OK;
 }
 
+/* The stopped task: the text line, or with --json {"task": {...}} as ECS StopTask answers. */
+static int print_stopped(const struct emu_cli_global *g, const struct emu_task_state *st)
+{
+    if (!g->json) {
+        emu_cli_print_stopped(stdout, st);
+        return EMU_EXIT_OK;
+    }
+    return emu_cli_print_task_json(stdout, "stop", st, false) < 0 ? EMU_EXIT_FAILURE
+                                                                  : EMU_EXIT_OK;
+}
+
 static int exec_stop(const struct emu_cli_global *g, void *optsp, int argc, char **argv)
 {
     struct stop_opts *opts = optsp;
@@ -89,6 +100,11 @@ static int exec_stop(const struct emu_cli_global *g, void *optsp, int argc, char
     (void)snprintf(id, sizeof(id), "%s", st.id);
     int code = EMU_EXIT_OK;
     if (st.status == EMU_TASK_STOPPED) {
+        if (g->json) {
+            code = print_stopped(g, &st);
+            emu_task_state_done(&st);
+            return code;
+        }
         printf("task %s is already stopped\n", id);
     }
     else if (!emu_store_supervisor_alive(&st)) {
@@ -113,7 +129,7 @@ static int exec_stop(const struct emu_cli_global *g, void *optsp, int argc, char
                  i++) {
                 emu_cli_sleep_ms(50);
             }
-            emu_cli_print_stopped(stdout, &st);
+            code = print_stopped(g, &st);
         }
         else if (orphan) {
             code = recover(g, data_dir, &st, opts->reason);
@@ -148,12 +164,14 @@ const struct emu_cli_command emu_cmd_stop = {
     .name = "stop",
     .summary = "Stop a task: containers in reverse dependency order, SIGTERM then SIGKILL after "
                "each one's stopTimeout; waits until everything is removed.",
-    .usage = "[--reason TEXT] [--data-dir DIR] TASK",
+    .usage = "[--reason TEXT] [--json] [--data-dir DIR] TASK",
     .description = "Writes the stop reason next to the task's state and sends SIGTERM to the "
                    "task's supervisor, which stops the containers as ECS does and removes them, "
                    "then waits until the task is STOPPED. A task whose supervisor died (shown as "
                    "`(lost)` by `ps`) is swept here instead: its containers, network and task "
-                   "directory are removed.",
+                   "directory are removed.\n\nPrints the stopped task's summary line, or with "
+                   "--json {\"task\": {...}} as ECS StopTask answers, the task in the shape "
+                   "`describe --json` prints.",
     .options = stop_options,
     .exit_codes = stop_exits,
     .examples = stop_examples,

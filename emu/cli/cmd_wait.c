@@ -81,7 +81,8 @@ static const struct emu_cli_exit wait_exits[] = {
     {EMU_EXIT_OTHER, "the exit code of the first essential container to stop (0 when it "
                      "succeeded)"},
     {EMU_EXIT_FAILURE, "also: the task stopped before any essential container ran to an exit "
-                       "code, or its supervisor died"},
+                       "code, it failed to start (stopCode TaskFailedToStart), or its "
+                       "supervisor died"},
     {EMU_EXIT_USAGE, "also: usage error, or no task (or more than one) matches TASK"},
     {0, NULL},
 };

@@ -246,7 +246,7 @@ def test_control_socket_add_clear(serve):
         c.list_buckets()
     assert e.value.response["Error"]["Code"] == "InternalError"
     bad = srv.fault("add", "s3:ListBuckets:rate=2", check=False)
-    assert bad.returncode == 1 and "at position 21" in bad.stderr
+    assert bad.returncode == 2 and "at position 21" in bad.stderr
     injected = srv.faults()["injected"]
     assert injected >= 1
     table = srv.fault("list").stdout
@@ -256,7 +256,7 @@ def test_control_socket_add_clear(serve):
     listed = srv.faults()
     assert listed["rules"] == [] and listed["injected"] == injected
     gone = srv.fault("remove", "1", check=False)
-    assert gone.returncode == 1 and "no fault rule has that id" in gone.stderr
+    assert gone.returncode == 2 and "no fault rule has that id" in gone.stderr
 
 
 def test_fault_without_emulator():

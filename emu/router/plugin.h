@@ -16,6 +16,7 @@ struct emu_router_filter;
 struct emu_router_output;
 struct emu_router_flush;
 struct emu_router_parser;
+struct emu_router_ml_parser;
 
 /* Option value types (Fluent Bit's FLB_CONFIG_MAP_*). Storage at offset in the context:
  * STR: const char * (borrowed from the config or the default literal; NULL when unset);
@@ -151,6 +152,12 @@ const struct emu_router_section *emu_router_filter_section(const struct emu_rout
 
 /* A parser defined by [PARSER] or a parsers file, by exact name; NULL when absent. */
 const struct emu_router_parser *emu_router_parser_get(struct emu_router *r, const char *name);
+
+/* A multiline parser by exact name: a [MULTILINE_PARSER] of the config or a parsers file, else
+ * the built-in of that name (docker, cri, go, python, java); NULL when neither exists (or out
+ * of memory). Valid for the router's life. */
+const struct emu_router_ml_parser *emu_router_ml_parser_get(struct emu_router *r,
+                                                            const char *name);
 
 /* Creates the filter's emitter input (Fluent Bit's in_emitter, named name in logs and
  * metrics): records appended to it run through every filter except this one. Call from cb_init;

@@ -11,6 +11,7 @@
 
 #include "emu/base/buf.h"
 #include "emu/router/config.h"
+#include "emu/router/mlparser.h"
 #include "emu/router/parser.h"
 #include "emu/router/plugin.h"
 #include "emu/router/router.h"
@@ -133,6 +134,8 @@ struct emu_router {
     const struct emu_router_config_env *env; /* for Parsers_File; NULL: empty */
     struct emu_router_parser *parsers;
     size_t n_parsers;
+    struct emu_router_ml_parser *ml_parsers; /* [MULTILINE_PARSER]s, then built-ins in use */
+    size_t n_ml_parsers, cap_ml_parsers;
     struct emu_router_config **parser_files;
     size_t n_parser_files;
     struct emu_router_http *http; /* the HTTP_Server, when on */

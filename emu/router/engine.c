@@ -332,6 +332,10 @@ int emu_router_input_append(struct emu_router_input *ins, const char *tag, size_
     }
     if (c->data.len >= EMU_ROUTER_CHUNK_MAX) {
         emu__router_chunk_seal(ins, c);
+        ins->sealed_bytes += c->data.len;
+        if (ins->sealed_bytes >= EMU_ROUTER_EAGER_BYTES) {
+            emu__router_flush_soon(r);
+        }
     }
     maybe_pause(ins);
     return 0;

@@ -18,6 +18,9 @@
 
 /* A chunk is sealed at this size (Fluent Bit's ~2 MB chunks). */
 #define EMU_ROUTER_CHUNK_MAX (2u * 1024u * 1024u)
+/* Sealed chunks an input may hold for the next Flush tick: past this they are dispatched at
+ * the next loop iteration (memory stays bounded when records arrive faster than Flush). */
+#define EMU_ROUTER_EAGER_BYTES (32u * 1024u * 1024u)
 /* Ceiling of one chunk's buffer and of a filter's output. */
 #define EMU_ROUTER_BUF_MAX (64u * 1024u * 1024u)
 
@@ -68,6 +71,7 @@ struct emu_router_input {
     char name[96];
     struct emu_router_chunk *open; /* one open chunk per tag */
     struct emu_router_chunk *sealed_head, **sealed_tail; /* full, waiting for the flush */
+    size_t sealed_bytes; /* of chunks sealed by size since the last dispatch */
     size_t mem_used;               /* bytes in chunks not yet released */
     struct emu_router_in_metrics m;
     int paused, stopped, inited;
@@ -124,7 +128,7 @@ struct emu_router {
     struct emu_router_output **outputs;
     size_t n_outputs;
     struct emu_router_flush *tasks;
-    uv_timer_t flush_timer, grace_timer;
+    uv_timer_t flush_timer, grace_timer, soon_timer;
     int timers_inited, started, stopping, stop_finished;
     long holds;
     void (*stop_done)(struct emu_router *r, void *data);
@@ -155,6 +159,10 @@ struct emu_router {
 /* engine.c */
 void emu__router_chunk_unref(struct emu_router_chunk *c);
 void emu__router_chunk_seal(struct emu_router_input *in, struct emu_router_chunk *c);
+
+/* engine_flush.c: dispatches the sealed chunks of inputs over EMU_ROUTER_EAGER_BYTES at the
+ * next loop iteration. */
+void emu__router_flush_soon(struct emu_router *r);
 
 /* storage.c: chunk files (storage.type filesystem). Errors leave a chunk in memory only. */
 int emu__router_storage_init(struct emu_router *r);

@@ -135,6 +135,14 @@ int emu_router_output_retry_limit(const struct emu_router_output *ins)
     return ins->retry_limit;
 }
 
+int emu_router_output_tls(const struct emu_router_output *ins, int *ret_verify,
+                          const char **ret_ca_file)
+{
+    *ret_verify = ins->g.tls_verify;
+    *ret_ca_file = ins->g.tls_ca_file;
+    return ins->g.tls;
+}
+
 void emu_router_hold(struct emu_router *r)
 {
     r->holds++;

@@ -180,6 +180,10 @@ int emu_router_input_paused(const struct emu_router_input *ins);
 
 /* The environment given with emu_router_set_envp (may be NULL). */
 const char *const *emu_router_envp(struct emu_router *r);
+/* The output's generic tls options: returns tls (0/1); *ret_verify is tls.verify and
+ * *ret_ca_file tls.ca_file (NULL when unset). */
+int emu_router_output_tls(const struct emu_router_output *ins, int *ret_verify,
+                          const char **ret_ca_file);
 /* The output's Retry_Limit: -1 = no limit, else the number of retries. */
 int emu_router_output_retry_limit(const struct emu_router_output *ins);
 

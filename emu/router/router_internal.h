@@ -37,13 +37,14 @@ struct emu_router_chunk {
 };
 
 struct emu_router_generic_in {
-    const char *name, *tag, *alias, *log_level, *storage_type, *tls_str;
+    const char *name, *tag, *alias, *log_level, *storage_type, *tls_str, *tls_ca_file;
     int64_t mem_buf_limit, log_suppress;
     int threaded, routable, pause_on_overlimit, tls, tls_verify;
 };
 
 struct emu_router_generic_out {
     const char *name, *match, *match_regex, *alias, *log_level, *retry_limit, *tls_str;
+    const char *tls_ca_file;
     int64_t workers, total_limit_size, log_suppress;
     int tls, tls_verify;
 };

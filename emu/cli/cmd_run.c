@@ -23,6 +23,7 @@
 #include "emu/cli/commands.h"
 #include "emu/model/ids.h"
 #include "emu/model/validate.h"
+#include "emu/tf/tfplan.h"
 
 #define OPT(field) EMU_OPT_COMMAND, offsetof(struct run_opts, field)
 
@@ -54,6 +55,19 @@ static const struct emu_cli_option run_options[] = {
     {"launch-type", "TYPE", OPT(launch_type), "FARGATE|EC2", "launch type to validate for", EMU_OPT_SCALAR},
     {"ec2-instance-id", "ID", OPT(ec2_instance_id), NULL, "accepted as render does", EMU_OPT_SCALAR},
     {"no-validate", NULL, OPT(no_validate), NULL, "run even when validation fails", EMU_OPT_SCALAR},
+    {"enforce-iam", NULL, OPT(enforce_iam), NULL,
+     "evaluate the task role's policies (--task-role-policy files, and with --tf-plan the "
+     "role's policies in the plan) for every call the task makes to the local endpoints, and "
+     "answer AccessDenied as AWS does", EMU_OPT_SCALAR},
+    {"task-role-policy", "FILE", OPT(task_role_policy), NULL,
+     "a task role identity policy document (or a JSON array of documents), with "
+     "--enforce-iam (repeatable)", EMU_OPT_LIST},
+    {"execution-role-policy", "FILE", OPT(execution_role_policy), NULL,
+     "an execution role policy document (or array), with --enforce-iam: checked for the "
+     "awslogs driver's calls (repeatable; --tf-plan adds the plan's)", EMU_OPT_LIST},
+    {"s3-max-bytes", "SIZE", OPT(s3_max_bytes), NULL,
+     "cap the local S3 store at SIZE bytes (K, M, G suffixes): writes past it get 500 "
+     "InternalError, as a full disk", EMU_OPT_SCALAR},
     {NULL, NULL, 0, 0, NULL, NULL, EMU_OPT_SCALAR},
 };
 
@@ -159,15 +173,93 @@ static int plan_task(const struct emu_cli_global *g, struct run_opts *opts, stru
     return r;
 }
 
+/* --enforce-iam: the policies of --task-role-policy and of the plan's task role. */
+static int load_iam(const struct run_opts *opts, const struct emu_cli_source *src,
+                    struct run_job *job)
+{
+    if (!opts->enforce_iam) {
+        if (opts->task_role_policy.n > 0 || opts->execution_role_policy.n > 0) {
+            fprintf(stderr, "fargate-emu run: --task-role-policy and --execution-role-policy "
+                            "need --enforce-iam\n");
+            return EMU_EUSAGE;
+        }
+        return 0;
+    }
+    if (opts->task_role_policy.n == 0 && !src->plan) {
+        fprintf(stderr, "fargate-emu run: --enforce-iam needs the task role's policies: "
+                        "--task-role-policy FILE, or --tf-plan with the role in the plan\n");
+        return EMU_EUSAGE;
+    }
+    int r = emu_cli_iam_add_files(&job->iam, "run", &opts->task_role_policy);
+    if (r == 0 && src->plan) {
+        r = emu_cli_iam_add_plan_role(&job->iam, "run", "task role", &src->plan->task_role);
+    }
+    /* The execution role: only when its policies are known (files or the plan). */
+    if (r == 0 && (opts->execution_role_policy.n > 0 ||
+                   (src->plan && src->plan->execution_role.address))) {
+        r = emu_cli_iam_add_files(&job->exec_iam, "run", &opts->execution_role_policy);
+        if (r == 0 && src->plan && src->plan->execution_role.address) {
+            r = emu_cli_iam_add_plan_role(&job->exec_iam, "run", "execution role", &src->plan->execution_role);
+        }
+        job->exec_iam_on = true;
+    }
+    if (r < 0) {
+        return EMU_EUSAGE;
+    }
+    if (job->iam.n_documents == 0) {
+        fprintf(stderr, "fargate-emu run: --enforce-iam: no policy applies to the task role, so "
+                        "every call the task makes is denied (as AWS would)\n");
+    }
+    emu_cli_iam_install(&job->iam);
+    return 0;
+}
+
+/* The final task definition, kept in job->taskdef_json for emu_cli_taskdef_save. */
+static void keep_taskdef(const struct emu_cli_source *src, struct run_job *job)
+{
+    struct cJSON *o = NULL;
+    struct emu_buf body;
+    emu_buf_init(&body, EMU_JSON_MAX_INPUT);
+    if (emu_taskdef_export(src->json, src->len, &src->overrides, &o) == 0 &&
+        emu_json_write_pretty(o, &body) == 0) {
+        job->taskdef_json = emu_arena_strndup(&job->arena, body.data, body.len);
+    }
+    cJSON_Delete(o);
+    emu_buf_done(&body);
+}
+
+int emu_cli_taskdef_save(const struct run_job *job)
+{
+    struct emu_buf path;
+    int r = job->taskdef_json ? emu_store_paths(job->data_dir, job->st.id, ".taskdef.json",
+                                                &path)
+                              : -ENOENT;
+    if (r < 0) {
+        return r;
+    }
+    r = emu_file_write_atomic(path.data, job->taskdef_json, strlen(job->taskdef_json), 0600);
+    emu_buf_done(&path);
+    return r;
+}
+
 static int prepare(const struct emu_cli_global *g, struct run_opts *opts, struct run_job *job)
 {
     struct emu_diags diags;
     emu_diags_init(&diags);
-    int r = emu_cli_load_taskdef_opts(&opts->td, job->file, &job->td, NULL, &diags);
+    struct emu_cli_source src = {0};
+    int r = emu_cli_load_taskdef_opts(&opts->td, job->file, &job->td, &src, &diags);
     if (r < 0) {
         emu_cli_print_diags(job->file, &diags, false, false);
         emu_diags_done(&diags);
+        emu_cli_source_done(&src);
         return EMU_EUSAGE;
+    }
+    r = load_iam(opts, &src, job);
+    keep_taskdef(&src, job);
+    emu_cli_source_done(&src);
+    if (r < 0) {
+        emu_diags_done(&diags);
+        return r;
     }
     if (!opts->no_validate) {
         (void)emu_taskdef_validate(job->td, emu_cli_pick_launch_type(opts->launch_type, job->td),
@@ -188,12 +280,26 @@ static int prepare(const struct emu_cli_global *g, struct run_opts *opts, struct
     r = r ? r : (opts->publish ? parse_publish(opts->publish, job) : 0);
     r = r ? r : emu_cli_image_map_load(&opts->image_map, opts->image_map_file, &job->image_map);
     r = r ? r : (opts->secrets_file ? load_secrets(opts->secrets_file, job) : 0);
+    r = r ? r : (opts->s3_max_bytes ? emu_cli_parse_bytes("run", "--s3-max-bytes",
+                                                          opts->s3_max_bytes,
+                                                          &job->s3_max_bytes) : 0);
     if (r == 0 && opts->timeout) {
         char *end;
         job->timeout_s = strtol(opts->timeout, &end, 10);
         if (*end || job->timeout_s <= 0) {
             fprintf(stderr, "fargate-emu run: --timeout %s: expected seconds > 0\n",
                     opts->timeout);
+            r = EMU_EUSAGE;
+        }
+    }
+    /* Test knob: a short credential lifetime shows the refresh without waiting hours. */
+    const char *creds_s = getenv("FARGATE_EMU_CREDENTIALS_SECONDS");
+    if (r == 0 && creds_s) {
+        char *end;
+        job->creds_duration_s = strtol(creds_s, &end, 10);
+        if (*end || job->creds_duration_s < 2 || job->creds_duration_s > 43200) {
+            fprintf(stderr, "fargate-emu run: FARGATE_EMU_CREDENTIALS_SECONDS=%s: expected "
+                            "2-43200 seconds\n", creds_s);
             r = EMU_EUSAGE;
         }
     }
@@ -204,13 +310,17 @@ static int prepare(const struct emu_cli_global *g, struct run_opts *opts, struct
         fprintf(stderr, "fargate-emu run: cannot create %s/tasks: %s\n", job->data_dir,
                 emu_strerror(r));
     }
+    if (r == 0 && emu_cli_taskdef_save(job) < 0) {
+        fprintf(stderr, "fargate-emu run: cannot keep the task definition for `resume`, "
+                        "ignoring\n");
+    }
     job->st.keep = opts->keep;
     return r;
 }
 
 /* Detached: returns in the parent once the task is RUNNING (or stopped); the grandchild,
  * in its own session, supervises and exits with the task. */
-static int detach(const struct emu_cli_global *g, struct run_opts *opts, struct run_job *job)
+int emu_cli_run_detach(const struct emu_cli_global *g, struct run_opts *opts, struct run_job *job)
 {
     int r = emu_store_save(job->data_dir, &job->st);
     if (r < 0) {
@@ -263,13 +373,15 @@ static int exec_run(const struct emu_cli_global *g, void *optsp, int argc, char 
     job->file = file;
     emu_arena_init(&job->arena, 0);
     emu_docker_image_map_init(&job->image_map);
+    emu_cli_iam_init(&job->iam);
+    emu_cli_iam_init(&job->exec_iam);
     int code;
     int r = prepare(g, opts, job);
     if (r < 0) {
         code = r == EMU_EUSAGE ? EMU_EXIT_USAGE : EMU_EXIT_FAILURE;
     }
     else if (opts->detach) {
-        code = detach(g, opts, job);
+        code = emu_cli_run_detach(g, opts, job);
     }
     else {
         job->st.supervisor_pid = (long)getpid();
@@ -278,6 +390,8 @@ static int exec_run(const struct emu_cli_global *g, void *optsp, int argc, char 
     emu_task_state_done(&job->st);
     emu_taskdef_free(job->td);
     emu_docker_image_map_done(&job->image_map);
+    emu_cli_iam_done(&job->iam);
+    emu_cli_iam_done(&job->exec_iam);
     emu_arena_done(&job->arena);
     emu_free(job);
     return code;
@@ -313,7 +427,7 @@ const struct emu_cli_command emu_cmd_run = {
                "semantics and an ordered stop; Ctrl-C stops it (twice: at once).",
     .usage = "[--detach | --wait] [--timeout S] [--publish H:C,...] [--secrets-file FILE] "
              "[--keep] [--pull POLICY] [--image-map FROM=TO,...] [--image-map-file FILE] "
-             "[--task-id ID] "
+             "[--task-id ID] [--enforce-iam [--task-role-policy FILE]... [--execution-role-policy FILE]...] "
              "[--data-dir DIR] [--docker-host URL] TASKDEF",
     .description = "Validates the task definition, pulls missing images, creates a pause "
                    "container owning the task's network namespace (awsvpc: localhost works "

@@ -319,7 +319,7 @@ static const struct brule go_rules[] = {
     {"go_after_panic", "/^\\t?panic: /", "go_after_panic"},
     {"go_after_panic", "/^\\[signal /", "go_after_panic"},
     {"go_after_panic, go_frame", "/^goroutine \\d+ \\[[^\\]]*\\]:$/", "go_frame"},
-    {"go_frame", "/^(?:created by )?\\S+(?:\\(.*\\))?(?: in goroutine \\d+)?$/", "go_file"},
+    {"go_frame", "/^(?:created by \\S+(?: in goroutine \\d+)?|\\S+\\(.*\\))$/", "go_file"},
     {"go_file", "/^\\s+\\S.*:\\d+/", "go_frame"},
     {"go_frame", "/^\\.\\.\\.\\d* ?additional frames elided\\.\\.\\.$/", "go_frame"},
     {"go_frame", "/^$/", "go_after_panic"},

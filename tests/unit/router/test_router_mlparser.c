@@ -158,6 +158,13 @@ static void test_filter_doc_example(void **state)
     assert_msg(&m, 1, text, 2, 7);
     assert_msg(&m, 3, text, 9, 59);
     msgs_done(&m);
+    /* a plain word after a frame's file line is not a frame */
+    const struct emu_router_ml_parser *ps3[] = {&go};
+    run(ps3, 1, "panic: bad\ngoroutine 1 [running]:\nmain.main()\n\t/app/main.go:5 +0x1d\n"
+                "after\n", NULL, &m);
+    assert_int_equal(m.n, 2);
+    assert_string_equal(m.v[1], "after");
+    msgs_done(&m);
     emu_free(text);
     emu_router_ml_parser_done(&java);
     emu_router_ml_parser_done(&go);

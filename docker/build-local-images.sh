@@ -95,11 +95,12 @@ mkdir -p "$rootfs/fluent-bit/etc" "$rootfs/fluent-bit/parsers"
 cp "$here/emu-router/fluent-bit.conf" "$rootfs/fluent-bit/etc/fluent-bit.conf"
 cp "$here/emu-router/parsers.conf" "$rootfs/fluent-bit/parsers/parsers.conf"
 # The image's built-in configs (/fluent-bit/configs) and the init snippets (/ecs), and a config
-# for config-file-type file tests (multiline partial_message, s3 output).
+# for config-file-type file tests (multiline partial_message, s3 output; multiline parsers).
 mkdir -p "$rootfs/fluent-bit/configs" "$rootfs/ecs"
 cp "$here"/emu-router/configs/*.conf "$rootfs/fluent-bit/configs/"
 cp "$here"/emu-router/ecs/*.conf "$rootfs/ecs/"
 cp "$here/emu-router/e2e-partial.conf" "$rootfs/fluent-bit/configs/e2e-partial.conf"
+cp "$here/emu-router/e2e-multiline.conf" "$rootfs/fluent-bit/configs/e2e-multiline.conf"
 printf 'root:x:0:0:root:/root:/bin/sh\n' >"$rootfs/etc/passwd"
 printf 'root:x:0:\n' >"$rootfs/etc/group"
 tar -C "$rootfs" -c . | "${docker[@]}" import \

@@ -432,6 +432,13 @@ static int req_setup(struct emu_http_req *req, const struct emu_http_request *rq
     if (rq->unix_socket) {
         bad |= curl_easy_setopt(e, CURLOPT_UNIX_SOCKET_PATH, rq->unix_socket) != CURLE_OK;
     }
+    if (rq->tls_no_verify) {
+        bad |= curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L) != CURLE_OK;
+        bad |= curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L) != CURLE_OK;
+    }
+    if (rq->ca_file) {
+        bad |= curl_easy_setopt(e, CURLOPT_CAINFO, rq->ca_file) != CURLE_OK;
+    }
     const char *method = rq->method ? rq->method : "GET";
     if (rq->body) {
         bad |= curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)rq->body_len) !=

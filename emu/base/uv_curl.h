@@ -47,6 +47,8 @@ struct emu_http_request {
     long timeout_ms;          /* whole request; 0 = none (long-lived streams) */
     long connect_timeout_ms;  /* 0 = 10 s */
     emu_http_data_cb on_data; /* NULL = buffer the body */
+    int tls_no_verify;        /* https: accept any certificate and host name */
+    const char *ca_file;      /* https: trust these CAs (PEM) instead of the system's */
 };
 
 /* Routes libcurl's allocations through emu_malloc and initialises it. Idempotent; call before

@@ -135,6 +135,14 @@ int emu_router_output_retry_limit(const struct emu_router_output *ins)
     return ins->retry_limit;
 }
 
+int emu_router_output_tls(const struct emu_router_output *ins, int *ret_verify,
+                          const char **ret_ca_file)
+{
+    *ret_verify = ins->g.tls_verify;
+    *ret_ca_file = ins->g.tls_ca_file;
+    return ins->g.tls;
+}
+
 void emu_router_hold(struct emu_router *r)
 {
     r->holds++;
@@ -332,6 +340,10 @@ int emu_router_input_append(struct emu_router_input *ins, const char *tag, size_
     }
     if (c->data.len >= EMU_ROUTER_CHUNK_MAX) {
         emu__router_chunk_seal(ins, c);
+        ins->sealed_bytes += c->data.len;
+        if (ins->sealed_bytes >= EMU_ROUTER_EAGER_BYTES) {
+            emu__router_flush_soon(r);
+        }
     }
     maybe_pause(ins);
     return 0;

@@ -33,6 +33,7 @@ static void finish_stop(struct emu_router *r)
     if (r->timers_inited) {
         uv_timer_stop(&r->flush_timer);
         uv_timer_stop(&r->grace_timer);
+        uv_timer_stop(&r->soon_timer);
     }
     emu__router_http_close(r); /* the monitoring API answers until the drain is over */
     if (r->stop_done) {
@@ -214,6 +215,20 @@ static void dispatch(struct emu_router *r, struct emu_router_chunk *c)
     emu__router_chunk_unref(c);
 }
 
+static void dispatch_sealed(struct emu_router *r, struct emu_router_input *in)
+{
+    struct emu_router_chunk *c = in->sealed_head;
+    in->sealed_head = NULL;
+    in->sealed_tail = &in->sealed_head;
+    in->sealed_bytes = 0;
+    while (c) {
+        struct emu_router_chunk *next = c->next;
+        c->next = NULL;
+        dispatch(r, c);
+        c = next;
+    }
+}
+
 static void flush_all(struct emu_router *r)
 {
     emu__router_storage_backlog(r); /* the next batch, if the last one was released */
@@ -222,15 +237,25 @@ static void flush_all(struct emu_router *r)
         while (in->open) {
             emu__router_chunk_seal(in, in->open);
         }
-        struct emu_router_chunk *c = in->sealed_head;
-        in->sealed_head = NULL;
-        in->sealed_tail = &in->sealed_head;
-        while (c) {
-            struct emu_router_chunk *next = c->next;
-            c->next = NULL;
-            dispatch(r, c);
-            c = next;
+        dispatch_sealed(r, in);
+    }
+}
+
+/* Records arriving faster than Flush: full chunks go out before the tick (open ones wait). */
+static void soon_cb(uv_timer_t *timer)
+{
+    struct emu_router *r = timer->data;
+    for (size_t i = 0; i < r->n_inputs; i++) {
+        if (r->inputs[i]->sealed_bytes >= EMU_ROUTER_EAGER_BYTES) {
+            dispatch_sealed(r, r->inputs[i]);
         }
+    }
+}
+
+void emu__router_flush_soon(struct emu_router *r)
+{
+    if (r->timers_inited && !r->stop_finished && !uv_is_active((uv_handle_t *)&r->soon_timer)) {
+        uv_timer_start(&r->soon_timer, soon_cb, 0, 0);
     }
 }
 
@@ -255,8 +280,10 @@ int emu_router_start(struct emu_router *r)
     uint64_t ms = (uint64_t)(r->svc.flush * 1000.0);
     uv_timer_init(r->loop, &r->flush_timer);
     uv_timer_init(r->loop, &r->grace_timer);
+    uv_timer_init(r->loop, &r->soon_timer);
     r->flush_timer.data = r;
     r->grace_timer.data = r;
+    r->soon_timer.data = r;
     r->timers_inited = 1;
     for (size_t i = 0; i < r->n_outputs; i++) {
         struct emu_router_output *o = r->outputs[i];
@@ -383,10 +410,13 @@ struct emu_router *emu_router_free(struct emu_router *r)
     if (r->timers_inited) {
         emu_router_hold(r);
         emu_router_hold(r);
+        emu_router_hold(r);
         r->flush_timer.data = r;
         r->grace_timer.data = r;
+        r->soon_timer.data = r;
         uv_close((uv_handle_t *)&r->flush_timer, release_cb);
         uv_close((uv_handle_t *)&r->grace_timer, release_cb);
+        uv_close((uv_handle_t *)&r->soon_timer, release_cb);
     }
     while (r->holds > 0) {
         uv_run(r->loop, UV_RUN_ONCE);

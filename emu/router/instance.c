@@ -57,12 +57,13 @@ const struct emu_router_option emu__router_service_options[] = {
 };
 
 #define TLS_OPTS(T, F)                                                                     \
-    {EMU_ROPT_BOOL, "tls", "off", 0, T(tls), "Enable TLS (not supported)."},               \
+    {EMU_ROPT_BOOL, "tls", "off", 0, T(tls),                                               \
+     "Enable TLS (outputs http, s3, cloudwatch_logs, cloudwatch only)."},                  \
     {EMU_ROPT_BOOL, "tls.verify", "on", 0, T(tls_verify), "Verify certificates."},         \
     {EMU_ROPT_INT, "tls.debug", "1", 0, NOST, "TLS debug level."},                         \
     {EMU_ROPT_STR, "tls.vhost", NULL, 0, NOST, "TLS SNI host."},                           \
     {EMU_ROPT_STR, "tls.ca_path", NULL, 0, NOST, "CA directory."},                         \
-    {EMU_ROPT_STR, "tls.ca_file", NULL, 0, NOST, "CA file."},                              \
+    {EMU_ROPT_STR, "tls.ca_file", NULL, 0, T(tls_ca_file), "CA file (http output)."},     \
     {EMU_ROPT_STR, "tls.crt_file", NULL, 0, NOST, "Certificate file."},                    \
     {EMU_ROPT_STR, "tls.key_file", NULL, 0, NOST, "Private key file."},                    \
     {EMU_ROPT_STR, "tls.key_passwd", NULL, 0, NOST, "Private key password."}
@@ -378,8 +379,11 @@ static int add_output(struct emu_router *r, const struct emu_router_section *sec
         return fail_at(diags, sec->file, sec->line, "invalid Retry_Limit '%s'",
                        o->g.retry_limit);
     }
-    if (o->g.tls) {
-        return fail_at(diags, sec->file, sec->line, "tls is not supported by emu-router");
+    if (o->g.tls && strcasecmp(p->name, "http") != 0 && strcasecmp(p->name, "s3") != 0 &&
+        strcasecmp(p->name, "cloudwatch_logs") != 0 && strcasecmp(p->name, "cloudwatch") != 0) {
+        return fail_at(diags, sec->file, sec->line,
+                       "tls is not supported by emu-router for output '%s' (only http, s3, "
+                       "cloudwatch_logs and cloudwatch)", p->name);
     }
     return route_rules(&o->g, &o->match_re, sec, diags);
 }

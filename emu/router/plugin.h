@@ -16,6 +16,7 @@ struct emu_router_filter;
 struct emu_router_output;
 struct emu_router_flush;
 struct emu_router_parser;
+struct emu_router_ml_parser;
 
 /* Option value types (Fluent Bit's FLB_CONFIG_MAP_*). Storage at offset in the context:
  * STR: const char * (borrowed from the config or the default literal; NULL when unset);
@@ -152,6 +153,12 @@ const struct emu_router_section *emu_router_filter_section(const struct emu_rout
 /* A parser defined by [PARSER] or a parsers file, by exact name; NULL when absent. */
 const struct emu_router_parser *emu_router_parser_get(struct emu_router *r, const char *name);
 
+/* A multiline parser by exact name: a [MULTILINE_PARSER] of the config or a parsers file, else
+ * the built-in of that name (docker, cri, go, python, java); NULL when neither exists (or out
+ * of memory). Valid for the router's life. */
+const struct emu_router_ml_parser *emu_router_ml_parser_get(struct emu_router *r,
+                                                            const char *name);
+
 /* Creates the filter's emitter input (Fluent Bit's in_emitter, named name in logs and
  * metrics): records appended to it run through every filter except this one. Call from cb_init;
  * NULL on OOM or when the name is taken. */
@@ -173,6 +180,10 @@ int emu_router_input_paused(const struct emu_router_input *ins);
 
 /* The environment given with emu_router_set_envp (may be NULL). */
 const char *const *emu_router_envp(struct emu_router *r);
+/* The output's generic tls options: returns tls (0/1); *ret_verify is tls.verify and
+ * *ret_ca_file tls.ca_file (NULL when unset). */
+int emu_router_output_tls(const struct emu_router_output *ins, int *ret_verify,
+                          const char **ret_ca_file);
 /* The output's Retry_Limit: -1 = no limit, else the number of retries. */
 int emu_router_output_retry_limit(const struct emu_router_output *ins);
 

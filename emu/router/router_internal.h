@@ -11,12 +11,16 @@
 
 #include "emu/base/buf.h"
 #include "emu/router/config.h"
+#include "emu/router/mlparser.h"
 #include "emu/router/parser.h"
 #include "emu/router/plugin.h"
 #include "emu/router/router.h"
 
 /* A chunk is sealed at this size (Fluent Bit's ~2 MB chunks). */
 #define EMU_ROUTER_CHUNK_MAX (2u * 1024u * 1024u)
+/* Sealed chunks an input may hold for the next Flush tick: past this they are dispatched at
+ * the next loop iteration (memory stays bounded when records arrive faster than Flush). */
+#define EMU_ROUTER_EAGER_BYTES (32u * 1024u * 1024u)
 /* Ceiling of one chunk's buffer and of a filter's output. */
 #define EMU_ROUTER_BUF_MAX (64u * 1024u * 1024u)
 
@@ -33,13 +37,14 @@ struct emu_router_chunk {
 };
 
 struct emu_router_generic_in {
-    const char *name, *tag, *alias, *log_level, *storage_type, *tls_str;
+    const char *name, *tag, *alias, *log_level, *storage_type, *tls_str, *tls_ca_file;
     int64_t mem_buf_limit, log_suppress;
     int threaded, routable, pause_on_overlimit, tls, tls_verify;
 };
 
 struct emu_router_generic_out {
     const char *name, *match, *match_regex, *alias, *log_level, *retry_limit, *tls_str;
+    const char *tls_ca_file;
     int64_t workers, total_limit_size, log_suppress;
     int tls, tls_verify;
 };
@@ -67,6 +72,7 @@ struct emu_router_input {
     char name[96];
     struct emu_router_chunk *open; /* one open chunk per tag */
     struct emu_router_chunk *sealed_head, **sealed_tail; /* full, waiting for the flush */
+    size_t sealed_bytes; /* of chunks sealed by size since the last dispatch */
     size_t mem_used;               /* bytes in chunks not yet released */
     struct emu_router_in_metrics m;
     int paused, stopped, inited;
@@ -123,7 +129,7 @@ struct emu_router {
     struct emu_router_output **outputs;
     size_t n_outputs;
     struct emu_router_flush *tasks;
-    uv_timer_t flush_timer, grace_timer;
+    uv_timer_t flush_timer, grace_timer, soon_timer;
     int timers_inited, started, stopping, stop_finished;
     long holds;
     void (*stop_done)(struct emu_router *r, void *data);
@@ -133,6 +139,8 @@ struct emu_router {
     const struct emu_router_config_env *env; /* for Parsers_File; NULL: empty */
     struct emu_router_parser *parsers;
     size_t n_parsers;
+    struct emu_router_ml_parser *ml_parsers; /* [MULTILINE_PARSER]s, then built-ins in use */
+    size_t n_ml_parsers, cap_ml_parsers;
     struct emu_router_config **parser_files;
     size_t n_parser_files;
     struct emu_router_http *http; /* the HTTP_Server, when on */
@@ -152,6 +160,10 @@ struct emu_router {
 /* engine.c */
 void emu__router_chunk_unref(struct emu_router_chunk *c);
 void emu__router_chunk_seal(struct emu_router_input *in, struct emu_router_chunk *c);
+
+/* engine_flush.c: dispatches the sealed chunks of inputs over EMU_ROUTER_EAGER_BYTES at the
+ * next loop iteration. */
+void emu__router_flush_soon(struct emu_router *r);
 
 /* storage.c: chunk files (storage.type filesystem). Errors leave a chunk in memory only. */
 int emu__router_storage_init(struct emu_router *r);

@@ -2,7 +2,8 @@
 /* The router's parser registry: [PARSER] sections of the main config, then every Parsers_File
  * of [SERVICE] (and -R, which the command line turns into one) resolved against the directory
  * of the file that names it. A later parser with a name already taken is ignored with a
- * warning, as Fluent Bit does. */
+ * warning, as Fluent Bit does. [MULTILINE_PARSER] sections load the same way, from the same
+ * files; built-in multiline parsers are made on first use. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -54,12 +55,89 @@ static int add_parser(struct emu_router *r, const struct emu_router_section *sec
     return 0;
 }
 
+#define ML_PARSERS_MAX 1024
+
+static struct emu_router_ml_parser *ml_slot(struct emu_router *r)
+{
+    if (r->n_ml_parsers >= ML_PARSERS_MAX) {
+        return NULL;
+    }
+    if (r->n_ml_parsers == r->cap_ml_parsers) {
+        /* Filters keep pointers: the array is sized once, for every parser there may be. */
+        if (r->ml_parsers) {
+            return NULL;
+        }
+        r->ml_parsers = emu_calloc(ML_PARSERS_MAX, sizeof(*r->ml_parsers));
+        if (!r->ml_parsers) {
+            return NULL;
+        }
+        r->cap_ml_parsers = ML_PARSERS_MAX;
+    }
+    return &r->ml_parsers[r->n_ml_parsers];
+}
+
+static int add_ml_parser(struct emu_router *r, const struct emu_router_section *sec,
+                         struct emu_diags *diags)
+{
+    struct emu_router_ml_parser p;
+    int rc = emu_router_ml_parser_init(&p, sec, diags);
+    if (rc < 0) {
+        emu_router_ml_parser_done(&p);
+        return rc;
+    }
+    for (size_t i = 0; i < r->n_ml_parsers; i++) {
+        if (strcmp(r->ml_parsers[i].name, p.name) == 0) {
+            emu_log_warn("%s:%u: multiline parser '%s' already exists, ignoring", sec->file,
+                         sec->line, p.name);
+            emu_router_ml_parser_done(&p);
+            return 0;
+        }
+    }
+    struct emu_router_ml_parser *slot = ml_slot(r);
+    if (!slot) {
+        char where[4200];
+        snprintf(where, sizeof(where), "%s:%u", sec->file, sec->line);
+        emu_router_ml_parser_done(&p);
+        (void)emu_diags_add(diags, EMU_DIAG_ERROR, where, "too many multiline parsers (%d)",
+                            ML_PARSERS_MAX);
+        return EMU_ECONFIG;
+    }
+    *slot = p;
+    r->n_ml_parsers++;
+    return 0;
+}
+
+const struct emu_router_ml_parser *emu_router_ml_parser_get(struct emu_router *r,
+                                                            const char *name)
+{
+    for (size_t i = 0; i < r->n_ml_parsers; i++) {
+        if (strcmp(r->ml_parsers[i].name, name) == 0) {
+            return &r->ml_parsers[i];
+        }
+    }
+    struct emu_router_ml_parser *slot = emu_router_ml_is_builtin(name) ? ml_slot(r) : NULL;
+    if (!slot || emu_router_ml_parser_builtin(slot, name) < 0) {
+        if (slot) {
+            emu_router_ml_parser_done(slot);
+        }
+        return NULL;
+    }
+    r->n_ml_parsers++;
+    return slot;
+}
+
 static int add_sections(struct emu_router *r, const struct emu_router_config *cf,
                         struct emu_diags *diags)
 {
     for (size_t i = 0; i < cf->n_sections; i++) {
         if (cf->sections[i].kind == EMU_RSEC_PARSER) {
             int rc = add_parser(r, &cf->sections[i], diags);
+            if (rc < 0) {
+                return rc;
+            }
+        }
+        else if (cf->sections[i].kind == EMU_RSEC_MULTILINE_PARSER) {
+            int rc = add_ml_parser(r, &cf->sections[i], diags);
             if (rc < 0) {
                 return rc;
             }
@@ -151,6 +229,12 @@ void emu__router_parsers_free(struct emu_router *r)
     }
     emu_free(r->parsers);
     r->parsers = NULL;
+    for (size_t i = 0; i < r->n_ml_parsers; i++) {
+        emu_router_ml_parser_done(&r->ml_parsers[i]);
+    }
+    emu_free(r->ml_parsers);
+    r->ml_parsers = NULL;
+    r->n_ml_parsers = r->cap_ml_parsers = 0;
     r->n_parsers = 0;
     for (size_t i = 0; r->parser_files && i < r->n_parser_files; i++) {
         emu_router_config_free(r->parser_files[i]);

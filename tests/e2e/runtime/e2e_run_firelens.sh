@@ -3,7 +3,9 @@
 # router (file output on a host directory, since the generated config's inputs and
 # record_modifier are what is under test), an app writing to stdout and stderr. Checks every
 # record's metadata and `source`, the HEALTHY dependency on the `nc 127.0.0.1 8877` check, the
-# router stopped last, and N lines written vs delivered (N = ${FIRELENS_N:-100000}).
+# router stopped last, a Java stack trace, a Go panic and a custom block arriving as one
+# record each (multiline filter, config-file-type file), and N lines written vs delivered
+# (N = ${FIRELENS_N:-100000}).
 . "$(dirname "$0")/lib.sh"
 src=$(cd "$(dirname "$0")/../../.." && pwd)
 out=$work/out
@@ -49,6 +51,47 @@ PY
 app_stop=$(grep -n "container app STOPPED" "$work/run1.log" | cut -d: -f1)
 rtr_stop=$(grep -n "container log_router STOPPED" "$work/run1.log" | cut -d: -f1)
 [ "$app_stop" -lt "$rtr_stop" ] || fail "router stopped before the app"
+
+# 1b. A Java stack trace, a Go panic and a custom block written by the app arrive as one
+# record each: the baked /fluent-bit/configs/e2e-multiline.conf (config-file-type file) runs
+# the multiline filter with the built-in java and go parsers and its own [MULTILINE_PARSER].
+td=$(taskdef 1 ml.jsonl)
+python3 - "$td" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["containerDefinitions"][0]["firelensConfiguration"]["options"] = {
+    "config-file-type": "file", "config-file-value": "/fluent-bit/configs/e2e-multiline.conf"}
+d["containerDefinitions"][1]["command"] = ["sh", "-c",
+    "echo before; "
+    "printf 'Exception in thread \"main\" java.lang.IllegalStateException: boom\\n"
+    "\\tat com.example.App.run(App.java:10)\\n\\tat com.example.App.main(App.java:4)\\n"
+    "Caused by: java.lang.NullPointerException\\n\\tat com.example.Dao.get(Dao.java:7)\\n"
+    "\\t... 2 more\\n'; sleep 0.3; echo between; sleep 0.3; "
+    "printf 'panic: bad\\ngoroutine 1 [running]:\\nmain.main()\\n"
+    "\\t/app/main.go:5 +0x1d\\n' >&2; sleep 0.3; echo after; "
+    "printf 'BEGIN one\\n  two\\n  three\\n'; echo last; sleep 2"]
+json.dump(d, open(sys.argv[1], "w"))
+PY
+fe run --wait --no-validate "$td" >"$work/runml.log" 2>&1 || fail "multiline run failed: $(tail -5 "$work/runml.log")"
+python3 - "$out/ml.jsonl" <<'PY' || fail "multiline records"
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+logs = [r["log"] for r in recs]
+java = ('Exception in thread "main" java.lang.IllegalStateException: boom\n'
+        "\tat com.example.App.run(App.java:10)\n\tat com.example.App.main(App.java:4)\n"
+        "Caused by: java.lang.NullPointerException\n\tat com.example.Dao.get(Dao.java:7)\n"
+        "\t... 2 more")
+go = "panic: bad\ngoroutine 1 [running]:\nmain.main()\n\t/app/main.go:5 +0x1d"
+block = "BEGIN one\n  two\n  three"
+for want in (java, go, block, "before", "between", "after", "last"):
+    assert logs.count(want) == 1, (want, logs)
+assert len(recs) == 7, logs
+for r in recs:
+    assert r["container_name"] and len(r["container_id"]) == 64 and "ecs_task_arn" in r, r
+src = {r["log"]: r["source"] for r in recs}
+assert src[java] == "stdout" and src[go] == "stderr", src
+print("multiline run: Java trace, Go panic and a custom block as one record each")
+PY
 
 # 2. N lines on stdout, the app stays up; `fargate-emu stop` stops the app (SIGTERM) and then
 # the router, which flushes what it holds: every line must arrive.

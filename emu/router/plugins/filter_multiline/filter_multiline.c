@@ -16,36 +16,7 @@
 #include "emu/base/mem.h"
 #include "emu/router/mp.h"
 #include "emu/router/plugin.h"
-
-/* Ceilings: one joined line, and lines being joined at once. */
-#define JOINED_MAX (64u * 1024u * 1024u)
-#define PACKERS_MAX 4096
-
-struct packer {
-    struct packer *next;
-    char *tag, *input, *id;
-    struct emu_buf fields; /* packed kept key/value pairs of the first part */
-    struct emu_buf key;    /* the content key as packed in the first part */
-    struct emu_buf content;
-    uint32_t n_fields;
-    int64_t sec;
-    uint32_t nsec;
-    uint64_t last_write; /* uv_now() ms */
-};
-
-struct ml_ctx {
-    int debug_flush, buffer;
-    const char *mode, *key_content, *emitter_name, *emitter_storage;
-    int64_t flush_ms, max_lines, emitter_mem_buf_limit;
-    struct emu_router_strlist parsers;
-    struct emu_router_filter *ins;
-    struct emu_router_input *emitter;
-    struct packer *packers;
-    size_t n_packers;
-    uv_timer_t timer;
-    int timer_inited;
-    char emitter_buf[128];
-};
+#include "emu/router/plugins/filter_multiline/filter_multiline.h"
 
 #define OFF(f) offsetof(struct ml_ctx, f)
 
@@ -134,9 +105,18 @@ static void emit_packer(struct ml_ctx *ctx, struct packer *p)
     packer_free(p);
 }
 
+static int is_parser_mode(const struct ml_ctx *ctx)
+{
+    return strcasecmp(ctx->mode, "parser") == 0;
+}
+
 static void timer_cb(uv_timer_t *t)
 {
     struct ml_ctx *ctx = t->data;
+    if (is_parser_mode(ctx)) {
+        emu_mlf_pmode_idle(ctx, 0);
+        return;
+    }
     uint64_t now = uv_now(t->loop);
     struct packer *p = ctx->packers;
     while (p) {
@@ -148,20 +128,10 @@ static void timer_cb(uv_timer_t *t)
     }
 }
 
-static int cb_ml_init(struct emu_router_filter *ins, void *data)
+static int check_partial_mode(struct ml_ctx *ctx, const char *name)
 {
-    struct ml_ctx *ctx = data;
-    const char *name = emu_router_filter_name(ins);
-    ctx->ins = ins;
     if (strcasecmp(ctx->mode, "partial_message") != 0) {
-        if (strcasecmp(ctx->mode, "parser") == 0) {
-            emu_plg_log(EMU_LOG_ERROR, name,
-                        "'Mode' 'parser' (multiline.parser) is not supported by emu-router; "
-                        "only 'partial_message' is");
-        }
-        else {
-            emu_plg_log(EMU_LOG_ERROR, name, "'Mode' must be 'partial_message' or 'parser'");
-        }
+        emu_plg_log(EMU_LOG_ERROR, name, "'Mode' must be 'partial_message' or 'parser'");
         return -EINVAL;
     }
     if (!ctx->buffer) {
@@ -173,9 +143,22 @@ static int cb_ml_init(struct emu_router_filter *ins, void *data)
                                          "'multiline.key_content'");
         return -EINVAL;
     }
+    return 0;
+}
+
+static int cb_ml_init(struct emu_router_filter *ins, void *data)
+{
+    struct ml_ctx *ctx = data;
+    const char *name = emu_router_filter_name(ins);
+    ctx->ins = ins;
     if (ctx->flush_ms <= 0 || ctx->flush_ms > 86400000) {
         emu_plg_log(EMU_LOG_ERROR, name, "invalid flush_ms %lld", (long long)ctx->flush_ms);
         return -EINVAL;
+    }
+    ctx->idle_ms = (uint64_t)ctx->flush_ms;
+    int rc = is_parser_mode(ctx) ? emu_mlf_pmode_init(ctx) : check_partial_mode(ctx, name);
+    if (rc < 0) {
+        return rc;
     }
     snprintf(ctx->emitter_buf, sizeof(ctx->emitter_buf), "%s%s",
              ctx->emitter_name ? "" : "emitter_for_",
@@ -190,7 +173,7 @@ static int cb_ml_init(struct emu_router_filter *ins, void *data)
     uv_timer_init(loop, &ctx->timer);
     ctx->timer.data = ctx;
     ctx->timer_inited = 1;
-    uint64_t period = (uint64_t)ctx->flush_ms / 2u;
+    uint64_t period = ctx->idle_ms / 2u;
     uv_timer_start(&ctx->timer, timer_cb, period ? period : 1, period ? period : 1);
     return 0;
 }
@@ -349,7 +332,9 @@ static int cb_ml_filter(const char *data, size_t len, const char *tag, struct em
     struct ml_ctx *ctx = vctx;
     struct emu_mp m = {.p = (const uint8_t *)data, .len = len};
     size_t n = 0, partials = 0;
-    (void)ins;
+    if (is_parser_mode(ctx)) {
+        return emu_mlf_pmode_filter(ctx, data, len, tag, out, ret_n);
+    }
     while (m.off < m.len) {
         size_t start = m.off;
         int64_t sec;
@@ -392,6 +377,7 @@ static void cb_ml_stop(struct emu_router_filter *ins, void *data)
     while (ctx->packers) {
         emit_packer(ctx, ctx->packers);
     }
+    emu_mlf_pmode_idle(ctx, 1);
 }
 
 static void close_cb(uv_handle_t *h)
@@ -408,6 +394,7 @@ static void cb_ml_exit(struct emu_router_filter *ins, void *data)
         unlink_packer(ctx, p);
         packer_free(p);
     }
+    emu_mlf_pmode_free(ctx);
     if (ctx->timer_inited) {
         ctx->timer_inited = 0;
         emu_router_hold(emu_router_filter_router(ins));

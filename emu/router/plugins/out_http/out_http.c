@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* out_http: POSTs each flush to http://Host:Port/URI as json, json_lines, json_stream (with
+/* out_http: POSTs each flush to http[s]://Host:Port/URI as json, json_lines, json_stream (with
  * json_date_key / json_date_format) or msgpack, with the configured Header lines, optional
  * basic auth and header_tag; a 2xx answer is OK, anything else (or no answer) RETRY. */
 #include <errno.h>
@@ -26,7 +26,8 @@ struct http_ctx {
     const char *name;
     struct emu_router *r;
     struct emu_http *http;
-    int fmt, date_fmt, msgpack;
+    int fmt, date_fmt, msgpack, tls, tls_verify;
+    const char *tls_ca_file;
     char url[1024];
 };
 
@@ -74,8 +75,9 @@ static int cb_http_init(struct emu_router_output *ins, void *data)
                                               "emu-router");
         return EMU_ENOTSUP;
     }
-    int w = snprintf(ctx->url, sizeof(ctx->url), "http://%s:%lld%s%s", ctx->host,
-                     (long long)ctx->port, ctx->uri[0] == '/' ? "" : "/", ctx->uri);
+    ctx->tls = emu_router_output_tls(ins, &ctx->tls_verify, &ctx->tls_ca_file);
+    int w = snprintf(ctx->url, sizeof(ctx->url), "http%s://%s:%lld%s%s", ctx->tls ? "s" : "",
+                     ctx->host, (long long)ctx->port, ctx->uri[0] == '/' ? "" : "/", ctx->uri);
     if (w < 0 || (size_t)w >= sizeof(ctx->url) || ctx->headers.n > MAX_HEADERS - 4) {
         return EMU_EINVAL;
     }
@@ -158,7 +160,8 @@ static void cb_http_flush(struct emu_router_flush *fl, const char *data, size_t 
     emu_buf_init(&url, 2048);
     if (ctx->http_user) {
         snprintf(userpwd, sizeof(userpwd), "%s:%s@", ctx->http_user, ctx->http_passwd);
-        r = r ? r : emu_buf_printf(&url, "http://%s%s", userpwd, ctx->url + 7);
+        r = r ? r : emu_buf_printf(&url, "http%s://%s%s", ctx->tls ? "s" : "", userpwd,
+                                   ctx->url + (ctx->tls ? 8 : 7));
     }
     else {
         r = r ? r : emu_buf_puts(&url, ctx->url);
@@ -168,7 +171,8 @@ static void cb_http_flush(struct emu_router_flush *fl, const char *data, size_t 
         p->ctx = ctx;
         struct emu_http_request rq = {.method = "POST", .url = url.data, .headers = hdrs,
                                       .body = body.data ? body.data : "", .body_len = body.len,
-                                      .timeout_ms = 60000};
+                                      .timeout_ms = 60000, .tls_no_verify = !ctx->tls_verify,
+                                      .ca_file = ctx->tls_ca_file};
         r = emu_http_request(ctx->http, &rq, done_cb, p, NULL);
     }
     emu_buf_done(&body);

@@ -285,6 +285,9 @@ int s3_pack_append(struct s3_pack *p, unsigned type, uint64_t ver, const void *m
     }
     if (r == 0) {
         p->end = off + S3_PACK_HDR + meta_len + data_len;
+        if (type == S3_PACK_DEL) {
+            __atomic_add_fetch(&p->tomb, S3_PACK_HDR + meta_len, __ATOMIC_RELAXED);
+        }
     }
     uint64_t mine = p->end;
     while (r == 0 && p->synced < mine) {

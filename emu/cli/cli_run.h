@@ -6,6 +6,7 @@
 
 #include "emu/base/mem.h"
 #include "emu/cli/cli.h"
+#include "emu/cli/cli_fault.h"
 #include "emu/cli/cli_tasks.h"
 #include "emu/model/metadata.h"
 #include "emu/runtime/runtime.h"
@@ -31,6 +32,8 @@ struct run_opts {
     const char *launch_type;
     const char *ec2_instance_id;
     bool no_validate;
+    struct emu_cli_fault_opts faults; /* --fault, --fault-seed */
+    const char *restart_attempt_period; /* --restart-attempt-period S */
 };
 
 struct run_job {
@@ -46,6 +49,8 @@ struct run_job {
     struct emu_docker_image_map image_map;
     enum emu_docker_pull_policy pull;
     long timeout_s;
+    char fault_seed[24];   /* the --fault-seed pinned before detaching */
+    long restart_period_s; /* --restart-attempt-period, 0 = the task definition's */
     struct emu_render_ctx ctx; /* what the plan was built with */
 };
 
@@ -57,6 +62,7 @@ struct shim_md;
 struct emu_cli_awslogs;
 struct emu_cli_endpoints {
     const struct run_job *job;
+    struct shim_faults *faults; /* --fault engine, borrowed */
     struct shim_s3 *s3;
     struct shim_cwl *cwl;
     struct shim_sts *sts;

@@ -325,6 +325,15 @@ int emu_cli_supervise(const struct emu_cli_global *g, const struct run_opts *opt
     uv_close((uv_handle_t *)&s.timeout, NULL);
     s.runner = emu_task_runner_free(s.runner);
     emu_cli_endpoints_stop(&s.ep);
+    if (s.faults.engine && opts->faults.specs.n + shim_faults_generation(s.faults.engine) > 0) {
+        /* What was injected over the whole run, for the log and for scripts. */
+        struct emu_buf fl;
+        emu_buf_init(&fl, 1u << 20);
+        if (shim_faults_list_json(s.faults.engine, (int64_t)uv_now(loop), &fl) == 0) {
+            fprintf(stderr, "fargate-emu: faults of task %s: {%s}\n", job->st.id, fl.data);
+        }
+        emu_buf_done(&fl);
+    }
     if (s.faults.ctl && emu_store_paths(job->data_dir, job->st.id, EMU_CLI_FAULT_TASK_SUFFIX,
                                         &ctl) == 0) {
         (void)unlink(ctl.data);

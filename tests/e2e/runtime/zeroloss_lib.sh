@@ -59,9 +59,10 @@ zl_s3opts() {
     \"s3_key_format_tag_delimiters\": \".-\"${3:+, $3}}"
 }
 # zl_app N BATCH PAUSE_US: a shell loop printing zl=1..N, sleeping PAUSE_US after every BATCH
-# lines, then touching /tmp/written and sleeping.
+# lines, then touching /tmp/written and sleeping; SIGTERM ends it at once (as an app that handles
+# it: a shell as PID 1 would otherwise ignore it and wait for the stopTimeout's SIGKILL).
 zl_app() {
-  echo "i=1; while [ \$i -le $1 ]; do echo \"zl=\$i\"; [ \$((i % $2)) -eq 0 ] && usleep $3; i=\$((i+1)); done; touch /tmp/written; sleep 600"
+  echo "trap 'exit 0' TERM; i=1; while [ \$i -le $1 ]; do echo \"zl=\$i\"; [ \$((i % $2)) -eq 0 ] && usleep $3; i=\$((i+1)); done; touch /tmp/written; sleep 600 & wait"
 }
 # zl_wait_written TASK TIMEOUT_S: until the app container touched /tmp/written.
 zl_wait_written() {

@@ -18,7 +18,17 @@ cwl=$(fer --publish "$p2:80" --fault 'logs:PutLogEvents:rate=0.3:code=Throttling
   fail "seed CloudWatch task did not start"
 wait_status "$s3" RUNNING 60
 wait_status "$cwl" RUNNING 60
+# The control socket of a run: --task names it; without it, two running tasks are ambiguous.
 fe fault --task "$s3" list | grep -q 'SlowDown' || fail "fault list --task does not show the rule"
+out=$(fe fault --task "$cwl" add 'logs:DescribeLogGroups:count=1') || fail "fault add --task"
+[ "$out" = "fault 2 added: logs:DescribeLogGroups:count=1" ] || fail "fault add said: $out"
+fe fault --task "$cwl" remove 2 >/dev/null || fail "fault remove --task"
+fe fault list >"$work/ambiguous.txt" 2>&1 && fail "fault list without --task picked one of two tasks"
+grep -q "name one with --task ID" "$work/ambiguous.txt" || fail "no hint: $(cat "$work/ambiguous.txt")"
+# A bad spec is a usage error before anything starts.
+fe run --detach --fault 's3:PutObjet:rate=0.3' "$zl_src/fixtures/seed/task-s3-full.json" \
+  >/dev/null 2>"$work/bad.txt"
+[ $? = 2 ] && grep -q "PutObjet" "$work/bad.txt" || fail "bad --fault: $(cat "$work/bad.txt")"
 start=$(date +%s%N)
 zl_http "$p1" 1 "$n" & h1=$!
 zl_http "$p2" 1 "$n" & h2=$!

@@ -115,7 +115,7 @@ static int request(const char *sock, const char *verb, const char *line, bool js
     emu_buf_init(&ans, ANSWER_MAX);
     int r = emu_cli_fault_request_path(sock, line, &ans);
     if (r == EMU_ENOENT || r == EMU_ECONNREFUSED) {
-        fprintf(stderr, "fargate-emu fault: nothing listens on %s (start `fargate-emu serve` or "
+        fprintf(stderr, "fargate-emu fault: no emulator is running on %s (start `fargate-emu serve` or "
                         "`fargate-emu run` with the same --data-dir)\n", sock);
         emu_buf_done(&ans);
         return EMU_EXIT_FAILURE;

@@ -6,7 +6,8 @@
 # sees every record (or stalls for 30 s: the loss is reported). Prints lines/s, records lost,
 # router peak RSS (its cgroup's max usage and the process's VmHWM) and the supervisor's VmHWM.
 # Case `exit`: the app exits right after its last line (the task stops with it), lost records
-# are counted after the run. No farm-bench needed.
+# are counted after the run. Case `cwl`: as `stay`, through the router's `cloudwatch_logs`
+# output (the seed's CloudWatch variant) into the local CloudWatch Logs shim. No farm-bench needed.
 # Usage: bench/e2e_bench.sh [BUILD_DIR] [LINES]   (BUILD_DIR: a Release build, default
 # build-bench; a private dockerd is started when $DOCKER_HOST and the system one are absent)
 set -euo pipefail
@@ -38,22 +39,25 @@ fi
 "$repo/docker/build-local-images.sh" "${DOCKER_HOST:-unix:///var/run/docker.sock}" >/dev/null
 fe() { "$fe_bin" "$@" --data-dir "$data"; }
 now() { date +%s%N; }
-count() { # records in bucket $1 (logs --count prints 0 and exits 1 when there are none)
+count() { # records at $1, s3://BUCKET or cloudwatch://GROUP (0 when there are none)
   local c
-  c=$(fe logs --count "s3://$1" 2>/dev/null || true)
+  c=$(fe logs --count "$1" 2>/dev/null || true)
   echo "${c:-0}"
 }
 
-# Task definition for case $1 (bucket fe-bench-$1); the app's command prints the lines.
+# Task definition for case $1 (bucket or log group fe-bench-$1); the app prints the lines.
 taskdef() {
   local tail=""
-  [ "$1" = stay ] && tail="; sleep 3600"
+  [ "$1" != exit ] && tail="; sleep 3600"
   python3 - "$work/$1.json" "$1" "$lines" "$tail" <<'PY'
 import json, sys
 path, case, n, tail = sys.argv[1:]
 cmd = ("awk 'BEGIN { for (i = 1; i <= %s; i++) printf \"%%-99s\\n\", \"line-\" i }'" % n) + tail
 opts = {"Name": "s3", "bucket": "fe-bench-" + case, "region": "us-east-1",
         "total_file_size": "1M", "upload_timeout": "5s", "use_put_object": "On"}
+if case == "cwl":  # the seed's CloudWatch output options
+    opts = {"Name": "cloudwatch_logs", "region": "us-east-1", "auto_create_group": "true",
+            "log_group_name": "fe-bench-cwl", "log_stream_prefix": "from-fluent-bit-"}
 td = {"family": "e2e-bench-" + case, "networkMode": "awsvpc",
       "requiresCompatibilities": ["FARGATE"], "cpu": "256", "memory": "512",
       "containerDefinitions": [
@@ -78,42 +82,47 @@ cgroup_peak() {
 }
 hwm() { awk '/^VmHWM:/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status" 2>/dev/null || echo n/a; }
 
-# Case stay.
-taskdef stay
-id=$(fe run --detach "$work/stay.json")
-app=fe-$id-app
-router=fe-$id-log_router
-start=$(date -d "$(docker inspect -f '{{.State.StartedAt}}' "$app")" +%s%N)
-rpid=$(docker inspect -f '{{.State.Pid}}' "$router")
-spid=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['supervisorPid'])" \
-       "$data/tasks/$id.json")
-got=0 last=0 last_change=$(now) end=0
-while :; do
-  got=$(count fe-bench-stay)
-  t=$(now)
-  if [ "$got" -ne "$last" ]; then last=$got last_change=$t end=$t; fi
-  [ "$got" -ge "$lines" ] && break
-  [ $(( (t - last_change) / 1000000000 )) -ge 30 ] && break
-  sleep 0.2
-done
-rpeak_cg=$(cgroup_peak "$rpid")
-rpeak=$(hwm "$rpid")
-speak=$(hwm "$spid")
-fe stop "$id" >/dev/null
-after=$(count fe-bench-stay)
-secs=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.2f", (b - a) / 1e9 }')
-rate=$(awk -v n="$got" -v s="$secs" 'BEGIN { printf "%.0f", (s > 0) ? n / s : 0 }')
-echo "stay: $lines lines of 100 B; $got in S3 after ${secs} s from the app's start" \
-     "($rate lines/s); lost before stop: $((lines - got)), after stop: $((lines - after));" \
-     "router peak RSS ${rpeak} MiB (VmHWM), cgroup max usage ${rpeak_cg} MiB;" \
-     "supervisor VmHWM ${speak} MiB"
+# Cases stay and cwl: $1 the case, $2 where its records arrive.
+steady() {
+  local case=$1 dest=$2
+  taskdef "$case"
+  id=$(fe run --detach "$work/$case.json")
+  app=fe-$id-app
+  router=fe-$id-log_router
+  start=$(date -d "$(docker inspect -f '{{.State.StartedAt}}' "$app")" +%s%N)
+  rpid=$(docker inspect -f '{{.State.Pid}}' "$router")
+  spid=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['supervisorPid'])" \
+         "$data/tasks/$id.json")
+  got=0 last=0 last_change=$(now) end=0
+  while :; do
+    got=$(count "$dest")
+    t=$(now)
+    if [ "$got" -ne "$last" ]; then last=$got last_change=$t end=$t; fi
+    [ "$got" -ge "$lines" ] && break
+    [ $(( (t - last_change) / 1000000000 )) -ge 30 ] && break
+    sleep 0.2
+  done
+  rpeak_cg=$(cgroup_peak "$rpid")
+  rpeak=$(hwm "$rpid")
+  speak=$(hwm "$spid")
+  fe stop "$id" >/dev/null
+  after=$(count "$dest")
+  secs=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.2f", (b - a) / 1e9 }')
+  rate=$(awk -v n="$got" -v s="$secs" 'BEGIN { printf "%.0f", (s > 0) ? n / s : 0 }')
+  echo "$case: $lines lines of 100 B; $got at $dest after ${secs} s from the app's start" \
+       "($rate lines/s); lost before stop: $((lines - got)), after stop: $((lines - after));" \
+       "router peak RSS ${rpeak} MiB (VmHWM), cgroup max usage ${rpeak_cg} MiB;" \
+       "supervisor VmHWM ${speak} MiB"
+}
+steady stay s3://fe-bench-stay
+steady cwl cloudwatch://fe-bench-cwl
 
 # Case exit: the app exits at once, the task stops with it.
 taskdef exit
 t0=$(now)
 fe run --wait "$work/exit.json" >"$work/exit.log" 2>&1 || true
 t1=$(now)
-got=$(count fe-bench-exit)
+got=$(count s3://fe-bench-exit)
 echo "exit: $lines lines of 100 B, the app exits at once; $got in S3 after the task stopped" \
      "($(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", (b - a) / 1e9 }') s for the whole" \
      "run); lost: $((lines - got)) ($(awk -v l="$((lines - got))" -v n="$lines" \

@@ -2,10 +2,12 @@
 # Builds the local images from host files, with no registry: fargate-emu/busybox:local (Debian's
 # static busybox, `docker import`), fargate-emu/pause:local (docker/pause/pause.c, gcc -static),
 # fargate-emu/emu-router:local (emu-router laid out like aws-for-fluent-bit: ldd-driven rootfs),
+# fargate-emu/emu-router:init (the same with the init process, as aws-for-fluent-bit:init-*),
 # fargate-emu/fluent-bit-s3:local (docker/fluent-bit-s3 built FROM it) and
 # fargate-emu/nginx:local (Debian's nginx package, logging to stdout/stderr).
 # Usage: build-local-images.sh [DOCKER_HOST] [all|base]   (default: $DOCKER_HOST, else the
-# system socket; `base` = busybox and pause only). EMU_ROUTER=path uses a built emu-router.
+# system socket; `base` = busybox and pause only). EMU_ROUTER=path uses a built emu-router
+# (and emu-router-init beside it, or EMU_ROUTER_INIT).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 host=${1:-${DOCKER_HOST:-unix:///var/run/docker.sock}}
@@ -76,12 +78,15 @@ add_busybox() {
 }
 
 # emu-router: a Release build without sanitizers unless EMU_ROUTER names one.
+# The init image's process: EMU_ROUTER_INIT, else emu-router-init beside EMU_ROUTER.
 router=${EMU_ROUTER:-}
-if [ -z "$router" ]; then
+router_init=${EMU_ROUTER_INIT:-${router:+$(dirname "$router")/emu-router-init}}
+if [ -z "$router" ] || [ ! -x "$router_init" ]; then
   rb=${EMU_IMAGE_BUILD_DIR:-$repo/build-images}
   cmake -S "$repo" -B "$rb" -DCMAKE_BUILD_TYPE=Release -DEMU_TESTS=OFF >/dev/null
-  cmake --build "$rb" --target emu-router -j"$(nproc)" >/dev/null
-  router=$rb/emu/router/emu-router
+  cmake --build "$rb" --target emu-router emu-router-init -j"$(nproc)" >/dev/null
+  router=${router:-$rb/emu/router/emu-router}
+  router_init=$rb/emu/router/emu-router-init
 fi
 rootfs=$work/emu-router
 copy_with_libs "$rootfs" "$router" /fluent-bit/bin/fluent-bit
@@ -89,8 +94,11 @@ add_busybox "$rootfs"
 mkdir -p "$rootfs/fluent-bit/etc" "$rootfs/fluent-bit/parsers"
 cp "$here/emu-router/fluent-bit.conf" "$rootfs/fluent-bit/etc/fluent-bit.conf"
 cp "$here/emu-router/parsers.conf" "$rootfs/fluent-bit/parsers/parsers.conf"
-# A config for config-file-type file tests (multiline partial_message, s3 output).
-mkdir -p "$rootfs/fluent-bit/configs"
+# The image's built-in configs (/fluent-bit/configs) and the init snippets (/ecs), and a config
+# for config-file-type file tests (multiline partial_message, s3 output).
+mkdir -p "$rootfs/fluent-bit/configs" "$rootfs/ecs"
+cp "$here"/emu-router/configs/*.conf "$rootfs/fluent-bit/configs/"
+cp "$here"/emu-router/ecs/*.conf "$rootfs/ecs/"
 cp "$here/emu-router/e2e-partial.conf" "$rootfs/fluent-bit/configs/e2e-partial.conf"
 printf 'root:x:0:0:root:/root:/bin/sh\n' >"$rootfs/etc/passwd"
 printf 'root:x:0:\n' >"$rootfs/etc/group"
@@ -99,6 +107,16 @@ tar -C "$rootfs" -c . | "${docker[@]}" import \
   -c 'CMD ["/fluent-bit/bin/fluent-bit", "-e", "/fluent-bit/firehose.so", "-e", "/fluent-bit/cloudwatch.so", "-e", "/fluent-bit/kinesis.so", "-c", "/fluent-bit/etc/fluent-bit.conf"]' \
   - fargate-emu/emu-router:local >/dev/null
 echo "build-local-images: fargate-emu/emu-router:local"
+
+# The init variant (aws-for-fluent-bit:init-*): the same files plus the init process, which
+# assembles /init/fluent-bit-init.conf and execs the router (docs/init.md).
+copy_with_libs "$rootfs" "$router_init" /init/fluent_bit_init_process
+chmod 0755 "$rootfs/init"
+tar -C "$rootfs" -c . | "${docker[@]}" import \
+  -c 'ENV PATH=/bin:/fluent-bit/bin' \
+  -c 'CMD ["/init/fluent_bit_init_process"]' \
+  - fargate-emu/emu-router:init >/dev/null
+echo "build-local-images: fargate-emu/emu-router:init"
 
 # The seed's router image, built as a user would from docker/fluent-bit-s3/; FROM the real
 # aws-for-fluent-bit when the daemon has it, else FROM the emu-router stand-in.

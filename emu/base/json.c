@@ -9,9 +9,15 @@
 #include "emu/base/err.h"
 #include "emu/base/mem.h"
 
+/* Allocations cJSON could not get on this thread: a NULL parse after one is out of memory,
+ * not a syntax error at whatever byte cJSON stopped on. */
+static _Thread_local unsigned long hook_failures;
+
 static void *hook_malloc(size_t n)
 {
-    return emu_malloc(n);
+    void *p = emu_malloc(n);
+    hook_failures += p == NULL;
+    return p;
 }
 
 void emu_json_init(void)
@@ -91,7 +97,13 @@ int emu_json_parse(const char *data, size_t len, cJSON **ret_root, struct emu_js
         return EMU_E2BIG;
     }
     const char *end = NULL;
+    unsigned long failures = hook_failures;
     cJSON *root = cJSON_ParseWithLengthOpts(data, len, &end, 0);
+    if (!root && hook_failures != failures) {
+        ret_err->line = ret_err->column = 0;
+        snprintf(ret_err->message, sizeof(ret_err->message), "out of memory");
+        return EMU_ENOMEM;
+    }
     if (!root) {
         size_t off = end && end >= data && end <= data + len ? (size_t)(end - data) : 0;
         if (is_truncated(data, len)) {

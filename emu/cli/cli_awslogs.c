@@ -196,6 +196,65 @@ static const char *MISSING_GROUP =
     "retried 1 times: failed to create Cloudwatch log stream: ResourceNotFoundException: The "
     "specified log group does not exist. : exit status 1";
 
+/* With --enforce-iam and the execution role's policies: the calls Docker's awslogs driver
+ * makes with the execution role at container start (CreateLogGroup when asked, then
+ * CreateLogStream), refused the way ECS reports it. Returns 0 or -EACCES with why set. */
+static int exec_role_check(const struct run_job *job, const struct awslog_ctr *c, char *why,
+                           size_t why_len)
+{
+    if (!job->exec_iam_on) {
+        return 0;
+    }
+    const char *acct = strncmp(job->st.arn, "arn:aws:ecs:", 12) == 0
+                           ? strchr(job->st.arn + 12, ':') : NULL;
+    int acct_len = acct ? (int)strcspn(acct + 1, ":") : 0;
+    const char *exec_role = job->td->execution_role_arn ? job->td->execution_role_arn : "";
+    const char *role_name = strrchr(exec_role, '/');
+    char group_arn[800], stream_arn[1500];
+    (void)snprintf(group_arn, sizeof(group_arn), "arn:aws:logs:%s:%.*s:log-group:%s:*",
+                   job->st.region, acct_len, acct ? acct + 1 : "", c->o.group);
+    (void)snprintf(stream_arn, sizeof(stream_arn), "arn:aws:logs:%s:%.*s:log-group:%s:log-stream:%s",
+                   job->st.region, acct_len, acct ? acct + 1 : "", c->o.group,
+                   c->stream[0] ? c->stream : "*");
+    const struct {
+        bool asked;
+        const char *action, *resource, *what;
+    } calls[] = {
+        {c->o.create_group, "logs:CreateLogGroup", group_arn, "log group"},
+        {true, "logs:CreateLogStream", stream_arn, "log stream"},
+    };
+    for (size_t i = 0; i < sizeof(calls) / sizeof(calls[0]); i++) {
+        if (!calls[i].asked) {
+            continue;
+        }
+        enum emu_iam_decision d = emu_cli_iam_decide(&job->exec_iam, calls[i].action,
+                                                     calls[i].resource);
+        if (d == EMU_IAM_ALLOW) {
+            continue;
+        }
+        char because[160];
+        if (d == EMU_IAM_EXPLICIT_DENY) {
+            (void)snprintf(because, sizeof(because),
+                           "with an explicit deny in an identity-based policy");
+        }
+        else {
+            (void)snprintf(because, sizeof(because),
+                           "because no identity-based policy allows the %s action",
+                           calls[i].action);
+        }
+        (void)snprintf(why, why_len,
+                       "ResourceInitializationError: failed to validate logger args: create "
+                       "stream has been retried 1 times: failed to create Cloudwatch %s: "
+                       "AccessDeniedException: User: arn:aws:sts::%.*s:assumed-role/%s/%s is "
+                       "not authorized to perform: %s on resource: %s %s : exit status 1",
+                       calls[i].what, acct_len, acct ? acct + 1 : "",
+                       role_name ? role_name + 1 : "execution-role", job->st.id,
+                       calls[i].action, calls[i].resource, because);
+        return -EACCES;
+    }
+    return 0;
+}
+
 int emu_cli_awslogs_start(struct emu_cli_endpoints *e, uv_loop_t *loop, char *why,
                           size_t why_len)
 {
@@ -229,6 +288,9 @@ int emu_cli_awslogs_start(struct emu_cli_endpoints *e, uv_loop_t *loop, char *wh
             return r;
         }
         r = emu_awslogs_stream(&c->o, def->name, job->st.id, "", c->stream, sizeof(c->stream));
+        if (r == 0 && (r = exec_role_check(job, c, why, why_len)) < 0) {
+            return r;
+        }
         if (r == 0 && c->stream[0]) {
             r = shim_cwl_prepare(e->cwl, c->o.group, c->o.create_group, c->stream);
         }

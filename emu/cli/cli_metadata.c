@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/timex.h>
 #include <time.h>
 
 #include "emu/base/err.h"
@@ -100,6 +101,20 @@ static void fill_container(const struct emu_cli_endpoints *e, const struct emu_c
     };
 }
 
+/* ClockDrift as Fargate reports it, from the host clock's NTP discipline (adjtimex(2), read
+ * only): the maximum error as the bound, unsynchronised when the kernel says so. */
+static void clock_drift(struct emu_md_task *t)
+{
+    struct timex tx = {.modes = 0};
+    int state = adjtimex(&tx);
+    if (state < 0) {
+        return;
+    }
+    t->clock_error_bound_ms = (double)tx.maxerror / 1000.0;
+    t->clock_reference_ms = (int64_t)time(NULL) * 1000;
+    t->clock_synchronized = state != TIME_ERROR && !(tx.status & STA_UNSYNC);
+}
+
 static int task_doc(struct emu_cli_endpoints *e, bool tags, struct emu_buf *out)
 {
     const struct emu_task_state *st = &e->job->st;
@@ -121,6 +136,8 @@ static int task_doc(struct emu_cli_endpoints *e, bool tags, struct emu_buf *out)
     if (end != st->cpu && units > 0) {
         (void)snprintf(cpu, sizeof(cpu), "%g", units / 1024.0);
     }
+    char az[72];
+    emu_task_availability_zone(st, az);
     struct emu_md_task t = {
         .cluster = cluster_arn,
         .task_arn = st->arn,
@@ -130,11 +147,15 @@ static int task_doc(struct emu_cli_endpoints *e, bool tags, struct emu_buf *out)
         .known_status = emu_task_status_to_string(st->status),
         .cpu = cpu[0] ? cpu : NULL,
         .memory = strtol(st->memory, NULL, 10),
+        .pull_started_ms = st->pull_started_ms,
+        .pull_stopped_ms = st->pull_stopped_ms,
         .execution_stopped_ms = st->stopped_ms,
+        .availability_zone = az,
         .launch_type = st->launch_type,
         .containers = cs,
         .n_containers = st->n_containers,
     };
+    clock_drift(&t);
     r = r ? r : emu_md_task_json(&t, tags, out);
     emu_free(docs);
     emu_free(cs);
@@ -243,11 +264,33 @@ static void uuid4(char out[40])
 static int mint(struct emu_cli_endpoints *e, const char *role)
 {
     char key[32], secret[64], token[1024], expiration[32];
-    int r = shim_sts_mint(role, e->job->st.id, (int64_t)time(NULL), CREDS_DURATION_S, key,
+    int r = shim_sts_mint(role, e->job->st.id, (int64_t)time(NULL), e->creds_duration_s, key,
                           secret, token, expiration);
     r = r ? r : shim_md_set_credentials(e->md, e->cred_id, role, key, secret, token,
                                         expiration);
     return r;
+}
+
+/* The task role's credentials are replaced at half their lifetime, as the agent refreshes
+ * them before they expire: an SDK refreshing in its last 15 minutes gets new ones. */
+static void on_creds_timer(uv_timer_t *t)
+{
+    struct emu_cli_endpoints *e = t->data;
+    int r = mint(e, e->job->td->task_role_arn);
+    if (r < 0) {
+        emu_log_warn("cannot refresh the task role's credentials: %s; the current ones stay "
+                     "until they expire", emu_strerror(r));
+    }
+}
+
+static void start_creds_timer(struct emu_cli_endpoints *e, uv_loop_t *loop)
+{
+    uint64_t half_ms = (uint64_t)e->creds_duration_s * 1000u / 2u;
+    if (uv_timer_init(loop, &e->creds_timer) == 0) {
+        e->creds_timer.data = e;
+        e->creds_timer_on = true;
+        (void)uv_timer_start(&e->creds_timer, on_creds_timer, half_ms, half_ms);
+    }
 }
 
 /* Without CAP_NET_ADMIN or port 80 (a rootless run): the endpoint on the gateway address,
@@ -262,6 +305,7 @@ static int fallback(struct emu_cli_endpoints *e, uv_loop_t *loop, const char *ga
         e->addr_added = false;
     }
     struct shim_md_config cfg = {.address = gateway, .doc = on_doc, .ud = e};
+    cfg.port = e->reuse ? e->reuse->metadata_port : 0;
     int r = shim_md_start(loop, &cfg, &e->md);
     if (r < 0) {
         (void)snprintf(why, why_len, "ResourceInitializationError: cannot serve the task "
@@ -293,8 +337,16 @@ int emu_cli_metadata_start(struct emu_cli_endpoints *e, uv_loop_t *loop, const c
     ep->metadata = e->md_url;
     const char *role = e->job->td->task_role_arn;
     if (role && role[0]) {
-        uuid4(e->cred_id);
+        if (e->reuse && e->reuse->credentials_id[0]) {
+            (void)snprintf(e->cred_id, sizeof(e->cred_id), "%s", e->reuse->credentials_id);
+        }
+        else {
+            uuid4(e->cred_id);
+        }
         (void)snprintf(e->cred_uri, sizeof(e->cred_uri), "/v2/credentials/%s", e->cred_id);
+        if (e->creds_duration_s <= 0) {
+            e->creds_duration_s = CREDS_DURATION_S;
+        }
         r = mint(e, role);
         if (r < 0) {
             (void)snprintf(why, why_len, "ResourceInitializationError: cannot mint credentials "
@@ -302,6 +354,7 @@ int emu_cli_metadata_start(struct emu_cli_endpoints *e, uv_loop_t *loop, const c
             return r;
         }
         ep->credentials_uri = e->cred_uri;
+        start_creds_timer(e, loop);
     }
     return 0;
 }
@@ -393,6 +446,10 @@ void emu_cli_metadata_task_changed(struct emu_cli_endpoints *e, struct emu_docke
 
 void emu_cli_metadata_stop(struct emu_cli_endpoints *e)
 {
+    if (e->creds_timer_on) {
+        uv_close((uv_handle_t *)&e->creds_timer, NULL);
+        e->creds_timer_on = false;
+    }
     shim_md_stop(e->md);
     e->md = NULL;
     for (size_t i = 0; i < EMU_TASK_MAX_CONTAINERS; i++) {

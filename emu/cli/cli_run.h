@@ -7,6 +7,7 @@
 #include "emu/base/mem.h"
 #include "emu/cli/cli.h"
 #include "emu/cli/cli_fault.h"
+#include "emu/cli/cli_iam.h"
 #include "emu/cli/cli_tasks.h"
 #include "emu/model/metadata.h"
 #include "emu/runtime/runtime.h"
@@ -34,6 +35,10 @@ struct run_opts {
     bool no_validate;
     struct emu_cli_fault_opts faults; /* --fault, --fault-seed */
     const char *restart_attempt_period; /* --restart-attempt-period S */
+    const char *s3_max_bytes;
+    bool enforce_iam;
+    struct emu_cli_list task_role_policy;      /* --task-role-policy, repeatable */
+    struct emu_cli_list execution_role_policy; /* --execution-role-policy, repeatable */
 };
 
 struct run_job {
@@ -52,6 +57,13 @@ struct run_job {
     char fault_seed[24];   /* the --fault-seed pinned before detaching */
     long restart_period_s; /* --restart-attempt-period, 0 = the task definition's */
     struct emu_render_ctx ctx; /* what the plan was built with */
+    bool adopt;                /* resume: take over the running task in st */
+    uint64_t s3_max_bytes;     /* --s3-max-bytes */
+    const char *taskdef_json;  /* the final task definition (arena), for resume */
+    struct emu_cli_iam iam;     /* --enforce-iam: the task role */
+    struct emu_cli_iam exec_iam; /* --enforce-iam: the execution role (awslogs) */
+    bool exec_iam_on;
+    long creds_duration_s;      /* task role credentials' lifetime; 0 = the default 6 h */
 };
 
 /* The endpoints a supervisor serves to its task (cli_endpoints.c). */
@@ -63,6 +75,8 @@ struct emu_cli_awslogs;
 struct emu_cli_endpoints {
     const struct run_job *job;
     struct shim_faults *faults; /* --fault engine, borrowed */
+    /* resume: serve again where the task's containers were told (ports, credentials ID) */
+    const struct emu_task_endpoints *reuse;
     struct shim_s3 *s3;
     struct shim_cwl *cwl;
     struct shim_sts *sts;
@@ -81,6 +95,9 @@ struct emu_cli_endpoints {
     char md_url[64];
     char cred_id[40];
     char cred_uri[80];
+    uv_timer_t creds_timer;  /* re-mints the task role's credentials (cli_metadata.c) */
+    bool creds_timer_on;
+    long creds_duration_s;
     struct {
         char ipv4[64], mac[32], subnet[64], gateway[80], dns[96];
     } net;
@@ -127,6 +144,14 @@ void emu_cli_endpoints_stop(struct emu_cli_endpoints *e);
  * process exit code. */
 int emu_cli_supervise(const struct emu_cli_global *g, const struct run_opts *opts,
                       struct run_job *job, bool live);
+
+/* Forks the detached supervisor (its output to <id>.log), then waits as
+ * emu_cli_await_running does. Returns the process exit code. */
+int emu_cli_run_detach(const struct emu_cli_global *g, struct run_opts *opts, struct run_job *job);
+
+/* <data-dir>/tasks/<id>.taskdef.json: the final task definition (RegisterTaskDefinition form)
+ * a task ran, kept for `resume` (0600: environment values). */
+int emu_cli_taskdef_save(const struct run_job *job);
 
 /* The parent of a detached run: waits for the state file to show RUNNING (prints the ID,
  * returns 0) or STOPPED (prints why, returns 1). */

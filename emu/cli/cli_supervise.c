@@ -13,6 +13,7 @@
 #include "emu/cli/cli_live.h"
 #include "emu/cli/cli_run.h"
 #include "shims/cloudwatch_logs/cwl.h"
+#include "shims/ecs_metadata/md.h"
 #include "shims/s3/s3.h"
 #include "shims/sts/sts.h"
 
@@ -34,10 +35,12 @@ int emu_cli_endpoints_start(struct emu_cli_endpoints *e, uv_loop_t *loop, const 
 {
     (void)snprintf(e->s3_root, sizeof(e->s3_root), "%s/s3", data_dir);
     (void)snprintf(e->logs_root, sizeof(e->logs_root), "%s/logs", data_dir);
+    const struct emu_task_endpoints *re = e->reuse;
     struct shim_s3_config cfg = {
         .root = e->s3_root,
         .address = gateway,
-        .port = 0,
+        .port = re ? re->s3_port : 0,
+        .max_store_bytes = e->job ? e->job->s3_max_bytes : 0,
         .region = region,
         .access_key = SHIM_S3_DEFAULT_ACCESS_KEY,
         .secret_key = SHIM_S3_DEFAULT_SECRET_KEY,
@@ -50,6 +53,7 @@ int emu_cli_endpoints_start(struct emu_cli_endpoints *e, uv_loop_t *loop, const 
     struct shim_cwl_config cwlcfg = {
         .root = e->logs_root,
         .address = gateway,
+        .port = re ? re->logs_port : 0,
         .region = region,
         .access_key = SHIM_S3_DEFAULT_ACCESS_KEY,
         .secret_key = SHIM_S3_DEFAULT_SECRET_KEY,
@@ -61,6 +65,7 @@ int emu_cli_endpoints_start(struct emu_cli_endpoints *e, uv_loop_t *loop, const 
     }
     struct shim_sts_config stscfg = {
         .address = gateway,
+        .port = re ? re->sts_port : 0,
         .region = region,
         .access_key = SHIM_S3_DEFAULT_ACCESS_KEY,
         .secret_key = SHIM_S3_DEFAULT_SECRET_KEY,
@@ -144,6 +149,7 @@ struct supervisor {
     bool done;
     struct emu_cli_endpoints ep;
     struct emu_cli_faults faults;
+    struct emu_task_endpoints saved; /* resume: where the dead supervisor served them */
 };
 
 static int on_network(const char *gateway, struct emu_local_endpoints *ep, char *why,
@@ -158,6 +164,14 @@ static int on_network(const char *gateway, struct emu_local_endpoints *ep, char 
                 s->ep.cred_uri);
     }
     if (r == 0) {
+        struct emu_task_endpoints *te = &s->job->st.endpoints;
+        (void)snprintf(te->gateway, sizeof(te->gateway), "%s", gateway);
+        te->s3_port = shim_s3_port(s->ep.s3);
+        te->logs_port = shim_cwl_port(s->ep.cwl);
+        te->sts_port = shim_sts_port(s->ep.sts);
+        te->metadata_port = s->ep.md && !s->ep.addr_added ? shim_md_port(s->ep.md) : 0;
+        (void)snprintf(te->credentials_id, sizeof(te->credentials_id), "%s", s->ep.cred_id);
+        te->s3_max_bytes = s->job->s3_max_bytes;
         fprintf(stderr, "fargate-emu: local endpoints for task %s on the task network's "
                         "gateway: S3 %s, CloudWatch Logs %s, STS %s\n", s->job->st.id,
                 s->ep.s3_url, s->ep.logs_url, s->ep.sts_url);
@@ -246,6 +260,32 @@ static void on_timeout(uv_timer_t *t)
     }
 }
 
+/* resume: the endpoints again on the addresses the task's containers were given, then the
+ * runner takes the running task over. */
+static int adopt(struct supervisor *s, const struct emu_task_runner_opts *ro)
+{
+    struct emu_task_state *st = &s->job->st;
+    s->saved = st->endpoints;
+    s->ep.reuse = &s->saved;
+    char why[EMU_REASON_MAX] = "";
+    struct emu_local_endpoints lep;
+    int r = s->saved.gateway[0] ? on_network(s->saved.gateway, &lep, why, sizeof(why), s) : 0;
+    if (r < 0) {
+        fprintf(stderr, "fargate-emu resume: task %s: %s (the task keeps running; free the "
+                        "address and resume again, or stop it)\n", st->id, why);
+        return r;
+    }
+    r = emu_task_runner_adopt(s->d.docker, s->job->td, &s->job->plan, st, ro, &s->runner);
+    if (r < 0) {
+        fprintf(stderr, "fargate-emu resume: task %s: cannot take it over: %s\n", st->id,
+                emu_strerror(r));
+        return r;
+    }
+    fprintf(stderr, "fargate-emu: resumed task %s (%s)\n", st->id,
+            emu_task_status_to_string(st->status));
+    return 0;
+}
+
 static int exit_code(const struct supervisor *s)
 {
     const struct emu_task_state *st = &s->job->st;
@@ -258,7 +298,7 @@ static int exit_code(const struct supervisor *s)
 int emu_cli_supervise(const struct emu_cli_global *g, const struct run_opts *opts,
                       struct run_job *job, bool live)
 {
-    struct supervisor s = {.opts = opts, .job = job, .show = live, .ep = {.job = job}};
+    struct supervisor s = {.opts = opts, .job = job, .show = live, .ep = {.job = job, .creds_duration_s = job->creds_duration_s}};
     emu_cli_live_init(&s.live, stdout, live && isatty(STDOUT_FILENO));
     if (emu_cli_docker_open(g, "run", &s.d) < 0) {
         char why[EMU_REASON_MAX];
@@ -312,11 +352,15 @@ int emu_cli_supervise(const struct emu_cli_global *g, const struct run_opts *opt
         .on_done = on_done,
         .ud = &s,
     };
-    r = r ? r : emu_task_runner_start(s.d.docker, job->td, &job->plan, &job->st, &ro, &s.runner);
-    if (r < 0) {
-        fprintf(stderr, "fargate-emu run: cannot start the task: %s\n", emu_strerror(r));
-        s.done = true;
+    if (r == 0) {
+        r = job->adopt ? adopt(&s, &ro)
+                       : emu_task_runner_start(s.d.docker, job->td, &job->plan, &job->st, &ro,
+                                               &s.runner);
     }
+    if (r < 0 && !job->adopt) {
+        fprintf(stderr, "fargate-emu run: cannot start the task: %s\n", emu_strerror(r));
+    }
+    s.done = r < 0;
     while (!s.done) {
         (void)uv_run(loop, UV_RUN_ONCE);
     }
@@ -347,7 +391,7 @@ int emu_cli_supervise(const struct emu_cli_global *g, const struct run_opts *opt
         (void)unlink(stop_file.data); /* the request was served */
         emu_buf_done(&stop_file);
     }
-    if (live) {
+    if (live && !(job->adopt && r < 0)) {
         emu_cli_print_stopped(stderr, &job->st);
     }
     return r < 0 ? EMU_EXIT_FAILURE : exit_code(&s);
@@ -361,7 +405,7 @@ int emu_cli_await_running(struct run_job *job)
         if (emu_store_load(job->data_dir, job->st.id, &st) == 0) {
             bool gone = st.supervisor_pid > 0 && !emu_store_supervisor_alive(&st);
             bool never = st.supervisor_pid <= 0 && emu_now_ms() - begin > 30000;
-            if (st.status == EMU_TASK_RUNNING) {
+            if (st.status == EMU_TASK_RUNNING && st.supervisor_pid > 0 && !gone) {
                 printf("%s\n", st.id);
                 emu_task_state_done(&st);
                 return EMU_EXIT_OK;

@@ -187,7 +187,13 @@ void emu_cli_recover_all(struct emu_cli_docker *d, const char *data_dir)
             continue;
         }
         if (st.status != EMU_TASK_STOPPED && st.supervisor_pid > 0 &&
-            !emu_store_supervisor_alive(&st)) {
+            !emu_store_supervisor_alive(&st) && emu_task_resumable(&st)) {
+            fprintf(stderr, "fargate-emu: task %s lost its supervisor and still runs; "
+                            "`fargate-emu resume %s` takes it over, `fargate-emu stop %s` "
+                            "removes it\n", st.id, st.id, st.id);
+        }
+        else if (st.status != EMU_TASK_STOPPED && st.supervisor_pid > 0 &&
+                 !emu_store_supervisor_alive(&st)) {
             fprintf(stderr, "fargate-emu: task %s lost its supervisor; removing its "
                             "containers\n", st.id);
             (void)emu_cli_task_recover(d, data_dir, &st, NULL);
@@ -195,6 +201,27 @@ void emu_cli_recover_all(struct emu_cli_docker *d, const char *data_dir)
         emu_task_state_done(&st);
     }
     emu_free(ids);
+}
+
+int emu_cli_parse_bytes(const char *cmd, const char *opt, const char *text, uint64_t *ret)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(text, &end, 10);
+    unsigned shift = 0;
+    if (*end) {
+        shift = *end == 'K' || *end == 'k' ? 10u : *end == 'M' ? 20u : *end == 'G' ? 30u : 64u;
+        shift = end[1] ? 64u : shift;
+        end += shift < 64u;
+    }
+    if (errno || end == text || *end || text[0] == '-' || v == 0 || shift >= 64u ||
+        v > (UINT64_MAX >> shift)) {
+        fprintf(stderr, "fargate-emu %s: %s %s: expected a size in bytes > 0, with an optional "
+                        "K, M or G suffix (1024-based)\n", cmd, opt, text);
+        return EMU_EUSAGE;
+    }
+    *ret = (uint64_t)v << shift;
+    return 0;
 }
 
 int emu_cli_task_exit_code(const struct emu_task_state *st)

@@ -5,6 +5,7 @@
 #define EMU_CLI_CLI_TASKS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stddef.h>
 
 #include "emu/base/loop.h"
@@ -51,6 +52,10 @@ void emu_cli_recover_all(struct emu_cli_docker *d, const char *data_dir);
 
 /* Exit code rule of --wait and `wait`: the first essential container's exit code, 1 when the
  * task never ran one to an exit code. */
+/* Parses a size ("1048576", "64K", "10M", "2G"; 1024-based) for option opt of cmd; prints
+ * the usage error and returns EMU_EUSAGE on a bad one. */
+int emu_cli_parse_bytes(const char *cmd, const char *opt, const char *text, uint64_t *ret);
+
 int emu_cli_task_exit_code(const struct emu_task_state *st);
 
 /* Sleeps ms milliseconds. */

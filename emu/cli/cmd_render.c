@@ -17,6 +17,7 @@
 #include "emu/docker/docker.h"
 #include "emu/cli/commands.h"
 #include "emu/model/ids.h"
+#include "emu/cli/cli_render_init.h"
 #include "emu/model/local.h"
 #include "emu/model/render.h"
 #include "emu/model/validate.h"
@@ -639,6 +640,13 @@ static int render_local(struct render_job *job, struct emu_buf *out)
     if (r == 0) {
         r = render_image_configs(job, router, &ep, &inc, out);
     }
+    const char *rev = job->td->revision.has
+                          ? emu_arena_printf(&job->arena, "%lld", (long long)job->td->revision.v)
+                          : "1";
+    r = r ? r
+          : emu_cli_render_init(job->g, router, &job->ctx, job->td->family ? job->td->family : "",
+                                rev ? rev : "1", job->region, job->image_map_file, &ep,
+                                &job->arena, out);
     emu_buf_done(&conf);
     emu_buf_done(&patched);
     emu_buf_done(&diff);

@@ -23,6 +23,7 @@
 #include "emu/cli/commands.h"
 #include "emu/model/ids.h"
 #include "emu/model/validate.h"
+#include "emu/tf/tfplan.h"
 
 #define OPT(field) EMU_OPT_COMMAND, offsetof(struct run_opts, field)
 
@@ -58,6 +59,19 @@ static const struct emu_cli_option run_options[] = {
     {"restart-attempt-period", "S", OPT(restart_attempt_period), NULL,
      "use S seconds (1-1800) instead of every restartPolicy's restartAttemptPeriod, so a test "
      "can see a restart without waiting ECS's 60 s minimum", EMU_OPT_SCALAR},
+    {"enforce-iam", NULL, OPT(enforce_iam), NULL,
+     "evaluate the task role's policies (--task-role-policy files, and with --tf-plan the "
+     "role's policies in the plan) for every call the task makes to the local endpoints, and "
+     "answer AccessDenied as AWS does", EMU_OPT_SCALAR},
+    {"task-role-policy", "FILE", OPT(task_role_policy), NULL,
+     "a task role identity policy document (or a JSON array of documents), with "
+     "--enforce-iam (repeatable)", EMU_OPT_LIST},
+    {"execution-role-policy", "FILE", OPT(execution_role_policy), NULL,
+     "an execution role policy document (or array), with --enforce-iam: checked for the "
+     "awslogs driver's calls (repeatable; --tf-plan adds the plan's)", EMU_OPT_LIST},
+    {"s3-max-bytes", "SIZE", OPT(s3_max_bytes), NULL,
+     "cap the local S3 store at SIZE bytes (K, M, G suffixes): writes past it get 500 "
+     "InternalError, as a full disk", EMU_OPT_SCALAR},
     {NULL, NULL, 0, 0, NULL, NULL, EMU_OPT_SCALAR},
 };
 
@@ -163,15 +177,93 @@ static int plan_task(const struct emu_cli_global *g, struct run_opts *opts, stru
     return r;
 }
 
+/* --enforce-iam: the policies of --task-role-policy and of the plan's task role. */
+static int load_iam(const struct run_opts *opts, const struct emu_cli_source *src,
+                    struct run_job *job)
+{
+    if (!opts->enforce_iam) {
+        if (opts->task_role_policy.n > 0 || opts->execution_role_policy.n > 0) {
+            fprintf(stderr, "fargate-emu run: --task-role-policy and --execution-role-policy "
+                            "need --enforce-iam\n");
+            return EMU_EUSAGE;
+        }
+        return 0;
+    }
+    if (opts->task_role_policy.n == 0 && !src->plan) {
+        fprintf(stderr, "fargate-emu run: --enforce-iam needs the task role's policies: "
+                        "--task-role-policy FILE, or --tf-plan with the role in the plan\n");
+        return EMU_EUSAGE;
+    }
+    int r = emu_cli_iam_add_files(&job->iam, "run", &opts->task_role_policy);
+    if (r == 0 && src->plan) {
+        r = emu_cli_iam_add_plan_role(&job->iam, "run", "task role", &src->plan->task_role);
+    }
+    /* The execution role: only when its policies are known (files or the plan). */
+    if (r == 0 && (opts->execution_role_policy.n > 0 ||
+                   (src->plan && src->plan->execution_role.address))) {
+        r = emu_cli_iam_add_files(&job->exec_iam, "run", &opts->execution_role_policy);
+        if (r == 0 && src->plan && src->plan->execution_role.address) {
+            r = emu_cli_iam_add_plan_role(&job->exec_iam, "run", "execution role", &src->plan->execution_role);
+        }
+        job->exec_iam_on = true;
+    }
+    if (r < 0) {
+        return EMU_EUSAGE;
+    }
+    if (job->iam.n_documents == 0) {
+        fprintf(stderr, "fargate-emu run: --enforce-iam: no policy applies to the task role, so "
+                        "every call the task makes is denied (as AWS would)\n");
+    }
+    emu_cli_iam_install(&job->iam);
+    return 0;
+}
+
+/* The final task definition, kept in job->taskdef_json for emu_cli_taskdef_save. */
+static void keep_taskdef(const struct emu_cli_source *src, struct run_job *job)
+{
+    struct cJSON *o = NULL;
+    struct emu_buf body;
+    emu_buf_init(&body, EMU_JSON_MAX_INPUT);
+    if (emu_taskdef_export(src->json, src->len, &src->overrides, &o) == 0 &&
+        emu_json_write_pretty(o, &body) == 0) {
+        job->taskdef_json = emu_arena_strndup(&job->arena, body.data, body.len);
+    }
+    cJSON_Delete(o);
+    emu_buf_done(&body);
+}
+
+int emu_cli_taskdef_save(const struct run_job *job)
+{
+    struct emu_buf path;
+    int r = job->taskdef_json ? emu_store_paths(job->data_dir, job->st.id, ".taskdef.json",
+                                                &path)
+                              : -ENOENT;
+    if (r < 0) {
+        return r;
+    }
+    r = emu_file_write_atomic(path.data, job->taskdef_json, strlen(job->taskdef_json), 0600);
+    emu_buf_done(&path);
+    return r;
+}
+
 static int prepare(const struct emu_cli_global *g, struct run_opts *opts, struct run_job *job)
 {
     struct emu_diags diags;
     emu_diags_init(&diags);
-    int r = emu_cli_load_taskdef_opts(&opts->td, job->file, &job->td, NULL, &diags);
+    struct emu_cli_source src = {0};
+    int r = emu_cli_load_taskdef_opts(&opts->td, job->file, &job->td, &src, &diags);
     if (r < 0) {
         emu_cli_print_diags(job->file, &diags, false, false);
         emu_diags_done(&diags);
+        emu_cli_source_done(&src);
         return EMU_EUSAGE;
+    }
+    r = load_iam(opts, &src, job);
+    keep_taskdef(&src, job);
+    emu_cli_source_done(&src);
+    if (r < 0) {
+        emu_diags_done(&diags);
+        return r;
     }
     if (!opts->no_validate) {
         (void)emu_taskdef_validate(job->td, emu_cli_pick_launch_type(opts->launch_type, job->td),
@@ -192,6 +284,9 @@ static int prepare(const struct emu_cli_global *g, struct run_opts *opts, struct
     r = r ? r : (opts->publish ? parse_publish(opts->publish, job) : 0);
     r = r ? r : emu_cli_image_map_load(&opts->image_map, opts->image_map_file, &job->image_map);
     r = r ? r : (opts->secrets_file ? load_secrets(opts->secrets_file, job) : 0);
+    r = r ? r : (opts->s3_max_bytes ? emu_cli_parse_bytes("run", "--s3-max-bytes",
+                                                          opts->s3_max_bytes,
+                                                          &job->s3_max_bytes) : 0);
     if (r == 0 && opts->timeout) {
         char *end;
         job->timeout_s = strtol(opts->timeout, &end, 10);
@@ -201,18 +296,8 @@ static int prepare(const struct emu_cli_global *g, struct run_opts *opts, struct
             r = EMU_EUSAGE;
         }
     }
-    if (r == 0 && opts->restart_attempt_period) {
-        char *end;
-        job->restart_period_s = strtol(opts->restart_attempt_period, &end, 10);
-        if (*end || job->restart_period_s < 1 || job->restart_period_s > 1800) {
-            fprintf(stderr, "fargate-emu run: --restart-attempt-period %s: expected seconds "
-                            "from 1 to 1800\n", opts->restart_attempt_period);
-            r = EMU_EUSAGE;
-        }
-    }
-    /* A bad --fault is a usage error before anything starts or detaches. */
-    r = r ? r : emu_cli_faults_check("run", &opts->faults, job->fault_seed,
-                                     sizeof(job->fault_seed));
+             "[--task-id ID] [--enforce-iam [--task-role-policy FILE]... [--execution-role-policy FILE]...] "
+             "[--fault SPEC]... [--fault-seed N] [--restart-attempt-period S] "
     job->pull = opts->pull ? emu_docker_pull_policy_from_string(opts->pull)
                            : EMU_DOCKER_PULL_MISSING;
     r = r ? r : plan_task(g, opts, job);
@@ -220,13 +305,17 @@ static int prepare(const struct emu_cli_global *g, struct run_opts *opts, struct
         fprintf(stderr, "fargate-emu run: cannot create %s/tasks: %s\n", job->data_dir,
                 emu_strerror(r));
     }
+    if (r == 0 && emu_cli_taskdef_save(job) < 0) {
+        fprintf(stderr, "fargate-emu run: cannot keep the task definition for `resume`, "
+                        "ignoring\n");
+    }
     job->st.keep = opts->keep;
     return r;
 }
 
 /* Detached: returns in the parent once the task is RUNNING (or stopped); the grandchild,
  * in its own session, supervises and exits with the task. */
-static int detach(const struct emu_cli_global *g, struct run_opts *opts, struct run_job *job)
+int emu_cli_run_detach(const struct emu_cli_global *g, struct run_opts *opts, struct run_job *job)
 {
     int r = emu_store_save(job->data_dir, &job->st);
     if (r < 0) {
@@ -279,13 +368,15 @@ static int exec_run(const struct emu_cli_global *g, void *optsp, int argc, char 
     job->file = file;
     emu_arena_init(&job->arena, 0);
     emu_docker_image_map_init(&job->image_map);
+    emu_cli_iam_init(&job->iam);
+    emu_cli_iam_init(&job->exec_iam);
     int code;
     int r = prepare(g, opts, job);
     if (r < 0) {
         code = r == EMU_EUSAGE ? EMU_EXIT_USAGE : EMU_EXIT_FAILURE;
     }
     else if (opts->detach) {
-        code = detach(g, opts, job);
+        code = emu_cli_run_detach(g, opts, job);
     }
     else {
         job->st.supervisor_pid = (long)getpid();
@@ -294,6 +385,8 @@ static int exec_run(const struct emu_cli_global *g, void *optsp, int argc, char 
     emu_task_state_done(&job->st);
     emu_taskdef_free(job->td);
     emu_docker_image_map_done(&job->image_map);
+    emu_cli_iam_done(&job->iam);
+    emu_cli_iam_done(&job->exec_iam);
     emu_arena_done(&job->arena);
     emu_free(job);
     return code;
@@ -332,7 +425,8 @@ const struct emu_cli_command emu_cmd_run = {
                "semantics and an ordered stop; Ctrl-C stops it (twice: at once).",
     .usage = "[--detach | --wait] [--timeout S] [--publish H:C,...] [--secrets-file FILE] "
              "[--keep] [--pull POLICY] [--image-map FROM=TO,...] [--image-map-file FILE] "
-             "[--task-id ID] [--fault SPEC]... [--fault-seed N] [--restart-attempt-period S] "
+             "[--task-id ID] [--enforce-iam [--task-role-policy FILE]... [--execution-role-policy FILE]...] "
+             "[--fault SPEC]... [--fault-seed N] [--restart-attempt-period S] "
              "[--data-dir DIR] [--docker-host URL] TASKDEF",
     .description = "Validates the task definition, pulls missing images, creates a pause "
                    "container owning the task's network namespace (awsvpc: localhost works "

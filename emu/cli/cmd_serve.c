@@ -8,7 +8,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "emu/aws/iam.h"
 #include "emu/base/buf.h"
 #include "emu/base/err.h"
 #include "emu/base/file.h"
@@ -18,9 +17,10 @@
 #include "emu/base/mem.h"
 #include "emu/cli/cli.h"
 #include "emu/cli/cli_fault.h"
+#include "emu/cli/cli_tasks.h"
+#include "emu/cli/cli_iam.h"
 #include "emu/cli/commands.h"
 #include "shims/cloudwatch_logs/cwl.h"
-#include "shims/common/iam_hook.h"
 #include "shims/s3/s3.h"
 #include "shims/sts/sts.h"
 
@@ -35,6 +35,7 @@ struct serve_opts {
     bool enforce_iam;
     struct emu_cli_list task_role_policy; /* --task-role-policy, repeatable */
     struct emu_cli_fault_opts faults;     /* --fault, --fault-seed */
+    const char *s3_max_bytes;
 };
 
 #define OPT(field) EMU_OPT_COMMAND, offsetof(struct serve_opts, field)
@@ -53,6 +54,9 @@ static const struct emu_cli_option serve_options[] = {
      "secret access key (default " SHIM_S3_DEFAULT_SECRET_KEY ")", EMU_OPT_SCALAR},
     {"base-domain", "DOMAIN", OPT(base_domain), NULL,
      "virtual-hosted style suffix: Host bucket.DOMAIN names a bucket (default localhost)", EMU_OPT_SCALAR},
+    {"s3-max-bytes", "SIZE", OPT(s3_max_bytes), NULL,
+     "cap the S3 store at SIZE bytes (K, M, G suffixes): writes past it get 500 InternalError, "
+     "as a full disk", EMU_OPT_SCALAR},
     {"allow-anonymous", NULL, OPT(allow_anonymous), NULL,
      "accept unsigned requests too (signed ones are still verified)", EMU_OPT_SCALAR},
     {"enforce-iam", NULL, OPT(enforce_iam), NULL,
@@ -165,87 +169,6 @@ static int print_ready(const struct endpoint *eps, size_t n, const char *data_di
     return r;
 }
 
-/* --enforce-iam: the task role's policies, evaluated for every call to every shim. */
-struct serve_iam {
-    struct emu_iam_policies task_role;
-};
-
-/* The caller named in AccessDenied messages for the serve credentials (long-term key). */
-#define TASK_ROLE_PRINCIPAL                                                                   \
-    "arn:aws:sts::123456789012:assumed-role/fargate-emu-task-role/fargate-emu"
-
-static bool authorize(void *ud, const char *key_id, const char *action, const char *resource,
-                      bool *ret_explicit, char ret_principal[256])
-{
-    const struct serve_iam *iam = ud;
-    struct emu_iam_result r;
-    emu_iam_evaluate(&iam->task_role, action, resource, &r);
-    if (r.skipped_conditional) {
-        emu_log_warn("IAM: statement %s%s%s matches %s on %s but has a Condition block, which "
-                     "fargate-emu does not evaluate; it was not applied",
-                     r.skipped_sid ? "'" : "", r.skipped_sid ? r.skipped_sid : "(no Sid)",
-                     r.skipped_sid ? "'" : "", action, resource);
-    }
-    if (r.decision == EMU_IAM_ALLOW) {
-        return true;
-    }
-    *ret_explicit = r.decision == EMU_IAM_EXPLICIT_DENY;
-    if (!key_id || shim_sts_principal(key_id, ret_principal, 256) < 0) {
-        (void)snprintf(ret_principal, 256, "%s", TASK_ROLE_PRINCIPAL);
-    }
-    emu_log_info("IAM: denied %s on %s for %s (%s)", action, resource, ret_principal,
-                 *ret_explicit ? "explicit deny" : "no statement allows it");
-    return false;
-}
-
-static int iam_add_file(struct serve_iam *iam, const char *path)
-{
-    char *data = NULL;
-    size_t len = 0;
-    int r = emu_file_read(path, EMU_IAM_MAX_DOCUMENT, &data, &len);
-    if (r < 0) {
-        fprintf(stderr, "fargate-emu serve: cannot read --task-role-policy '%s': %s\n", path,
-                emu_strerror(r));
-        return r;
-    }
-    char err[256] = "";
-    size_t conditional_before = iam->task_role.n_conditional;
-    r = emu_iam_policies_add(&iam->task_role, data, len, err, sizeof(err));
-    emu_free(data);
-    if (r < 0) {
-        fprintf(stderr, "fargate-emu serve: --task-role-policy '%s': %s\n", path,
-                err[0] ? err : emu_strerror(r));
-        return r;
-    }
-    if (iam->task_role.n_conditional > conditional_before) {
-        emu_log_warn("IAM: %zu statement(s) in '%s' have Condition blocks, which fargate-emu does "
-                     "not evaluate: they are not applied, and each call they match is reported",
-                     iam->task_role.n_conditional - conditional_before, path);
-    }
-    return 0;
-}
-
-/* Loads every --task-role-policy file (each a policy document or a JSON array of them). */
-static int iam_start(struct serve_iam *iam, const struct emu_cli_list *paths)
-{
-    emu_iam_policies_init(&iam->task_role);
-    for (size_t i = 0; i < paths->n; i++) {
-        int r = iam_add_file(iam, paths->items[i]);
-        if (r < 0) {
-            emu_iam_policies_done(&iam->task_role);
-            return r;
-        }
-    }
-    shim_iam_set_authorizer(authorize, iam);
-    return 0;
-}
-
-static void iam_stop(struct serve_iam *iam)
-{
-    shim_iam_set_authorizer(NULL, NULL);
-    emu_iam_policies_done(&iam->task_role);
-}
-
 /* Shutdown step for SIGINT/SIGTERM: leave uv_run so the endpoints are stopped in order. */
 static void stop_loop(void *ud)
 {
@@ -259,13 +182,13 @@ struct serve {
     struct shim_s3 *s3;
     struct shim_cwl *cwl;
     struct shim_sts *sts;
-    struct serve_iam iam;
-    bool iam_on;
+    struct emu_cli_iam iam;
     struct emu_cli_faults faults;
     struct endpoint eps[4];
     size_t n_eps;
     struct emu_buf dir;
     const char *region, *ak, *sk;
+    uint64_t s3_max_bytes;
 };
 
 /* Parses one --<name> ADDR:PORT into the next endpoint slot. */
@@ -297,6 +220,7 @@ static int start_shims(struct serve *sv, const struct serve_opts *o)
         .secret_key = sv->sk,
         .allow_anonymous = o->allow_anonymous,
         .faults = sv->faults.engine,
+        .max_store_bytes = sv->s3_max_bytes,
     };
     r = r ? r : shim_s3_start(&sv->loop.loop, &s3cfg, &sv->s3);
     if (r < 0) {
@@ -368,13 +292,21 @@ static int exec_serve(const struct emu_cli_global *g, void *optsp, int argc, cha
         fprintf(stderr, "fargate-emu serve: --access-key and --secret-key go together\n");
         return EMU_EXIT_USAGE;
     }
+    if (o->s3_max_bytes &&
+        emu_cli_parse_bytes("serve", "--s3-max-bytes", o->s3_max_bytes, &sv.s3_max_bytes) < 0) {
+        return EMU_EXIT_USAGE;
+    }
     sv.ak = o->access_key ? o->access_key : SHIM_S3_DEFAULT_ACCESS_KEY;
     sv.sk = o->secret_key ? o->secret_key : SHIM_S3_DEFAULT_SECRET_KEY;
     sv.region = g->region ? g->region : SHIM_S3_DEFAULT_REGION;
-    if (o->enforce_iam && iam_start(&sv.iam, &o->task_role_policy) < 0) {
-        return EMU_EXIT_USAGE;
+    emu_cli_iam_init(&sv.iam);
+    if (o->enforce_iam) {
+        if (emu_cli_iam_add_files(&sv.iam, "serve", &o->task_role_policy) < 0) {
+            emu_cli_iam_done(&sv.iam);
+            return EMU_EXIT_USAGE;
+        }
+        emu_cli_iam_install(&sv.iam);
     }
-    sv.iam_on = o->enforce_iam;
     emu_buf_init(&sv.dir, 4096);
     int r = pick_data_dir(g, &sv.dir);
     if (r == 0 && mkdir(sv.dir.data, 0755) < 0 && errno != EEXIST) {
@@ -384,9 +316,7 @@ static int exec_serve(const struct emu_cli_global *g, void *optsp, int argc, cha
         emu_log_errno(r, "Failed to prepare the data directory '%s'",
                       sv.dir.data ? sv.dir.data : "");
         emu_buf_done(&sv.dir);
-        if (sv.iam_on) {
-            iam_stop(&sv.iam);
-        }
+        emu_cli_iam_done(&sv.iam);
         return EMU_EXIT_FAILURE;
     }
     /* The S3 shim fsyncs and renames on the libuv thread pool: 16 threads let 16 concurrent
@@ -400,9 +330,7 @@ static int exec_serve(const struct emu_cli_global *g, void *optsp, int argc, cha
     if (r < 0) {
         emu_log_errno(r, "Failed to create the event loop");
         emu_buf_done(&sv.dir);
-        if (sv.iam_on) {
-            iam_stop(&sv.iam);
-        }
+        emu_cli_iam_done(&sv.iam);
         return EMU_EXIT_FAILURE;
     }
     int code = EMU_EXIT_OK;
@@ -422,9 +350,12 @@ static int exec_serve(const struct emu_cli_global *g, void *optsp, int argc, cha
         emu_log_info("%s endpoint on http://%s:%u", sv.eps[i].name, sv.eps[i].addr,
                      sv.eps[i].port);
     }
-    emu_log_info("region %s, data in %s; credentials: access key '%s', secret key '%s'%s",
-                 sv.region, sv.dir.data, sv.ak, sv.sk,
-                 o->allow_anonymous ? "; anonymous access allowed" : "");
+    /* The documented default secret is no secret; one given with --secret-key never goes to
+     * the log (the ready line on stdout hands it to the tooling that started serve). */
+    emu_log_info("region %s, data in %s; credentials: access key '%s', secret key %s%s%s%s",
+                 sv.region, sv.dir.data, sv.ak, o->secret_key ? "" : "'",
+                 o->secret_key ? "(from --secret-key, not logged)" : sv.sk,
+                 o->secret_key ? "" : "'", o->allow_anonymous ? "; anonymous access allowed" : "");
     (void)print_ready(sv.eps, sv.n_eps, sv.dir.data, sv.region, sv.ak, sv.sk,
                       o->allow_anonymous, o->enforce_iam, &sv.faults);
     (void)emu_loop_run(&sv.loop);
@@ -440,9 +371,7 @@ out:
     emu_cli_faults_done(&sv.faults);
     emu_buf_done(&sv.dir);
     shim_sts_creds_clear();
-    if (sv.iam_on) {
-        iam_stop(&sv.iam);
-    }
+    emu_cli_iam_done(&sv.iam);
     return code;
 }
 

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "emu/base/err.h"
 #include "emu/base/file.h"
@@ -105,6 +106,13 @@ static int exec_stop(const struct emu_cli_global *g, void *optsp, int argc, char
         bool stopped = st.status == EMU_TASK_STOPPED;
         bool orphan = !stopped && !emu_store_supervisor_alive(&st);
         if (stopped) {
+            /* The supervisor writes STOPPED, then releases the endpoints (ports, the
+             * 169.254.170.2 address): wait for its exit, a few seconds at most. */
+            for (int i = 0; i < 100 && emu_store_supervisor_alive(&st) &&
+                            st.supervisor_pid != (long)getpid();
+                 i++) {
+                emu_cli_sleep_ms(50);
+            }
             emu_cli_print_stopped(stdout, &st);
         }
         else if (orphan) {

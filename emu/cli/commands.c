@@ -11,6 +11,7 @@ const struct emu_cli_command *const emu_cli_commands[] = {
     &emu_cmd_ps,
     &emu_cmd_describe,
     &emu_cmd_stop,
+    &emu_cmd_resume,
     &emu_cmd_wait,
     &emu_cmd_logs,
     &emu_cmd_serve,

@@ -11,6 +11,7 @@ extern const struct emu_cli_command emu_cmd_run;
 extern const struct emu_cli_command emu_cmd_ps;
 extern const struct emu_cli_command emu_cmd_describe;
 extern const struct emu_cli_command emu_cmd_stop;
+extern const struct emu_cli_command emu_cmd_resume;
 extern const struct emu_cli_command emu_cmd_wait;
 extern const struct emu_cli_command emu_cmd_logs;
 extern const struct emu_cli_command emu_cmd_serve;

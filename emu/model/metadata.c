@@ -283,6 +283,15 @@ int emu_md_task_json(const struct emu_md_task *t, bool with_tags, struct emu_buf
         }
         r = r ? r : emu_buf_putc(out, ']');
     }
+    if (r == 0 && t->clock_reference_ms > 0) {
+        char ref[40];
+        r = emu_md_time(t->clock_reference_ms / 1000 * 1000, ref);
+        r = r ? r : key(out, &f, "ClockDrift");
+        r = r ? r : emu_buf_printf(out, "{\"ClockErrorBound\":%.17g,\"ReferenceTimestamp\":\"%s\","
+                                        "\"ClockSynchronizationStatus\":\"%s\"}",
+                                   t->clock_error_bound_ms, ref,
+                                   t->clock_synchronized ? "SYNCHRONIZED" : "NOT_SYNCHRONIZED");
+    }
     r = r ? r : emu_buf_puts(out, ",\"FaultInjectionEnabled\":false}");
     return r;
 }

@@ -79,6 +79,10 @@ struct emu_md_task {
     int64_t pull_started_ms, pull_stopped_ms, execution_stopped_ms;
     const char *availability_zone;
     const char *launch_type;
+    /* ClockDrift (Fargate): present when clock_reference_ms > 0; bound in ms */
+    double clock_error_bound_ms;
+    int64_t clock_reference_ms;
+    bool clock_synchronized;
     const struct emu_md_pair *tags; /* taskWithTags only */
     size_t n_tags;
     const struct emu_md_container *containers;

@@ -289,6 +289,9 @@ static int parse_file(struct parse_ctx *p, const char *path, const char *from, u
     char *data = NULL;
     size_t len = 0;
     int r = emu_file_read(path, EMU_ROUTER_CONF_MAX_FILE, &data, &len);
+    if (r == -ENOMEM) {
+        return r; /* said once, by load() */
+    }
     if (r < 0) {
         if (from) {
             return fail(p, from, line, r == -E2BIG ? r : EMU_ECONFIG,
@@ -342,6 +345,9 @@ static int parse_line(struct parse_ctx *p, const char *name, unsigned lineno, si
         }
         *cur = emu_router_config_add_section(p->cf, (enum emu_router_section_kind)k, name,
                                              lineno);
+        if (!*cur && p->cf->n_sections < EMU_ROUTER_CONF_MAX_SECTIONS) {
+            return -ENOMEM;
+        }
         if (!*cur) {
             return fail(p, name, lineno, -E2BIG, "too many sections");
         }

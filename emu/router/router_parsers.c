@@ -85,7 +85,9 @@ static int load_file(struct emu_router *r, const struct emu_router_prop *prop,
                  prop->value);
     }
     else {
-        snprintf(path, sizeof(path), "%s", prop->value);
+        /* An absolute path is under env->root, as @INCLUDE's are (tests, image roots). */
+        snprintf(path, sizeof(path), "%s%s",
+                 prop->value[0] == '/' && env->root ? env->root : "", prop->value);
     }
     if (r->n_parser_files >= PARSER_FILES_MAX) {
         (void)emu_diags_add(diags, EMU_DIAG_ERROR, where, "too many parsers files");

@@ -97,6 +97,16 @@ struct emu_ctr_state {
     int64_t last_restart_ms; /* Unix ms of the last restart; 0 = none */
 };
 
+/* Where the supervisor served the task's endpoints (the task's containers were given these
+ * addresses, so a resumed supervisor must serve them there again). Ports 0 = not served. */
+struct emu_task_endpoints {
+    char gateway[64];
+    uint16_t s3_port, logs_port, sts_port;
+    uint16_t metadata_port; /* 0 with the 169.254.170.2:80 endpoint */
+    char credentials_id[40];
+    uint64_t s3_max_bytes; /* --s3-max-bytes; 0 = none */
+};
+
 struct emu_task_state {
     char id[33];
     char arn[512];
@@ -114,6 +124,7 @@ struct emu_task_state {
     enum emu_stop_code stop_code;
     char stopped_reason[EMU_REASON_MAX];
     int64_t created_ms, started_ms, stopping_ms, stopped_ms;
+    int64_t pull_started_ms, pull_stopped_ms; /* image pulls (or checks) of the task */
     long supervisor_pid;
     bool keep;
     char network_name[128];
@@ -122,6 +133,7 @@ struct emu_task_state {
     char pause_id[72];
     bool has_exit_code; /* exit code of the first essential container that stopped */
     int exit_code;
+    struct emu_task_endpoints endpoints;
     struct emu_ctr_state *containers; /* owned, emu_calloc'd */
     size_t n_containers;
 };
@@ -335,6 +347,19 @@ int emu_task_runner_start(struct emu_docker *docker, const struct emu_taskdef *t
                           const struct emu_task_plan *plan, struct emu_task_state *st,
                           const struct emu_task_runner_opts *opts, struct emu_task_runner **ret);
 
+/* Takes over a task whose supervisor died while its containers kept running (`fargate-emu
+ * resume`): st comes from the state file (lastStatus RUNNING, STOPPING or DEPROVISIONING), td
+ * and plan are rebuilt from the saved task definition. Nothing is created: running containers
+ * are waited on again, a requested stop carries on, and the end is as after `run`. The
+ * endpoints must already serve at st->endpoints. Returns 0 (on_done will run), -EINVAL for a
+ * task that was still starting (its containers are half made: stop it instead), -ENOMEM. */
+int emu_task_runner_adopt(struct emu_docker *docker, const struct emu_taskdef *td,
+                          const struct emu_task_plan *plan, struct emu_task_state *st,
+                          const struct emu_task_runner_opts *opts, struct emu_task_runner **ret);
+
+/* Whether a task in this state can be resumed by emu_task_runner_adopt. */
+bool emu_task_resumable(const struct emu_task_state *st);
+
 /* Asks the task to stop (reason NULL = "Task stopped by user"); force kills every container
  * with SIGKILL at once instead of the ordered SIGTERM stop. */
 void emu_task_runner_stop(struct emu_task_runner *r, const char *reason, bool force);
@@ -347,6 +372,10 @@ struct emu_task_runner *emu_task_runner_free(struct emu_task_runner *r);
 int emu_task_state_from_plan(struct emu_task_state *st, const struct emu_taskdef *td,
                              const struct emu_task_plan *plan, const char *task_id,
                              const char *task_arn, const char *cluster, const char *region);
+
+/* The Availability Zone a local task reports (metadata, DescribeTasks, the init image's
+ * AWS_AVAILABILITY_ZONE): the region's first zone, "<region>a". */
+void emu_task_availability_zone(const struct emu_task_state *st, char out[72]);
 
 /* Removes every Docker object of a task by its deterministic names (crash-recovery sweep);
  * runs on the given loop until done. Returns 0 or the first error. */

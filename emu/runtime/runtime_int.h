@@ -94,6 +94,14 @@ struct emu_task_runner {
     bool save_failed;
 };
 
+/* A runner with its containers, nothing decided yet, no handle open (freed as is on a
+ * failure); NULL on -ENOMEM. emu__runner_tick_start then opens its tick timer. */
+struct emu_task_runner *emu__runner_new(struct emu_docker *docker, const struct emu_taskdef *td,
+                                        const struct emu_task_plan *plan,
+                                        struct emu_task_state *st,
+                                        const struct emu_task_runner_opts *opts);
+void emu__runner_tick_start(struct emu_task_runner *r);
+
 /* Builds the graph, the task dir and every create description; nothing touches Docker. On
  * failure why holds the stoppedReason-style text. */
 int emu__runner_prepare(struct emu_task_runner *r, char *why, size_t why_len);

@@ -69,6 +69,11 @@ static cJSON *container_json(const struct emu_task_state *st, const struct emu_c
     return o;
 }
 
+void emu_task_availability_zone(const struct emu_task_state *st, char out[72])
+{
+    (void)snprintf(out, 72, "%sa", st->region[0] ? st->region : "us-east-1");
+}
+
 cJSON *emu_store_describe_json(const struct emu_task_state *st)
 {
     cJSON *o = cJSON_CreateObject();
@@ -83,7 +88,9 @@ cJSON *emu_store_describe_json(const struct emu_task_state *st)
         (void)cJSON_AddStringToObject(eni, "status",
                                       st->status == EMU_TASK_STOPPED ? "DELETED" : "ATTACHED");
     }
-    (void)cJSON_AddStringToObject(o, "availabilityZone", "local");
+    char az[72];
+    emu_task_availability_zone(st, az);
+    (void)cJSON_AddStringToObject(o, "availabilityZone", az);
     char cluster_arn[600];
     const char *task = strstr(st->arn, ":task/");
     (void)snprintf(cluster_arn, sizeof(cluster_arn), "%.*s:cluster/%s",
@@ -116,6 +123,8 @@ cJSON *emu_store_describe_json(const struct emu_task_state *st)
     }
     (void)cJSON_AddStringToObject(o, "platformVersion", "1.4.0");
     (void)cJSON_AddStringToObject(o, "platformFamily", "Linux");
+    add_time(o, "pullStartedAt", st->pull_started_ms);
+    add_time(o, "pullStoppedAt", st->pull_stopped_ms);
     add_time(o, "startedAt", st->started_ms);
     if (st->stop_code) {
         (void)cJSON_AddStringToObject(o, "stopCode", emu_stop_code_to_string(st->stop_code));

@@ -139,6 +139,10 @@ static void on_wait(int status, const struct emu_docker_reply *rep, void *ud)
     if (status == 0) {
         emu_task_container_stopped(r->st, rc->i, true, (int)rep->exit_code, NULL, emu_now_ms());
     }
+    else if (status == EMU_EDOCKER && rep && rep->http_status == 404) {
+        emu_task_container_stopped(r->st, rc->i, false, 0, "the container no longer exists "
+                                   "(removed outside fargate-emu)", emu_now_ms());
+    }
     else if (status != -ECANCELED) {
         rc->rewait = true; /* the timer asks again */
     }
@@ -498,6 +502,9 @@ static void on_image(int status, const struct emu_docker_reply *rep, void *ud)
         set_reason(why, sizeof(why), "CannotPullContainerError", rep, status);
         fail_task_image(r, why, ri->image);
     }
+    if (r->images_pending == 1) {
+        r->st->pull_stopped_ms = emu_now_ms();
+    }
     if (--r->images_pending == 0 && r->st->desired != EMU_TASK_STOPPED) {
         struct emu_docker_kv *labels;
         size_t n;
@@ -519,6 +526,7 @@ static void ensure_images(struct emu_task_runner *r)
     const char *seen[EMU_TASK_MAX_CONTAINERS + 1];
     size_t n_seen = 0;
     r->phase = PHASE_IMAGES;
+    r->st->pull_started_ms = emu_now_ms();
     for (size_t i = 0; i <= r->st->n_containers; i++) {
         const char *img = i < r->st->n_containers ? r->ctrs[i].create.image : r->opts.pause_image;
         bool dup = false;
@@ -544,19 +552,17 @@ static void ensure_images(struct emu_task_runner *r)
     }
 }
 
-int emu_task_runner_start(struct emu_docker *docker, const struct emu_taskdef *td,
-                          const struct emu_task_plan *plan, struct emu_task_state *st,
-                          const struct emu_task_runner_opts *opts, struct emu_task_runner **ret)
+struct emu_task_runner *emu__runner_new(struct emu_docker *docker, const struct emu_taskdef *td,
+                                        const struct emu_task_plan *plan,
+                                        struct emu_task_state *st,
+                                        const struct emu_task_runner_opts *opts)
 {
-    if (!opts->loop || !opts->data_dir || st->n_containers != plan->n_containers) {
-        return -EINVAL;
-    }
     struct emu_task_runner *r = emu_calloc(1, sizeof(*r));
     struct runner_ctr *ctrs = emu_calloc(st->n_containers + 1, sizeof(*ctrs));
     if (!r || !ctrs) {
         emu_free(r);
         emu_free(ctrs);
-        return -ENOMEM;
+        return NULL;
     }
     r->docker = docker;
     r->td = td;
@@ -574,13 +580,32 @@ int emu_task_runner_start(struct emu_docker *docker, const struct emu_taskdef *t
         ctrs[i].r = r;
         ctrs[i].i = i;
     }
-    (void)uv_timer_init(opts->loop, &r->timer);
+    return r;
+}
+
+void emu__runner_tick_start(struct emu_task_runner *r)
+{
+    (void)uv_timer_init(r->opts.loop, &r->timer);
     r->timer.data = r;
     (void)uv_timer_start(&r->timer, on_tick, TICK_MS, TICK_MS);
+}
+
+int emu_task_runner_start(struct emu_docker *docker, const struct emu_taskdef *td,
+                          const struct emu_task_plan *plan, struct emu_task_state *st,
+                          const struct emu_task_runner_opts *opts, struct emu_task_runner **ret)
+{
+    if (!opts->loop || !opts->data_dir || st->n_containers != plan->n_containers) {
+        return -EINVAL;
+    }
+    struct emu_task_runner *r = emu__runner_new(docker, td, plan, st, opts);
+    if (!r) {
+        return -ENOMEM;
+    }
     st->keep = opts->keep;
     if (!st->created_ms) {
         st->created_ms = emu_now_ms();
     }
+    emu__runner_tick_start(r);
     char why[EMU_REASON_MAX];
     int rv = emu__runner_prepare(r, why, sizeof(why));
     if (rv < 0) {

@@ -125,6 +125,8 @@ int emu_store_to_json(const struct emu_task_state *st, struct emu_buf *out)
     PUT_NUM(o, "startedMs", st->started_ms);
     PUT_NUM(o, "stoppingMs", st->stopping_ms);
     PUT_NUM(o, "stoppedMs", st->stopped_ms);
+    PUT_NUM(o, "pullStartedMs", st->pull_started_ms);
+    PUT_NUM(o, "pullStoppedMs", st->pull_stopped_ms);
     PUT_NUM(o, "supervisorPid", st->supervisor_pid);
     PUT_BOOL(o, "keep", st->keep);
     PUT_STR(o, "networkName", st->network_name);
@@ -133,6 +135,18 @@ int emu_store_to_json(const struct emu_task_state *st, struct emu_buf *out)
     PUT_STR(o, "pauseId", st->pause_id);
     if (st->has_exit_code) {
         PUT_NUM(o, "exitCode", st->exit_code);
+    }
+    if (ok && st->endpoints.gateway[0]) {
+        const struct emu_task_endpoints *e = &st->endpoints;
+        cJSON *ep = cJSON_AddObjectToObject(o, "endpoints");
+        ok = ep != NULL;
+        PUT_STR(ep, "gateway", e->gateway);
+        PUT_NUM(ep, "s3Port", e->s3_port);
+        PUT_NUM(ep, "logsPort", e->logs_port);
+        PUT_NUM(ep, "stsPort", e->sts_port);
+        PUT_NUM(ep, "metadataPort", e->metadata_port);
+        PUT_STR(ep, "credentialsId", e->credentials_id);
+        PUT_NUM(ep, "s3MaxBytes", e->s3_max_bytes);
     }
     cJSON *list = ok ? cJSON_AddArrayToObject(o, "containers") : NULL;
     ok = ok && list;
@@ -158,6 +172,12 @@ static int64_t get_num(const cJSON *o, const char *k, bool *has)
         *has = cJSON_IsNumber(it);
     }
     return cJSON_IsNumber(it) ? (int64_t)it->valuedouble : 0;
+}
+
+static uint16_t port_of(const cJSON *o, const char *k)
+{
+    int64_t v = get_num(o, k, NULL);
+    return v > 0 && v <= 65535 ? (uint16_t)v : 0;
 }
 
 static const char *str_of(const cJSON *o, const char *k)
@@ -233,6 +253,8 @@ int emu_store_from_json(const char *json, size_t len, struct emu_task_state *ret
     ret->started_ms = get_num(o, "startedMs", NULL);
     ret->stopping_ms = get_num(o, "stoppingMs", NULL);
     ret->stopped_ms = get_num(o, "stoppedMs", NULL);
+    ret->pull_started_ms = get_num(o, "pullStartedMs", NULL);
+    ret->pull_stopped_ms = get_num(o, "pullStoppedMs", NULL);
     ret->supervisor_pid = (long)get_num(o, "supervisorPid", NULL);
     ret->keep = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "keep"));
     get_str(o, "networkName", ret->network_name, sizeof(ret->network_name));
@@ -240,6 +262,18 @@ int emu_store_from_json(const char *json, size_t len, struct emu_task_state *ret
     get_str(o, "pauseName", ret->pause_name, sizeof(ret->pause_name));
     get_str(o, "pauseId", ret->pause_id, sizeof(ret->pause_id));
     ret->exit_code = (int)get_num(o, "exitCode", &ret->has_exit_code);
+    const cJSON *ep = cJSON_GetObjectItemCaseSensitive(o, "endpoints");
+    if (cJSON_IsObject(ep)) {
+        struct emu_task_endpoints *e = &ret->endpoints;
+        get_str(ep, "gateway", e->gateway, sizeof(e->gateway));
+        e->s3_port = port_of(ep, "s3Port");
+        e->logs_port = port_of(ep, "logsPort");
+        e->sts_port = port_of(ep, "stsPort");
+        e->metadata_port = port_of(ep, "metadataPort");
+        get_str(ep, "credentialsId", e->credentials_id, sizeof(e->credentials_id));
+        int64_t cap = get_num(ep, "s3MaxBytes", NULL);
+        e->s3_max_bytes = cap > 0 ? (uint64_t)cap : 0;
+    }
     size_t i = 0;
     const cJSON *c;
     cJSON_ArrayForEach(c, list)
@@ -413,7 +447,7 @@ int emu_store_list(const char *data_dir, char (**ret_ids)[33], size_t *ret_n)
 
 int emu_store_remove(const char *data_dir, const char *id)
 {
-    static const char *const suffixes[] = {".json", ".stop", ".log"};
+    static const char *const suffixes[] = {".json", ".stop", ".log", ".taskdef.json"};
     int first = 0;
     for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
         struct emu_buf p;

@@ -31,6 +31,8 @@ struct shim_s3_config {
     const char *secret_key;
     bool allow_anonymous;    /* accept unsigned requests too */
     uint64_t max_object_size; /* 0 = SHIM_S3_MAX_OBJECT_SIZE */
+    uint64_t max_store_bytes; /* the store as a disk of this size (500 InternalError when
+                               * full); 0 = no cap */
     struct shim_faults *faults; /* fault injection (borrowed, outlives the shim), or NULL */
 };
 

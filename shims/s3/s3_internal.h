@@ -134,6 +134,16 @@ struct s3_bucket {
 };
 
 int s3_store_open(const char *root, struct s3_store **ret);
+/* The store's size cap (s3_quota.c); 0 = none. 0 or -ENOMEM. */
+int s3_store_set_max_bytes(struct s3_store *st, uint64_t max);
+/* Takes len bytes of the cap before writing them: 0, or -ENOSPC when the store is full. */
+int s3_store_reserve(struct s3_store *st, uint64_t len);
+struct s3_quota;
+int s3_quota_new(int root_fd, uint64_t max, struct s3_quota **ret);
+void s3_quota_free(struct s3_quota *q);
+int s3_quota_reserve(struct s3_quota *q, uint64_t len);
+/* Walks the store now; the bytes in it. */
+uint64_t s3_quota_used(struct s3_quota *q);
 void s3_store_free(struct s3_store *st);
 /* Buckets sorted by name. */
 size_t s3_store_bucket_count(const struct s3_store *st);

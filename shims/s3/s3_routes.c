@@ -290,6 +290,7 @@ int shim_s3_start(uv_loop_t *loop, const struct shim_s3_config *cfg, struct shim
                 ? EMU_ENOMEM
                 : 0;
     r = r ? r : s3_store_open(cfg->root, &s3->store);
+    r = r ? r : s3_store_set_max_bytes(s3->store, cfg->max_store_bytes);
     if (r == 0) {
         struct shim_http_config hc = {
             .name = "s3",

@@ -38,7 +38,20 @@ struct s3_store {
     struct s3_bucket **items;
     size_t n;
     size_t cap;
+    struct s3_quota *quota; /* --s3-max-bytes, or NULL */
 };
+
+int s3_store_set_max_bytes(struct s3_store *st, uint64_t max)
+{
+    s3_quota_free(st->quota);
+    st->quota = NULL;
+    return max ? s3_quota_new(st->fd, max, &st->quota) : 0;
+}
+
+int s3_store_reserve(struct s3_store *st, uint64_t len)
+{
+    return s3_quota_reserve(st->quota, len);
+}
 
 static int64_t now_ms(void)
 {
@@ -272,6 +285,7 @@ void s3_store_free(struct s3_store *st)
         bucket_free(st->items[i]);
     }
     emu_free(st->items);
+    s3_quota_free(st->quota);
     if (st->buckets >= 0) {
         close(st->buckets);
     }

@@ -120,6 +120,10 @@ int s3_writer_write(struct s3_writer *w, const void *data, size_t len)
     if (len > w->max || w->size > w->max - len) {
         return EMU_E2BIG;
     }
+    int q = s3_store_reserve(w->b->st, len);
+    if (q < 0) {
+        return q;
+    }
     if (EVP_DigestUpdate(w->md5, data, len) != 1) {
         return EMU_ENOMEM;
     }
@@ -144,6 +148,10 @@ int s3_writer_copy(struct s3_writer *w, int src, uint64_t offset, uint64_t len, 
         return EMU_E2BIG;
     }
     off_t off = (off_t)offset;
+    int q = s3_store_reserve(w->b->st, len);
+    if (q < 0) {
+        return q;
+    }
     if (w->fd < 0) {
         int r = spill(w, "tmp", "w-");
         if (r < 0) {

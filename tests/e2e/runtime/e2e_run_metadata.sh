@@ -48,6 +48,13 @@ arn=$(desc "$id" "print(t['taskArn'])")
 [ "$(echo "$task" | pyget 'd["TaskARN"]')" = "$arn" ] || fail "TaskARN: $task"
 [ "$(echo "$task" | pyget 'd["Containers"][0]["DockerId"]')" = "$docker_id" ] || fail "$task"
 [ "$(echo "$task" | pyget 'd["Limits"]["CPU"]')" = 0.25 ] || fail "task limits: $task"
+# The Fargate fields: the zone, the image pull window and the host clock's drift.
+[ "$(echo "$task" | pyget 'd["AvailabilityZone"]')" = us-east-1a ] || fail "AZ: $task"
+[ "$(echo "$task" | pyget 'd["PullStartedAt"] <= d["PullStoppedAt"]')" = True ] || fail "pull: $task"
+echo "$task" | pyget 'd["ClockDrift"]["ClockSynchronizationStatus"]' | grep -Eq '^(NOT_)?SYNCHRONIZED$' \
+  || fail "ClockDrift: $task"
+[ "$(desc "$id" "print(t['availabilityZone'], 'pullStartedAt' in t)")" = "us-east-1a True" ] \
+  || fail "describe: no availabilityZone/pullStartedAt"
 # Docker's stats, read in the background: the first answer may be the empty reading.
 for i in $(seq 1 30); do
   get "$path/stats" | grep -q '"memory_stats"' && break
@@ -71,6 +78,17 @@ c = boto3.client('sts', endpoint_url='$sts', region_name='us-east-1',
                  aws_session_token=d['Token'])
 print(c.get_caller_identity()['Arn'])" 2>&1) || fail "STS with task credentials: $ident"
 echo "$ident" | grep -q "assumed-role/app/$id" || fail "identity: $ident"
+# Safe defaults (issue 10): the minted credentials are in no file of the data dir, the state
+# files are 0600, and no container of the task has the Docker socket.
+secret=$(echo "$creds" | pyget 'd["SecretAccessKey"]')
+[ -n "$secret" ] && ! grep -rqF -- "$secret" "$data" || fail "the task's secret key is in a file of the data dir"
+for f in "$data/tasks/$id.json" "$data/tasks/$id.log" "$data/tasks/$id.taskdef.json"; do
+  [ "$(stat -c %a "$f")" = 600 ] || fail "$f is mode $(stat -c %a "$f"), not 600"
+done
+for ctr in $(dk ps -q --filter label=fargate-emu.task-id="$id"); do
+  dk inspect -f "{{range .Mounts}}{{.Source}} {{end}}" "$ctr" | grep -q docker.sock &&
+    fail "container $ctr has the Docker socket mounted"
+done
 # A second task beside the first: its own 169.254.170.2 (the listeners are bound to each
 # task's bridge), its own container in the answer, its own credentials.
 id2=$(fe run --detach "$work/td.json") || fail "second task"
@@ -81,8 +99,17 @@ doc2=$(dk exec "$c2" sh -c "printf 'GET %s HTTP/1.0\r\n\r\n' '${v4b#http://169.2
 [ "$(echo "$doc2" | pyget 'd["DockerId"]')" = "$(dk inspect -f '{{.Id}}' "$c2")" ] ||
   fail "second task's document: $doc2"
 [ "$(get "$path" | pyget 'd["DockerId"]')" = "$docker_id" ] || fail "first task after the second"
+bridges=$(for t in "$id" "$id2"; do
+  n=$(dk network ls -q --filter "label=fargate-emu.task-id=$t" | head -1)
+  [ -n "$n" ] && echo "br-${n:0:12}"
+done)
 fe stop "$id2" >/dev/null || fail "stop second"
 fe stop "$id" >/dev/null || fail "stop"
-ip -o addr | grep -q '169\.254\.170\.2' && fail "169.254.170.2 left on the host: $(ip -o addr)"
+# Neither task's bridge keeps the address, and it never lands on a non-bridge interface (other
+# tasks on this host, e.g. parallel test runs, may hold it on their own bridges).
+for b in $bridges; do
+  ip -o addr show dev "$b" 2>/dev/null | grep -q '169\.254\.170\.2' && fail "169.254.170.2 left on $b"
+done
+ip -o addr | grep '169\.254\.170\.2' | grep -vq ' br-' && fail "169.254.170.2 left: $(ip -o addr)"
 assert_clean
 echo "ok: metadata v4 and credentials at 169.254.170.2 inside the task"

@@ -306,7 +306,11 @@ static void test_chunked_seed(void **state)
     assert_int_equal(verify_doc(&req, DOC_TIME, &v), EMU_SIGV4_OK);
     assert_int_equal(v.payload, EMU_SIGV4_PAYLOAD_STREAMING);
     assert_int_equal(v.decoded_content_length, 66560);
-    assert_memory_equal(&v.chain, &sig.chain, sizeof(v.chain));
+    /* Field by field: the bytes after each string's NUL are not part of the chain. */
+    assert_memory_equal(v.chain.signing_key, sig.chain.signing_key, sizeof(v.chain.signing_key));
+    assert_string_equal(v.chain.amz_date, sig.chain.amz_date);
+    assert_string_equal(v.chain.scope, sig.chain.scope);
+    assert_string_equal(v.chain.prev_signature, sig.chain.prev_signature);
     emu_sigv4_verdict_done(&v);
     emu_sigv4_signature_done(&sig);
 }

@@ -109,6 +109,26 @@ static void test_task(void **state)
     emu_buf_done(&b);
 }
 
+/* The Fargate-only fields: pull times, the Availability Zone and ClockDrift. */
+static void test_task_fargate_fields(void **state)
+{
+    (void)state;
+    struct emu_md_container cs[1] = {app()};
+    struct emu_md_task t = {
+        .cluster = "arn:aws:ecs:us-east-1:123456789012:cluster/default", .task_arn = TASK_ARN,
+        .family = "firelens-example-cloudwatch", .revision = "3", .desired_status = "RUNNING",
+        .known_status = "RUNNING", .cpu = "0.25", .memory = 512,
+        .pull_started_ms = 1764000000123, .pull_stopped_ms = 1764000001456,
+        .availability_zone = "us-east-1a", .launch_type = "FARGATE",
+        .clock_error_bound_ms = 0.5, .clock_reference_ms = 1764000002789,
+        .clock_synchronized = true, .containers = cs, .n_containers = 1};
+    struct emu_buf b;
+    emu_buf_init(&b, 1 << 20);
+    assert_int_equal(emu_md_task_json(&t, false, &b), 0);
+    expect("task-fargate.json", &b);
+    emu_buf_done(&b);
+}
+
 static void test_credentials_and_errors(void **state)
 {
     (void)state;
@@ -150,6 +170,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_container),
         cmocka_unit_test(test_task),
+        cmocka_unit_test(test_task_fargate_fields),
         cmocka_unit_test(test_credentials_and_errors),
         cmocka_unit_test(test_ids_and_times),
     };

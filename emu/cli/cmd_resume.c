@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* `fargate-emu resume TASK`: a new supervisor for a task whose supervisor died (killed, OOM,
+ * host reboot of the emulator only) while its containers kept running: the endpoints come back
+ * on the addresses the containers were given, and the task goes on as if never left. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "emu/base/err.h"
+#include "emu/cli/cli_run.h"
+#include "emu/cli/commands.h"
+
+struct resume_opts {
+    bool detach;
+};
+
+#define OPT(field) EMU_OPT_COMMAND, offsetof(struct resume_opts, field)
+
+static const struct emu_cli_option resume_options[] = {
+    {"detach", NULL, OPT(detach), NULL,
+     "return once the new supervisor has taken the task over and print its ID", EMU_OPT_SCALAR},
+    {NULL, NULL, 0, 0, NULL, NULL, EMU_OPT_SCALAR},
+};
+
+/* Why the task cannot be resumed, or NULL. */
+static const char *refusal(const struct emu_task_state *st)
+{
+    if (st->status == EMU_TASK_STOPPED) {
+        return "is stopped";
+    }
+    if (emu_store_supervisor_alive(st)) {
+        return "still has its supervisor (see `fargate-emu ps`)";
+    }
+    if (!emu_task_resumable(st)) {
+        return "was still starting when its supervisor died, its containers half made; "
+               "`fargate-emu stop` removes them, then run it again";
+    }
+    return NULL;
+}
+
+/* The task definition the task ran, and the plan rebuilt from the state's IDs. */
+static int replan(struct run_job *job)
+{
+    struct emu_buf path;
+    int r = emu_store_paths(job->data_dir, job->st.id, ".taskdef.json", &path);
+    if (r < 0) {
+        return r;
+    }
+    struct emu_diags diags;
+    emu_diags_init(&diags);
+    r = emu_cli_load_taskdef(path.data, NULL, &job->td, &diags);
+    if (r < 0) {
+        emu_cli_print_diags(path.data, &diags, false, false);
+        fprintf(stderr, "fargate-emu resume: task %s: cannot read the task definition it ran "
+                        "(%s): %s\n", job->st.id, path.data, emu_strerror(r));
+    }
+    struct emu_render_ctx *ctx = &job->ctx;
+    emu_render_ctx_init(ctx);
+    ctx->cluster = job->st.cluster;
+    ctx->task_arn = job->st.arn;
+    ctx->task_id = job->st.id;
+    ctx->host_data_dir = job->data_dir;
+    if (r == 0) {
+        r = emu_render_task_plan(job->td, ctx, &job->arena, &job->plan, &diags);
+    }
+    if (r == 0 && job->plan.n_containers != job->st.n_containers) {
+        r = -EINVAL;
+    }
+    if (r < 0 && job->td) {
+        fprintf(stderr, "fargate-emu resume: task %s: its task definition %s no longer matches "
+                        "the task: %s\n", job->st.id, path.data, emu_strerror(r));
+    }
+    emu_diags_done(&diags);
+    emu_buf_done(&path);
+    return r;
+}
+
+static int resume(const struct emu_cli_global *g, const struct resume_opts *opts,
+                  struct run_job *job, const char *task)
+{
+    if (emu_cli_data_dir(g, "resume", job->data_dir, sizeof(job->data_dir)) < 0) {
+        return EMU_EXIT_USAGE;
+    }
+    int r = emu_cli_task_load(job->data_dir, "resume", task, &job->st);
+    if (r < 0) {
+        return emu_cli_task_load_exit(r);
+    }
+    const char *no = refusal(&job->st);
+    if (no) {
+        fprintf(stderr, "fargate-emu resume: task %s %s\n", job->st.id, no);
+        return EMU_EXIT_FAILURE;
+    }
+    if (replan(job) < 0) {
+        return EMU_EXIT_FAILURE;
+    }
+    job->file = job->st.taskdef_path;
+    job->adopt = true;
+    job->s3_max_bytes = job->st.endpoints.s3_max_bytes;
+    struct run_opts ro = {.detach = opts->detach, .keep = job->st.keep};
+    if (opts->detach) {
+        job->st.supervisor_pid = 0; /* the new supervisor writes its own */
+        return emu_cli_run_detach(g, &ro, job);
+    }
+    job->st.supervisor_pid = (long)getpid();
+    return emu_cli_supervise(g, &ro, job, true);
+}
+
+static int exec_resume(const struct emu_cli_global *g, void *optsp, int argc, char **argv)
+{
+    if (argc != 1) {
+        fprintf(stderr, "fargate-emu resume: expected one task ID (usage: fargate-emu resume "
+                        "%s)\n", emu_cmd_resume.usage);
+        return EMU_EXIT_USAGE;
+    }
+    struct run_job *job = emu_calloc(1, sizeof(*job));
+    if (!job) {
+        return EMU_EXIT_FAILURE;
+    }
+    emu_arena_init(&job->arena, 0);
+    emu_docker_image_map_init(&job->image_map);
+    emu_cli_iam_init(&job->iam);
+    int code = resume(g, optsp, job, argv[0]);
+    emu_cli_iam_done(&job->iam);
+    emu_task_state_done(&job->st);
+    emu_taskdef_free(job->td);
+    emu_docker_image_map_done(&job->image_map);
+    emu_arena_done(&job->arena);
+    emu_free(job);
+    return code;
+}
+
+static const struct emu_cli_exit resume_exits[] = {
+    {EMU_EXIT_OK, "the task ran to its stop (with --detach: the new supervisor took it over)"},
+    {EMU_EXIT_FAILURE, "the task is stopped, still supervised, was still starting, or its "
+                       "endpoints' addresses are taken"},
+    {EMU_EXIT_USAGE, "usage error, or no task (or more than one) matches TASK"},
+    {0, NULL},
+};
+
+static const struct emu_cli_example resume_examples[] = {
+    {"fargate-emu resume --detach 0123abcd",
+     "Take the task whose ID starts with 0123abcd over again in the background after its "
+     "supervisor was killed; `ps` no longer shows it `(lost)`."},
+    {NULL, NULL},
+};
+
+const struct emu_cli_command emu_cmd_resume = {
+    .name = "resume",
+    .summary = "Take a task over again after its supervisor died: its endpoints come back on "
+               "the same addresses and delivery resumes; nothing is recreated.",
+    .usage = "[--detach] [--data-dir DIR] [--docker-host URL] TASK",
+    .description = "A task whose supervisor was killed keeps running in Docker (shown as "
+                   "`(lost)` by `ps`), but its S3, CloudWatch Logs, STS and metadata endpoints "
+                   "went with the supervisor, so its router retries into the void. `resume` "
+                   "starts a new supervisor that serves those endpoints again on the addresses "
+                   "the task's containers were given (from <data-dir>/tasks/<id>.json), waits "
+                   "on the running containers again, and stops the task as `run` would (an "
+                   "essential container's exit, `stop`, Ctrl-C). A task that was still starting "
+                   "cannot be resumed: `stop` removes it. `run` never removes a resumable task "
+                   "of another supervisor.",
+    .options = resume_options,
+    .exit_codes = resume_exits,
+    .examples = resume_examples,
+    .opts_size = sizeof(struct resume_opts),
+    .reads_taskdef = false,
+    .exec = exec_resume,
+};

@@ -296,8 +296,29 @@ static int prepare(const struct emu_cli_global *g, struct run_opts *opts, struct
             r = EMU_EUSAGE;
         }
     }
-             "[--task-id ID] [--enforce-iam [--task-role-policy FILE]... [--execution-role-policy FILE]...] "
-             "[--fault SPEC]... [--fault-seed N] [--restart-attempt-period S] "
+    if (r == 0 && opts->restart_attempt_period) {
+        char *end;
+        job->restart_period_s = strtol(opts->restart_attempt_period, &end, 10);
+        if (*end || job->restart_period_s < 1 || job->restart_period_s > 1800) {
+            fprintf(stderr, "fargate-emu run: --restart-attempt-period %s: expected seconds "
+                            "from 1 to 1800\n", opts->restart_attempt_period);
+            r = EMU_EUSAGE;
+        }
+    }
+    /* A bad --fault is a usage error before anything starts or detaches. */
+    r = r ? r : emu_cli_faults_check("run", &opts->faults, job->fault_seed,
+                                     sizeof(job->fault_seed));
+    /* Test knob: a short credential lifetime shows the refresh without waiting hours. */
+    const char *creds_s = getenv("FARGATE_EMU_CREDENTIALS_SECONDS");
+    if (r == 0 && creds_s) {
+        char *end;
+        job->creds_duration_s = strtol(creds_s, &end, 10);
+        if (*end || job->creds_duration_s < 2 || job->creds_duration_s > 43200) {
+            fprintf(stderr, "fargate-emu run: FARGATE_EMU_CREDENTIALS_SECONDS=%s: expected "
+                            "2-43200 seconds\n", creds_s);
+            r = EMU_EUSAGE;
+        }
+    }
     job->pull = opts->pull ? emu_docker_pull_policy_from_string(opts->pull)
                            : EMU_DOCKER_PULL_MISSING;
     r = r ? r : plan_task(g, opts, job);

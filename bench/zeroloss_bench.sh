@@ -6,13 +6,14 @@
 # delivered and duplicated (tests/e2e/runtime/zeroloss_count.py) and, where it applies, the time
 # to recover. Real dockerd, real Docker fluentd driver, emu-router images, local shims.
 # Usage: bench/zeroloss_bench.sh [BUILD_DIR] [SCENARIO...]   (BUILD_DIR default build; scenarios:
-# s3-503 cwl-throttle s3-down router-term router-kill async-exit buffer-limit, default all; a
-# private dockerd is started when $DOCKER_HOST is unset and the system one is unreachable)
+# s3-503 cwl-throttle s3-down router-term router-kill router-kill-fs async-exit buffer-limit,
+# default all; a private dockerd is started when $DOCKER_HOST is unset and the system one is
+# unreachable)
 set -uo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$repo/build}
 shift || true
-scenarios=${*:-s3-503 cwl-throttle s3-down router-term router-kill async-exit buffer-limit}
+scenarios=${*:-s3-503 cwl-throttle s3-down router-term router-kill router-kill-fs async-exit buffer-limit}
 export FARGATE_EMU=$build/emu/cli/fargate-emu
 [ -x "$FARGATE_EMU" ] || { echo "zeroloss_bench: build $FARGATE_EMU first" >&2; exit 2; }
 if [ -z "${DOCKER_HOST:-}" ] && ! docker version >/dev/null 2>&1; then
@@ -132,6 +133,29 @@ router_kill() { # SIGKILL to a router with restartPolicy 2 s into a 100,000-line
   row "router SIGKILL 3 s into the burst, restarted by restartPolicy" "$n" "$out" "$rec"
 }
 
+router_kill_fs() { # the same with the router's input on filesystem buffering (storage.path)
+  local n=100000 id t0 rc out
+  zl_build_fs_image || return 1
+  zl_taskdef "$work/killfs.json" zlb-killfs "$(zl_app "$n" 500 50000)" \
+    '{"image": "fargate-emu/router-fs:local", "restartPolicy": {"enabled": true, "restartAttemptPeriod": 60}}' '{}'
+  id=$(fer --restart-attempt-period 2 "$work/killfs.json") || return 1
+  wait_status "$id" RUNNING 60
+  sleep 3
+  t0=$(now_ms)
+  dk kill -s KILL "$(cname "$id" log_router)" >/dev/null
+  for _ in $(seq 1 100); do
+    rc=$(desc "$id" "print([c.get('restartCount', 0) for c in t['containers'] if c['name'] == 'log_router'][0])")
+    [ "$rc" = 1 ] && break
+    sleep 0.05
+  done
+  local rec="restarted after $(( $(now_ms) - t0 )) ms"
+  zl_wait_written "$id" 120
+  sleep 3
+  fe stop "$id" >/dev/null
+  out=$(count_s3 zl-router-fs killfs "$n")
+  row "router SIGKILL 3 s into the burst, input on \`storage.type filesystem\` (router-fs image), restarted" "$n" "$out" "$rec"
+}
+
 async_exit() { # the app writes 200,000 lines and exits at once (essential: the task stops)
   local n=200000 id out
   zl_taskdef "$work/exit.json" zlb-exit "i=1; while [ \$i -le $n ]; do echo \"zl=\$i\"; i=\$((i+1)); done" \
@@ -165,7 +189,8 @@ buffer_limit() { # the router frozen (docker pause) while the app writes 100,000
 for s in $scenarios; do
   case $s in
     s3-503) s3_503 ;; cwl-throttle) cwl_throttle ;; s3-down) s3_down ;;
-    router-term) router_term ;; router-kill) router_kill ;; async-exit) async_exit ;;
+    router-term) router_term ;; router-kill) router_kill ;; router-kill-fs) router_kill_fs ;;
+    async-exit) async_exit ;;
     buffer-limit) buffer_limit ;;
     *) echo "zeroloss_bench: unknown scenario $s" >&2; exit 2 ;;
   esac

@@ -4,12 +4,15 @@
 #     Bit's default; ECS renders no [SERVICE]) and what arrived in S3 is exactly records 1..k
 #     once each: everything the router had read was flushed, the loss is only what Docker's
 #     fluentd driver still held when the router went away (it is essential, so the task stops).
-# (2) SIGKILL to a router with restartPolicy {enabled, restartAttemptPeriod 60} (run with
-#     --restart-attempt-period 2 so the test need not run a minute first): the runner restarts
-#     it in place (describe: restartCount 1, the task stays RUNNING), the restarted router
-#     uploads what its S3 output had buffered on disk (store_dir, in the container's own
-#     filesystem), Docker's driver reconnects, and a second burst after the restart arrives
-#     too: every record exactly once.
+# (2) SIGKILL in the middle of a burst to a router with restartPolicy {enabled,
+#     restartAttemptPeriod 60} (run with --restart-attempt-period 2 so the test need not run a
+#     minute first) whose input buffers on the filesystem: fargate-emu/router-fs:local
+#     (fixtures/e2e/router-fs), whose own main config declares FireLens's forward input with
+#     storage.type filesystem under [SERVICE] storage.path, as AWS's blog on FireLens input
+#     parameters does. The runner restarts it in place (describe: restartCount 1, the task stays
+#     RUNNING), the restarted router loads the chunk files it left as backlog and uploads them
+#     with what its S3 output had in store_dir, Docker's driver reconnects, and a second burst
+#     after the restart arrives too: every record exactly once.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/zeroloss_lib.sh"
 n1=${ZL_N:-30000}
@@ -18,12 +21,13 @@ fer() { fe run --detach --image-map-file "$zl_imap" "$@"; }
 zl_taskdef "$work/term.json" zl-term "$(zl_app "$n1" 200 50000)" '{}' \
   "$(zl_s3opts zl-router-term 10m)"
 # The restart app: burst 1, then waits for /tmp/go, then burst 2.
-app2="trap 'exit 0' TERM; i=1; while [ \$i -le $n1 ]; do echo \"zl=\$i\"; i=\$((i+1)); done; \
+app2="trap 'exit 0' TERM; i=1; while [ \$i -le $n1 ]; do echo \"zl=\$i\"; \
+[ \$((i % 100)) -eq 0 ] && usleep 50000; i=\$((i+1)); done; \
 touch /tmp/half; while [ ! -e /tmp/go ]; do usleep 100000; done; \
 while [ \$i -le $((n1 + n2)) ]; do echo \"zl=\$i\"; i=\$((i+1)); done; touch /tmp/written; sleep 600 & wait"
+zl_build_fs_image
 zl_taskdef "$work/kill.json" zl-kill "$app2" \
-  '{"restartPolicy": {"enabled": true, "restartAttemptPeriod": 60}}' \
-  "$(zl_s3opts zl-router-kill 10m '"total_file_size": "50M"')"
+  '{"image": "fargate-emu/router-fs:local", "restartPolicy": {"enabled": true, "restartAttemptPeriod": 60}}' '{}'
 t=$(fer "$work/term.json") || fail "SIGTERM task did not start"
 k=$(fer --restart-attempt-period 2 "$work/kill.json") || fail "SIGKILL task did not start"
 wait_status "$t" RUNNING 60
@@ -43,9 +47,8 @@ wait_status "$t" STOPPED 60
 fe logs s3://zl-router-term 2>/dev/null | zl_count "router SIGTERM mid-burst" "$n1" --prefix ||
   fail "what arrived after SIGTERM is not a gap-free prefix"
 
-# (2) SIGKILL with the first burst buffered on disk, then restart.
-for _ in $(seq 1 300); do dk exec "$(cname "$k" app)" test -e /tmp/half 2>/dev/null && break; sleep 0.2; done
-sleep 4 # Flush 1 s: every record read is in the S3 output's store_dir
+# (2) SIGKILL in the middle of the first burst, then restart.
+dk exec "$(cname "$k" app)" test -e /tmp/half 2>/dev/null && fail "burst 1 ended before SIGKILL"
 t0=$(date +%s%N)
 dk kill -s KILL "$(cname "$k" log_router)" >/dev/null || fail "SIGKILL to the router"
 for _ in $(seq 1 100); do
@@ -60,13 +63,13 @@ rc=$(desc "$k" "print([c.get('restartCount', 0) for c in t['containers'] if c['n
 echo "router SIGKILL: restarted by restartPolicy in $(( ($(date +%s%N) - t0) / 1000000 )) ms"
 grep -q "restarting it (restartPolicy, restart 1)" "$data/tasks/$k.log" ||
   fail "the restart was not reported"
-sleep 1
+for _ in $(seq 1 300); do dk exec "$(cname "$k" app)" test -e /tmp/half 2>/dev/null && break; sleep 0.2; done
 dk exec "$(cname "$k" app)" touch /tmp/go || fail "cannot start the second burst"
 zl_wait_written "$k" 30
 sleep 3
 fe stop "$k" >/dev/null || fail "stop $k"
-fe logs s3://zl-router-kill 2>/dev/null |
-  zl_count "router SIGKILL, restarted, store_dir backlog" "$((n1 + n2))" --exact ||
+fe logs s3://zl-router-fs 2>/dev/null |
+  zl_count "router SIGKILL mid-burst, storage.path, restarted" "$((n1 + n2))" --exact ||
   fail "records lost across the SIGKILL and restart"
 assert_clean
 echo PASS

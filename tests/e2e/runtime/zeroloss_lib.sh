@@ -73,3 +73,9 @@ zl_wait_written() {
   done
   fail "the app of task $1 did not finish writing within $2 s"
 }
+# fargate-emu/router-fs:local: emu-router with its own main config whose FireLens forward input
+# buffers on the filesystem (fixtures/e2e/router-fs), built FROM fargate-emu/emu-router:local.
+zl_build_fs_image() {
+  DOCKER_BUILDKIT=0 docker build -q -t fargate-emu/router-fs:local "$zl_src/fixtures/e2e/router-fs" \
+    >/dev/null || fail "cannot build fargate-emu/router-fs:local"
+}

@@ -46,7 +46,7 @@ run_server() {
 "$emu" serve --s3 127.0.0.1:0 --data-dir "$work/emu" > "$work/ready" 2> "$work/emu.log" &
 emu_pid=$!
 for _ in $(seq 100); do [ -s "$work/ready" ] && break; sleep 0.1; done
-port=$(sed -E 's/.*"port":([0-9]+).*/\1/' "$work/ready")
+port=$(sed -E 's/.*"s3":\{[^}]*"port":([0-9]+).*/\1/' "$work/ready")
 run_server fargate-emu "$port" "$emu_pid" fargate-emu fargate-emu-secret
 kill "$emu_pid"
 wait "$emu_pid" || true

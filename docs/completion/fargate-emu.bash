@@ -18,7 +18,7 @@ _fargate_emu()
     fi
     COMPREPLY=()
     if (( cword == 1 )); then
-        COMPREPLY=($(compgen -W "validate render run ps describe stop resume wait logs serve fault help version --help --version" -- "$cur"))
+        COMPREPLY=($(compgen -W "validate render run ps describe stop resume wait logs audit serve fault help version --help --version" -- "$cur"))
         return 0
     fi
     local cmd=${COMP_WORDS[1]}
@@ -36,12 +36,12 @@ _fargate_emu()
             COMPREPLY=($(compgen -W "awsvpc bridge host none" -- "$cur"))
             return 0
             ;;
-        validate:--data-dir|render:--data-dir|run:--data-dir|ps:--data-dir|describe:--data-dir|stop:--data-dir|resume:--data-dir|wait:--data-dir|logs:--data-dir|serve:--data-dir|fault:--data-dir|help:--data-dir|version:--data-dir)
+        validate:--data-dir|render:--data-dir|run:--data-dir|ps:--data-dir|describe:--data-dir|stop:--data-dir|resume:--data-dir|wait:--data-dir|logs:--data-dir|audit:--data-dir|serve:--data-dir|fault:--data-dir|help:--data-dir|version:--data-dir)
             compopt -o filenames 2>/dev/null
             COMPREPLY=($(compgen -d -- "$cur"))
             return 0
             ;;
-        validate:--log-level|render:--log-level|run:--log-level|ps:--log-level|describe:--log-level|stop:--log-level|resume:--log-level|wait:--log-level|logs:--log-level|serve:--log-level|fault:--log-level|help:--log-level|version:--log-level)
+        validate:--log-level|render:--log-level|run:--log-level|ps:--log-level|describe:--log-level|stop:--log-level|resume:--log-level|wait:--log-level|logs:--log-level|audit:--log-level|serve:--log-level|fault:--log-level|help:--log-level|version:--log-level)
             COMPREPLY=($(compgen -W "error warn info debug trace" -- "$cur"))
             return 0
             ;;
@@ -71,8 +71,8 @@ _fargate_emu()
             vals="--what --task-arn --task-id --account-id --launch-type --ec2-instance-id --image-map-file --tftpl --var --var-json --var-file --tf-plan --resource --family --cpu --memory --network-mode --requires-compatibilities --task-role-arn --execution-role-arn --data-dir --docker-host --log-level --region --cluster"
             ;;
         run)
-            opts="--detach --wait --timeout --publish --secrets-file --keep --pull --image-map --image-map-file --pause-image --what --task-arn --task-id --account-id --launch-type --ec2-instance-id --no-validate --fault --fault-seed --restart-attempt-period --enforce-iam --task-role-policy --execution-role-policy --s3-max-bytes --tftpl --var --var-json --var-file --tf-plan --resource --family --cpu --memory --network-mode --requires-compatibilities --task-role-arn --execution-role-arn --data-dir --docker-host --log-level --region --cluster --json --help"
-            vals="--timeout --publish --secrets-file --pull --image-map --image-map-file --pause-image --what --task-arn --task-id --account-id --launch-type --ec2-instance-id --fault --fault-seed --restart-attempt-period --task-role-policy --execution-role-policy --s3-max-bytes --tftpl --var --var-json --var-file --tf-plan --resource --family --cpu --memory --network-mode --requires-compatibilities --task-role-arn --execution-role-arn --data-dir --docker-host --log-level --region --cluster"
+            opts="--detach --wait --timeout --publish --secrets-file --keep --pull --image-map --image-map-file --pause-image --what --task-arn --task-id --account-id --launch-type --ec2-instance-id --no-validate --fault --fault-seed --restart-attempt-period --enforce-iam --task-role-policy --execution-role-policy --s3-max-bytes --audit --max-loss --tftpl --var --var-json --var-file --tf-plan --resource --family --cpu --memory --network-mode --requires-compatibilities --task-role-arn --execution-role-arn --data-dir --docker-host --log-level --region --cluster --json --help"
+            vals="--timeout --publish --secrets-file --pull --image-map --image-map-file --pause-image --what --task-arn --task-id --account-id --launch-type --ec2-instance-id --fault --fault-seed --restart-attempt-period --task-role-policy --execution-role-policy --s3-max-bytes --max-loss --tftpl --var --var-json --var-file --tf-plan --resource --family --cpu --memory --network-mode --requires-compatibilities --task-role-arn --execution-role-arn --data-dir --docker-host --log-level --region --cluster"
             ;;
         ps)
             opts="--all --data-dir --docker-host --log-level --region --cluster --json --help"
@@ -97,6 +97,10 @@ _fargate_emu()
         logs)
             opts="--follow --count --task --container --data-dir --docker-host --log-level --region --cluster --json --help"
             vals="--task --container --data-dir --docker-host --log-level --region --cluster"
+            ;;
+        audit)
+            opts="--last --max-loss --data-dir --docker-host --log-level --region --cluster --json --help"
+            vals="--max-loss --data-dir --docker-host --log-level --region --cluster"
             ;;
         serve)
             opts="--s3 --logs --sts --access-key --secret-key --base-domain --s3-max-bytes --allow-anonymous --enforce-iam --task-role-policy --fault --fault-seed --data-dir --docker-host --log-level --region --cluster --json --help"
@@ -129,7 +133,7 @@ _fargate_emu()
             COMPREPLY=($(compgen -f -- "$cur"))
             ;;
         help)
-            COMPREPLY=($(compgen -W "validate render run ps describe stop resume wait logs serve fault help version" -- "$cur"))
+            COMPREPLY=($(compgen -W "validate render run ps describe stop resume wait logs audit serve fault help version" -- "$cur"))
             ;;
         describe|stop|resume|wait)
             COMPREPLY=($(compgen -W "$(_fargate_emu_tasks "${COMP_WORDS[0]}")" -- "$cur"))

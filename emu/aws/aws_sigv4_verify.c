@@ -394,6 +394,17 @@ static int payload_hash(const struct emu_sigv4_request *req,
             }
             v->payload = EMU_SIGV4_PAYLOAD_STREAMING;
         }
+        else if (h->value_len == strlen(EMU_SIGV4_STREAMING_TRAILER) &&
+                 memcmp(h->value, EMU_SIGV4_STREAMING_TRAILER, h->value_len) == 0) {
+            if (v->presigned) {
+                return reject(v, EMU_SIGV4_BAD_CONTENT_SHA256);
+            }
+            v->payload = EMU_SIGV4_PAYLOAD_STREAMING_TRAILER;
+        }
+        else if (h->value_len == strlen(EMU_SIGV4_UNSIGNED_TRAILER) &&
+                 memcmp(h->value, EMU_SIGV4_UNSIGNED_TRAILER, h->value_len) == 0) {
+            v->payload = EMU_SIGV4_PAYLOAD_UNSIGNED_TRAILER;
+        }
         else if (emu__sigv4_is_hex64(h->value, h->value_len)) {
             v->payload = EMU_SIGV4_PAYLOAD_SIGNED;
             memcpy(v->content_sha256, h->value, 64);

@@ -24,6 +24,8 @@
 /* Payload-hash sentinels (x-amz-content-sha256 values). */
 #define EMU_SIGV4_UNSIGNED_PAYLOAD "UNSIGNED-PAYLOAD"
 #define EMU_SIGV4_STREAMING_PAYLOAD "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"
+#define EMU_SIGV4_STREAMING_TRAILER "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER"
+#define EMU_SIGV4_UNSIGNED_TRAILER "STREAMING-UNSIGNED-PAYLOAD-TRAILER"
 #define EMU_SIGV4_EMPTY_SHA256 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
 /* One header as received. Neither string needs a NUL; name is matched case-insensitively, the
@@ -156,6 +158,8 @@ enum emu_sigv4_payload {
     EMU_SIGV4_PAYLOAD_SIGNED = 0, /* hex SHA-256 in x-amz-content-sha256 (or not S3) */
     EMU_SIGV4_PAYLOAD_UNSIGNED,   /* UNSIGNED-PAYLOAD (always for presigned URLs) */
     EMU_SIGV4_PAYLOAD_STREAMING,  /* STREAMING-AWS4-HMAC-SHA256-PAYLOAD: use emu_aws_chunked */
+    EMU_SIGV4_PAYLOAD_STREAMING_TRAILER, /* ...-PAYLOAD-TRAILER: signed chunks, signed trailer */
+    EMU_SIGV4_PAYLOAD_UNSIGNED_TRAILER,  /* STREAMING-UNSIGNED-PAYLOAD-TRAILER */
 };
 
 /* The verdict on one request. Init before use, done after. On rejection, code/message and, for
@@ -213,6 +217,18 @@ void emu_sigv4_sha256_hex(const void *data, size_t len, char out[65]);
  * everything it received (S3 does not store the object). Memory use is fixed: the only buffer
  * is the header line, at most EMU_AWS_CHUNKED_LINE_MAX bytes. */
 #define EMU_AWS_CHUNKED_LINE_MAX 256
+/* Trailer variants (STREAMING-*-TRAILER): after the final 0-size chunk come trailing header
+ * lines "name:value\r\n" and an empty line. Signed: the chunks carry signatures as above and
+ * the trailer ends with "x-amz-trailer-signature:<sig>", the HMAC of
+ * "AWS4-HMAC-SHA256-TRAILER\n<date>\n<scope>\n<final chunk's signature>\n<hex SHA-256 of
+ * the trailing headers as "name:value\n" lines>". Unsigned: chunk lines are just "<hex size>".
+ * The trailing headers (without the signature) are kept, at most EMU_AWS_CHUNKED_TRAILER_MAX
+ * bytes, for emu_aws_chunked_trailer. */
+#define EMU_AWS_CHUNKED_TRAILER_MAX 1024
+enum {
+    EMU_AWS_CHUNKED_UNSIGNED = 1, /* chunk lines carry no signature */
+    EMU_AWS_CHUNKED_TRAILER = 2,  /* trailing headers after the final chunk */
+};
 
 /* Data callback: data is valid until the callback returns. Returning a negative code stops the
  * decoder, and emu_aws_chunked_feed returns that code. */
@@ -231,6 +247,9 @@ struct emu_aws_chunked {
     uint64_t decoded;     /* data bytes delivered so far */
     long long expect;     /* x-amz-decoded-content-length, -1 = unknown */
     uint64_t max_decoded; /* ceiling on the decoded size, 0 = none */
+    unsigned flags;       /* EMU_AWS_CHUNKED_* */
+    char trailers[EMU_AWS_CHUNKED_TRAILER_MAX]; /* "name:value\n" lines */
+    size_t trailers_len;
     /* Public, read after an error: why it failed (SIGNATURE_MISMATCH, INCOMPLETE_BODY,
      * MALFORMED_HEADER for framing errors). */
     enum emu_sigv4_status status;
@@ -241,7 +260,20 @@ struct emu_aws_chunked {
  * Returns 0 or -ENOMEM. */
 int emu_aws_chunked_init(struct emu_aws_chunked *c, const struct emu_sigv4_chain *chain,
                          long long expect, uint64_t max_decoded);
+/* Same with flags (EMU_AWS_CHUNKED_*); chain is not used for unsigned chunks (may be NULL). */
+int emu_aws_chunked_init_flags(struct emu_aws_chunked *c, const struct emu_sigv4_chain *chain,
+                               long long expect, uint64_t max_decoded, unsigned flags);
 void emu_aws_chunked_done(struct emu_aws_chunked *c);
+/* After the end: the value of trailing header name (case-insensitive) into out. 0, -ENOENT,
+ * -E2BIG (out too small). */
+int emu_aws_chunked_trailer(const struct emu_aws_chunked *c, const char *name, char *out,
+                            size_t out_size);
+/* Encoder of the end of a trailer body for tests and clients, after the data chunks: the
+ * final chunk ("0;chunk-signature=<sig>\r\n" with chain, advancing it; "0\r\n" without),
+ * the trailing header lines (each "name:value"), the trailer signature line (with chain) and
+ * the empty line. */
+int emu_aws_chunked_encode_trailer(struct emu_sigv4_chain *chain, const char *const *lines,
+                                   size_t n, struct emu_buf *out);
 
 /* Feeds len bytes (any split, even one byte at a time). Returns -EAGAIN when all of it was
  * consumed and the body is not finished, the number of bytes consumed (>= 0) when the final

@@ -39,6 +39,8 @@ struct run_opts {
     bool enforce_iam;
     struct emu_cli_list task_role_policy;      /* --task-role-policy, repeatable */
     struct emu_cli_list execution_role_policy; /* --execution-role-policy, repeatable */
+    bool audit;           /* print the delivery audit when the task stops */
+    const char *max_loss; /* with --audit: tolerated loss in percent */
 };
 
 struct run_job {

@@ -16,6 +16,7 @@
 #include "emu/base/json.h"
 #include "emu/base/log.h"
 #include "emu/base/random.h"
+#include "emu/cli/cli_audit.h"
 #include "emu/cli/cli_live.h"
 #include "emu/cli/cli_image_map.h"
 #include "emu/cli/cli_run.h"
@@ -72,6 +73,10 @@ static const struct emu_cli_option run_options[] = {
     {"s3-max-bytes", "SIZE", OPT(s3_max_bytes), NULL,
      "cap the local S3 store at SIZE bytes (K, M, G suffixes): writes past it get 500 "
      "InternalError, as a full disk", EMU_OPT_SCALAR},
+    {"audit", NULL, OPT(audit), NULL,
+     "when the task stops, print the delivery audit (see `audit`); exit 1 on loss", EMU_OPT_SCALAR},
+    {"max-loss", "PCT", OPT(max_loss), NULL,
+     "with --audit: exit 1 only when more than PCT percent was lost (default 0)", EMU_OPT_SCALAR},
     {NULL, NULL, 0, 0, NULL, NULL, EMU_OPT_SCALAR},
 };
 
@@ -382,6 +387,15 @@ static int exec_run(const struct emu_cli_global *g, void *optsp, int argc, char 
         fprintf(stderr, "fargate-emu run: give --detach or --wait, not both\n");
         return EMU_EXIT_USAGE;
     }
+    double max_loss;
+    if ((opts->audit && opts->detach) || (opts->max_loss && !opts->audit)) {
+        fprintf(stderr, "fargate-emu run: --audit runs in the foreground (not with --detach); "
+                        "--max-loss needs --audit\n");
+        return EMU_EXIT_USAGE;
+    }
+    if (emu_cli_max_loss("run", opts->max_loss, &max_loss) < 0) {
+        return EMU_EXIT_USAGE;
+    }
     struct run_job *job = emu_calloc(1, sizeof(*job));
     if (!job) {
         return EMU_EXIT_FAILURE;
@@ -402,6 +416,10 @@ static int exec_run(const struct emu_cli_global *g, void *optsp, int argc, char 
     else {
         job->st.supervisor_pid = (long)getpid();
         code = emu_cli_supervise(g, opts, job, true);
+        if (opts->audit && job->st.status == EMU_TASK_STOPPED) {
+            int ac = emu_cli_audit_report("run", job->data_dir, &job->st, g->json, max_loss);
+            code = code == EMU_EXIT_OK ? ac : code;
+        }
     }
     emu_task_state_done(&job->st);
     emu_taskdef_free(job->td);
@@ -448,6 +466,7 @@ const struct emu_cli_command emu_cmd_run = {
              "[--keep] [--pull POLICY] [--image-map FROM=TO,...] [--image-map-file FILE] "
              "[--task-id ID] [--enforce-iam [--task-role-policy FILE]... [--execution-role-policy FILE]...] "
              "[--fault SPEC]... [--fault-seed N] [--restart-attempt-period S] "
+             "[--audit [--max-loss PCT]] "
              "[--data-dir DIR] [--docker-host URL] TASKDEF",
     .description = "Validates the task definition, pulls missing images, creates a pause "
                    "container owning the task's network namespace (awsvpc: localhost works "

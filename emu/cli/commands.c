@@ -14,6 +14,7 @@ const struct emu_cli_command *const emu_cli_commands[] = {
     &emu_cmd_resume,
     &emu_cmd_wait,
     &emu_cmd_logs,
+    &emu_cmd_audit,
     &emu_cmd_serve,
     &emu_cmd_fault,
     &emu_cmd_help,

@@ -10,6 +10,7 @@ extern const struct emu_cli_command emu_cmd_render;
 extern const struct emu_cli_command emu_cmd_run;
 extern const struct emu_cli_command emu_cmd_ps;
 extern const struct emu_cli_command emu_cmd_describe;
+extern const struct emu_cli_command emu_cmd_audit;
 extern const struct emu_cli_command emu_cmd_stop;
 extern const struct emu_cli_command emu_cmd_resume;
 extern const struct emu_cli_command emu_cmd_wait;

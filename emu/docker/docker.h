@@ -199,6 +199,11 @@ typedef void (*emu_docker_log_line_cb)(int stream, const char *timestamp, const 
 int emu_docker_container_logs(struct emu_docker *d, const char *id, bool follow,
                               emu_docker_log_line_cb on_line, void *line_ud, emu_docker_cb cb,
                               void *ud);
+/* The same, also handing back the request so the caller can end a follow early with
+ * emu_http_cancel() (cb then runs with -ECANCELED); *ret_req is valid until cb runs. */
+int emu_docker_container_logs_req(struct emu_docker *d, const char *id, bool follow,
+                                  emu_docker_log_line_cb on_line, void *line_ud,
+                                  emu_docker_cb cb, void *ud, struct emu_http_req **ret_req);
 
 /* GET /containers/{id}/archive?path=PATH: the tar stream of one path of a container's file
  * system (a created, never started container reads its image's files), at most max_bytes

@@ -221,6 +221,13 @@ int emu_docker_container_logs(struct emu_docker *d, const char *id, bool follow,
                               emu_docker_log_line_cb on_line, void *line_ud, emu_docker_cb cb,
                               void *ud)
 {
+    return emu_docker_container_logs_req(d, id, follow, on_line, line_ud, cb, ud, NULL);
+}
+
+int emu_docker_container_logs_req(struct emu_docker *d, const char *id, bool follow,
+                                  emu_docker_log_line_cb on_line, void *line_ud,
+                                  emu_docker_cb cb, void *ud, struct emu_http_req **ret_req)
+{
     if (!on_line) {
         return EMU_EINVAL;
     }
@@ -238,7 +245,7 @@ int emu_docker_container_logs(struct emu_docker *d, const char *id, bool follow,
         struct emu__docker_req rq = {.method = "GET", .path = path.data, .timeout_ms = -1,
                                      .parse = logs_parse, .chunk = logs_chunk,
                                      .free_state = logs_free, .state = ls};
-        r = emu__docker_send(d, &rq, cb, ud, NULL);
+        r = emu__docker_send(d, &rq, cb, ud, ret_req);
     }
     emu_buf_done(&path);
     if (r < 0) {

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "emu/base/arena.h"
@@ -336,6 +337,9 @@ struct emu_task_runner_opts {
     void (*on_notice)(const char *text, void *ud);
     /* Called after every state change (the state file is already written). */
     void (*on_change)(const struct emu_task_state *st, void *ud);
+    /* No copy of the containers' output and router config under <id>.out (tests). */
+    bool no_output;
+    uint64_t output_max; /* per container; 0 = EMU_OUTPUT_MAX_DEFAULT */
     /* Called once when the task reached STOPPED and every call finished. */
     void (*on_done)(const struct emu_task_state *st, void *ud);
     void *ud;
@@ -383,6 +387,39 @@ int emu_task_sweep(struct emu_docker *docker, uv_loop_t *loop, const struct emu_
 
 /* Removes a directory tree (a task dir); absent is success. 0 or negative errno. */
 int emu_task_remove_dir(const char *path);
+
+/* ==== output copies (task_output.c) ======================================================= */
+
+/* <data-dir>/tasks/<id>.out/<container>.log: "<RFC3339Nano> <stdout|stderr> <line>\n" per line
+ * a container wrote (see the output contract in docs/reliability.md). */
+#define EMU_OUTPUT_MAX_DEFAULT (1024ull * 1024ull * 1024ull)
+#define EMU_OUTPUT_PART 16384u          /* Docker splits longer lines into parts of this size */
+#define EMU_OUTPUT_ROUTER_DIR ".router" /* <id>.out/.router/<path>: the router's config files */
+#define EMU_OUTPUT_TASK_FILE ".task.json" /* <id>.out/.task.json: what the audit needs */
+
+struct emu_output_writer {
+    FILE *f;
+    char path[4096];
+    char trunc_path[4096];
+    uint64_t written, max, lines;
+    bool truncated;
+    int error;
+};
+
+/* <data-dir>/tasks/<id>.out into out (initialised here). */
+int emu_output_dir(const char *data_dir, const char *id, struct emu_buf *out);
+/* Opens dir/name.log for writing (creating dir); max_bytes 0 = EMU_OUTPUT_MAX_DEFAULT. */
+int emu_output_writer_open(struct emu_output_writer *w, const char *dir, const char *name,
+                           uint64_t max_bytes);
+/* Writes one line of the logs endpoint (stream 1 stdout, 2 stderr), splitting parts of a line
+ * over EMU_OUTPUT_PART the endpoint joined; past the ceiling writes stop and name.truncated is
+ * created. */
+void emu_output_writer_line(struct emu_output_writer *w, int stream, const char *ts,
+                            const char *line, size_t len);
+/* Flushes and closes. 0 or the first write error. */
+int emu_output_writer_close(struct emu_output_writer *w);
+/* Whether s starts with an RFC 3339 timestamp followed by a space; *ret_len its length. */
+bool emu_output_is_timestamp(const char *s, size_t len, size_t *ret_len);
 
 /* Wall clock in Unix ms. */
 int64_t emu_now_ms(void);

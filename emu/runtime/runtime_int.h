@@ -42,6 +42,8 @@ struct runner_ctr {
     bool inspecting; /* a health inspect is in flight */
     bool stop_sent;
     bool killed;
+    struct emu_output_writer *out;  /* the copy of its output being written */
+    struct emu_http_req *logs_req;  /* the logs stream feeding it */
 };
 
 /* One image being ensured (the pause image included). */
@@ -83,6 +85,8 @@ struct emu_task_runner {
     int setup_inflight; /* image, network and pause calls in flight */
     int cleanup_pending;
     int images_pending;
+    int logs_inflight;    /* output copies still streaming */
+    int64_t logs_wait_ms; /* when every container had stopped with copies still streaming */
     struct runner_image images[EMU_TASK_MAX_CONTAINERS + 1];
     struct emu_buf last_saved;
     struct emu_sweeper sweeper;
@@ -127,6 +131,18 @@ void emu__local_begin(struct emu_task_runner *r);
 
 /* Removes the FireLens resource dir (unless --keep). */
 void emu__local_cleanup(struct emu_task_runner *r);
+
+/* Starts copying a started container's output to <id>.out/<name>.log (task_output.c). */
+void emu__output_start(struct runner_ctr *rc);
+/* Whether every output copy has ended; cuts those still streaming 10 s after first asked. */
+bool emu__output_drained(struct emu_task_runner *r, int64_t now);
+/* Keeps a copy of a router config file (its path inside the router) under <id>.out/.router. */
+void emu__output_config(struct emu_task_runner *r, const char *target, const char *data,
+                        size_t len);
+
+/* Writes <id>.out/.task.json: each container's role, memory, stopTimeout and Docker log
+ * options, for the audit's recommendations. */
+void emu__output_task_facts(struct emu_task_runner *r);
 
 /* Rewrites a "port is already allocated" failure into advice naming --publish. */
 void emu__runner_explain_port(struct emu_task_runner *r, char *why, size_t why_len);

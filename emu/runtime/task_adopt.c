@@ -51,6 +51,9 @@ int emu_task_runner_adopt(struct emu_docker *docker, const struct emu_taskdef *t
     r->phase = PHASE_CONTAINERS;
     for (size_t i = 0; i < st->n_containers; i++) {
         r->ctrs[i].rewait = st->containers[i].status == EMU_CTR_RUNNING;
+        /* The dead supervisor's output copies may miss lines: the logs endpoint hands every
+         * line again from the start, so each copy is written anew. */
+        emu__output_start(&r->ctrs[i]);
     }
     *ret = r;
     emu__runner_settle(r);

@@ -124,6 +124,9 @@ static int fetch_external(struct emu_task_runner *r, const char *arn, char *why,
     bool changed = false;
     rv = rv ? rv : patch(r, r->local.paths.external_file, body.data ? body.data : "", body.len,
                          &out, &out_len, &changed);
+    if (rv == 0) {
+        emu__output_config(r, r->local.external_target, out, out_len);
+    }
     if (rv == 0 && (rv = emu_file_write_atomic(r->local.paths.external_file, out, out_len,
                                                0644)) < 0) {
         (void)snprintf(why, why_len, "ResourceInitializationError: cannot write %s: %s",
@@ -174,6 +177,9 @@ static int write_resource(struct emu_task_runner *r, char *why, size_t why_len)
     bool changed = false;
     rv = rv ? rv : patch(r, fp->config_file, conf.data ? conf.data : "", conf.len, &out,
                          &out_len, &changed);
+    if (rv == 0) {
+        emu__output_config(r, r->local.config_target, out, out_len);
+    }
     if (rv == 0 && (rv = emu_file_write_atomic(fp->config_file, out, out_len, 0644)) < 0) {
         (void)snprintf(why, why_len, "ResourceInitializationError: cannot write %s: %s",
                        fp->config_file, strerror(-rv));
@@ -301,6 +307,7 @@ static void image_file(struct emu_task_runner *r, const char *path, const char *
     if (!label || patch(r, label, data, len, &out, &out_len, &changed) < 0) {
         return;
     }
+    emu__output_config(r, path, out, out_len);
     struct emu_str_list inc = {0};
     if (emu_local_includes(data, len, &r->arena, &inc) == 0) {
         for (size_t i = 0; i < inc.n; i++) {

@@ -175,6 +175,7 @@ static void on_start(int status, const struct emu_docker_reply *rep, void *ud)
         if (r->st->started_ms == 0) {
             r->st->started_ms = c->started_ms;
         }
+        emu__output_start(rc);
         issue_wait(rc);
     }
     else {
@@ -387,7 +388,7 @@ static void settle(struct emu_task_runner *r)
     }
     if (st->desired == EMU_TASK_STOPPED && r->setup_inflight == 0) {
         advance_stopping(r, now);
-        if (all_stopped(r) && r->phase < PHASE_CLEANUP) {
+        if (all_stopped(r) && r->phase < PHASE_CLEANUP && emu__output_drained(r, now)) {
             r->phase = PHASE_CLEANUP;
             emu__runner_cleanup(r);
         }
@@ -612,6 +613,7 @@ int emu_task_runner_start(struct emu_docker *docker, const struct emu_taskdef *t
         fail_task(r, why);
     }
     else {
+        emu__output_task_facts(r);
         ensure_images(r);
     }
     *ret = r;

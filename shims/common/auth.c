@@ -82,8 +82,15 @@ static int payload_start(struct shim_payload *p, const struct emu_sigv4_verdict 
             return EMU_ENOMEM;
         }
     }
-    if (v->payload == EMU_SIGV4_PAYLOAD_STREAMING) {
-        int r = emu_aws_chunked_init(&p->dec, &v->chain, v->decoded_content_length, 0);
+    if (v->payload == EMU_SIGV4_PAYLOAD_STREAMING ||
+        v->payload == EMU_SIGV4_PAYLOAD_STREAMING_TRAILER ||
+        v->payload == EMU_SIGV4_PAYLOAD_UNSIGNED_TRAILER) {
+        unsigned flags = v->payload == EMU_SIGV4_PAYLOAD_STREAMING ? 0
+                         : v->payload == EMU_SIGV4_PAYLOAD_STREAMING_TRAILER
+                             ? EMU_AWS_CHUNKED_TRAILER
+                             : EMU_AWS_CHUNKED_TRAILER | EMU_AWS_CHUNKED_UNSIGNED;
+        int r = emu_aws_chunked_init_flags(&p->dec, &v->chain, v->decoded_content_length, 0,
+                                           flags);
         if (r < 0) {
             return r;
         }

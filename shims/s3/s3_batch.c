@@ -93,7 +93,7 @@ static int copy_into(struct s3_call *c, int fd, const struct s3_meta *src, bool 
     }
     c->meta.mtime_ms = now_ms();
     c->src_fd = fd;
-    c->src_off = 0;
+    c->src_off = src->data_off;
     c->src_len = src->size;
     c->src_hash = true;
     s3__commit_async(c, s3__fill_copy, NULL, copy_committed);

@@ -222,7 +222,7 @@ void s3_op_list_objects(struct s3_call *c)
         after[n] = '\0';
         p.after = after;
     }
-    int r = s3_bucket_index(c->b);
+    int r = s3_bucket_catch_up(c->b);
     struct s3_list_result res = {0};
     r = r ? r : s3_list_run(c->b->ents, c->b->n_ents, &p, &res);
     struct emu_buf b;

@@ -121,6 +121,13 @@ int s3__fill_copy(struct s3_call *c)
 static void commit_work(void *ud)
 {
     struct s3_call *c = ud;
+    if (c->pack) {
+        size_t len = 0;
+        const void *data = s3_writer_mem(c->w, &len);
+        c->job_result = s3_pack_put_object(c->pack, &c->meta, data, len, &c->pack_off,
+                                           &c->pack_meta_len);
+        return;
+    }
     int r = c->job_fill ? c->job_fill(c) : 0;
     char rel[80];
     if (c->job_rel[0]) {
@@ -144,7 +151,10 @@ static void commit_after(struct shim_request *req, void *ud)
     if (r == 0 && c->b->deleted) {
         r = EMU_ENOENT; /* the bucket went away while the object was being written */
     }
-    if (r == 0 && !c->job_rel[0]) {
+    if (r == 0 && c->pack) {
+        r = s3_index_put_pack(c->b, &c->meta, c->pack, c->pack_off, c->pack_meta_len);
+    }
+    else if (r == 0 && !c->job_rel[0]) {
         r = s3_bucket_index_refresh(c->b, c->key);
         if (r < 0) {
             emu_log_error("s3: index of %s after writing %s: %s", c->bucket, c->key,
@@ -166,6 +176,13 @@ void s3__commit_async(struct s3_call *c, int (*fill)(struct s3_call *c), const c
     int r = c->b->deleted ? EMU_ENOENT : 0;
     if (r == 0 && !rel) {
         r = s3_bucket_index(c->b); /* loaded on the loop, before any pool thread writes */
+        c->meta.ver = s3_version_next();
+    }
+    size_t len = 0;
+    c->pack = NULL;
+    if (r == 0 && !rel && !fill && s3_writer_mem(c->w, &len) &&
+        s3_bucket_pack_mine(c->b, &c->pack) < 0) {
+        c->pack = NULL; /* no pack here: the object gets its own file */
     }
     r = r ? r : shim_request_offload(c->req, commit_work, commit_after, c);
     if (r < 0) {
@@ -262,6 +279,7 @@ void s3_op_upload_part_copy(struct s3_call *c)
         s3_meta_done(&src);
         return;
     }
+    off += src.data_off; /* where the source's bytes start in fd */
     s3_meta_done(&src);
     char zero[48] = {0};
     r = s3__part_meta(c, len, zero);

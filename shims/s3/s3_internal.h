@@ -4,6 +4,7 @@
 #ifndef SHIMS_S3_S3_INTERNAL_H
 #define SHIMS_S3_S3_INTERNAL_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -94,6 +95,8 @@ struct s3_meta {
     unsigned parts;
     struct s3_hdr hdrs[S3_MAX_HEADERS]; /* Content-Type, x-amz-meta-*, ... as returned */
     size_t n_hdrs;
+    uint64_t ver;      /* version: the highest one of a key wins (0 = from mtime) */
+    uint64_t data_off; /* s3_object_open: where the data starts in the returned fd */
 };
 
 void s3_meta_done(struct s3_meta *m);
@@ -116,7 +119,65 @@ struct s3_entry {
     uint64_t size;
     int64_t mtime_ms;
     char etag[48];
+    uint64_t ver;
+    int pack;          /* index into the bucket's packs, -1 = its own object file */
+    uint32_t meta_len; /* pack record: JSON length */
+    uint64_t rec_off;  /* pack record: offset of its header */
+    bool dead;         /* a delete record, kept only while the index loads */
 };
+
+/* ---- pack files of small objects (s3_pack.c) ---- */
+#define S3_PACK_HDR 40
+#define S3_PACK_MAX_META (256u * 1024u)
+#define S3_PACK_MAX_DATA (1u << 20)
+/* Bodies up to this size go to the bucket's pack (group-committed), larger ones to files. */
+#define S3_PACK_THRESHOLD (64u * 1024u)
+enum { S3_PACK_PUT = 1, S3_PACK_DEL = 2 };
+struct s3_pack_rec {
+    unsigned type;
+    uint64_t ver;
+    uint32_t meta_len;
+    uint64_t data_len;
+    uint32_t crc;
+};
+struct s3_pack {
+    char name[40]; /* "<16 hex>.pack" inside the bucket's packs/ */
+    int fd;        /* read-only, or read-write once mine */
+    bool mine;     /* this process appends to it (exclusive flock held) */
+    uint64_t scanned; /* end of the valid records read so far */
+    /* append state (mine), under mu: */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    uint64_t end;    /* bytes written */
+    uint64_t synced; /* bytes durable */
+    bool busy;       /* a leader is in fdatasync */
+    int err;         /* the pack failed: no more appends */
+};
+/* Pure: the header at p (avail bytes). Returns the record length, 0 if avail is short of a
+ * header, -EBADMSG for anything that is not a record header within the ceilings. */
+int64_t s3_pack_parse_header(const unsigned char *p, size_t avail, struct s3_pack_rec *rec);
+/* Whether the len bytes at p are the whole record rec with a matching CRC. */
+bool s3_pack_check(const unsigned char *p, size_t len, const struct s3_pack_rec *rec);
+void s3_pack_encode_header(unsigned type, uint64_t ver, const void *meta, uint32_t meta_len,
+                           const void *data, uint64_t data_len, unsigned char out[S3_PACK_HDR]);
+typedef int (*s3_pack_scan_fn)(void *ud, struct s3_pack *p, uint64_t off,
+                               const struct s3_pack_rec *rec, const unsigned char *payload);
+/* Reads the valid records from p->scanned on, calling fn for each; stops at the first torn or
+ * invalid one. 0 or -errno (fn's too). */
+int s3_pack_scan(struct s3_pack *p, s3_pack_scan_fn fn, void *ud);
+struct s3_pack *s3_pack_new(const char *name, int fd);
+void s3_pack_free(struct s3_pack *p);
+/* Takes over an existing pack nobody appends to: flock, scan the rest, truncate the torn tail.
+ * -EBUSY when another process holds it. */
+int s3_pack_take(struct s3_pack *p, int packs_dir, s3_pack_scan_fn fn, void *ud);
+/* Creates, locks and durably names a new pack. */
+int s3_pack_create(int packs_dir, const char *name, struct s3_pack **ret);
+bool s3_pack_broken(struct s3_pack *p);
+/* Appends one record and returns once it is durable (group commit; thread-safe). */
+int s3_pack_append(struct s3_pack *p, unsigned type, uint64_t ver, const void *meta,
+                   uint32_t meta_len, const void *data, uint64_t data_len, uint64_t *ret_off);
+/* A new version, above every one this process handed out (realtime nanoseconds). */
+uint64_t s3_version_next(void);
 
 struct s3_store;
 struct s3_bucket {
@@ -131,6 +192,10 @@ struct s3_bucket {
     struct s3_entry **ents; /* sorted by key (byte order) */
     size_t n_ents;
     size_t cap_ents;
+    int packs_fd;            /* packs/ (opened with the index), -1 before */
+    struct s3_pack **packs;  /* every pack seen, in the order found */
+    size_t n_packs;
+    struct s3_pack *mine;    /* the one this process appends to, or NULL */
 };
 
 int s3_store_open(const char *root, struct s3_store **ret);
@@ -159,10 +224,30 @@ void s3_bucket_ref(struct s3_bucket *b);
 void s3_bucket_unref(struct s3_bucket *b);
 /* Loads the key index of b if needed. */
 int s3_bucket_index(struct s3_bucket *b);
-/* Opens key for reading: fd positioned anywhere, data at [0, meta.size). 0 or -ENOENT. */
+/* Opens key for reading: data at [meta.data_off, meta.data_off + meta.size) of the fd. 0 or
+ * -ENOENT. Loop only (reads the index). */
 int s3_object_open(struct s3_bucket *b, const char *key, int *ret_fd, struct s3_meta *ret_meta);
-/* Removes key (0 also when absent). */
+/* Removes key (0 also when absent): blocking, on the loop. */
 int s3_object_delete(struct s3_bucket *b, const char *key);
+/* The two halves of a delete: prepare on the loop (the version, the pack for a delete record:
+ * *ret_pack NULL when none is needed), remove on any thread, apply to the index on the loop. */
+int s3_object_delete_prepare(struct s3_bucket *b, const char *key, struct s3_pack **ret_pack,
+                             uint64_t *ret_ver);
+int s3_object_delete_disk(struct s3_bucket *b, const char *key, struct s3_pack *pack,
+                          uint64_t ver);
+void s3_object_delete_apply(struct s3_bucket *b, const char *key, uint64_t ver);
+/* The pack this process appends to in b, taken over or created on first use. Loop only. */
+int s3_bucket_pack_mine(struct s3_bucket *b, struct s3_pack **ret);
+/* Reads records other processes appended to b's packs since the last look (new packs too). */
+int s3_bucket_catch_up(struct s3_bucket *b);
+/* Pool thread: appends object m with its bytes to pack; *ret_off = record offset. */
+int s3_pack_put_object(struct s3_pack *pack, const struct s3_meta *m, const void *data,
+                       size_t len, uint64_t *ret_off, uint32_t *ret_meta_len);
+/* Loop: records a committed pack object in the index (when newer than what is there). */
+int s3_index_put_pack(struct s3_bucket *b, const struct s3_meta *m, struct s3_pack *pack,
+                      uint64_t off, uint32_t meta_len);
+/* Frees the packs of b (bucket teardown). */
+void s3_bucket_packs_free(struct s3_bucket *b);
 /* Relative path of key's file inside the bucket directory: "objects/ab/<sha256>". */
 void s3_object_path(const char *key, char out[80]);
 
@@ -186,13 +271,18 @@ int s3_writer_finish(struct s3_writer *w, const struct s3_meta *m, const char *r
  * as of the call are durable, sharing one fsync round with concurrent callers. fd stays the
  * caller's. 0 or -errno. */
 int s3__dir_group_sync(int fd);
+/* fsyncs the directory of rel inside dirfd: through the group commit, or at once. */
+void s3__fsync_parent(int dirfd, const char *rel, bool group);
 /* Sets key's index entry from what is on disk now (removes it when the file is gone), so
  * concurrent writers of one key leave the index matching the object that won. Loop only. */
 int s3_bucket_index_refresh(struct s3_bucket *b, const char *key);
-/* Commits as the object m->key and updates the index. */
-int s3_writer_commit_object(struct s3_writer *w, const struct s3_meta *m);
+/* Commits w (a writer of b) as the object m->key with a new version (set in m) and updates
+ * the index. Blocking: the file layout, whatever the size. */
+int s3_writer_commit_object(struct s3_bucket *b, struct s3_writer *w, struct s3_meta *m);
 /* Frees; an uncommitted temp file is removed. NULL is accepted. */
 void s3_writer_free(struct s3_writer *w);
+/* The body when it is still in memory (small object), else NULL. */
+const void *s3_writer_mem(const struct s3_writer *w, size_t *ret_len);
 
 /* Multipart uploads on disk (s3_upload.c). */
 struct s3_upload_info {
@@ -216,6 +306,14 @@ int s3_upload_parts(struct s3_bucket *b, const char *id, struct s3_part_info **r
 /* All uploads of b (free each init and the array with s3_upload_list_free). */
 int s3_upload_list(struct s3_bucket *b, struct s3_upload_info **ret, size_t *ret_n);
 void s3_upload_list_free(struct s3_upload_info *u, size_t n);
+/* ListMultipartUploads selection over ups (sorted by key, initiation, id; pure): prefix,
+ * delimiter (common prefixes count once against max), key-marker and upload-id-marker (the
+ * uploads of key-marker after that upload; without it, keys after key-marker only). items
+ * are indexes into ups, or -1 - i for a common prefix cut from ups[i].key (its length in
+ * prefix_lens[k]). Returns the item count (up to max); *ret_truncated when more follow. */
+int s3_upload_select(const struct s3_upload_info *ups, size_t n, const char *prefix,
+                     const char *delimiter, const char *key_marker, const char *id_marker,
+                     size_t max, long *items, size_t *prefix_lens, bool *ret_truncated);
 /* Removes every upload of b (DeleteBucket). */
 int s3_upload_remove_all(struct s3_bucket *b);
 /* Writes a small file atomically inside dirfd (temp, fsync, rename). */
@@ -315,6 +413,30 @@ enum s3_op {
     _S3_OP_MAX,
 };
 
+/* ---- additional checksums (s3_checksum.c) ---- */
+enum s3_ck_alg { S3_CK_NONE = 0, S3_CK_CRC32, S3_CK_CRC32C, S3_CK_SHA1, S3_CK_SHA256 };
+struct s3_cksum {
+    enum s3_ck_alg alg;
+    bool trailer;            /* the expected value comes in the aws-chunked trailer */
+    unsigned char want[32];  /* expected digest (header), or decoded from the trailer */
+    uint32_t crc;
+    void *md;                /* EVP_MD_CTX for SHA-1 / SHA-256 */
+    char value[48];          /* base64 of the verified digest */
+};
+struct s3_call;
+/* Reads x-amz-checksum-* / x-amz-trailer of c's request; false after answering the error. */
+bool s3_cksum_start(struct s3_call *c);
+int s3_cksum_update(struct s3_cksum *k, const void *data, size_t len);
+/* Verifies the whole body (BadDigest, InvalidRequest answered: false); on success stores the
+ * checksum header in c->meta. */
+bool s3_cksum_finish(struct s3_call *c);
+/* Adds x-amz-checksum-<alg> of a verified body to the response. */
+void s3_cksum_respond_header(struct s3_call *c);
+void s3_cksum_done(struct s3_cksum *k);
+/* Whether a stored header is shown: x-amz-checksum-* only with x-amz-checksum-mode: ENABLED
+ * on a whole-object request. */
+bool s3_cksum_shown(const struct shim_request *req, const char *header);
+
 /* One request's S3 view, the request's service data. */
 struct s3_call {
     struct shim_s3 *s3;
@@ -328,6 +450,7 @@ struct s3_call {
     struct s3_writer *w;         /* PutObject, UploadPart */
     void (*body_done)(struct s3_call *c); /* runs once the streamed body is in */
     struct s3_meta meta;
+    struct s3_cksum ck; /* x-amz-checksum-* of the body */
     unsigned part_number;
     char upload_id[33];
     /* Offloaded commit (s3_commit.c); while it runs only the pool thread touches the call. */
@@ -339,6 +462,9 @@ struct s3_call {
     uint64_t src_off;
     uint64_t src_len;
     bool src_hash;       /* hash the copied bytes (the ETag is their MD5) */
+    struct s3_pack *pack;  /* small PutObject / DeleteObject: the pack to append to */
+    uint64_t pack_off;     /* the record written */
+    uint32_t pack_meta_len;
     struct s3_complete_part *parts; /* CompleteMultipartUpload: the parts to assemble */
     size_t n_parts;
 };

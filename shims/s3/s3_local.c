@@ -27,7 +27,7 @@ static int read_object(struct s3_bucket *b, const char *key, struct emu_buf *out
     uint64_t off = 0;
     while (r == 0 && off < m.size) {
         size_t want = m.size - off < sizeof(buf) ? (size_t)(m.size - off) : sizeof(buf);
-        ssize_t n = pread(fd, buf, want, (off_t)off);
+        ssize_t n = pread(fd, buf, want, (off_t)(m.data_off + off));
         if (n <= 0) {
             r = n < 0 ? -errno : EMU_EBADMSG;
             break;

@@ -2,6 +2,8 @@
 /* Object metadata: the headers S3 stores with an object, gathered from a PUT, and their on-disk
  * form, a JSON trailer after the object's bytes followed by a 16-byte footer. */
 #include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
@@ -58,12 +60,46 @@ const char *s3_meta_get(const struct s3_meta *m, const char *name)
     return NULL;
 }
 
+/* Content-Encoding without the "aws-chunked" of the transfer (S3 does not store it). */
+static int add_encoding(struct s3_meta *m, const char *v)
+{
+    char out[512];
+    size_t n = 0;
+    const char *p = v;
+    while (*p) {
+        while (*p == ' ' || *p == ',') {
+            p++;
+        }
+        size_t len = strcspn(p, ",");
+        size_t tl = len;
+        while (tl && p[tl - 1] == ' ') {
+            tl--;
+        }
+        if (tl && !(tl == 11 && strncasecmp(p, "aws-chunked", 11) == 0)) {
+            if (n + tl + 2 >= sizeof(out)) {
+                return s3_meta_add(m, "Content-Encoding", v); /* too long to edit: as given */
+            }
+            if (n) {
+                out[n++] = ',';
+            }
+            memcpy(out + n, p, tl);
+            n += tl;
+        }
+        p += len;
+    }
+    out[n] = '\0';
+    return n ? s3_meta_add(m, "Content-Encoding", out) : 0;
+}
+
 int s3_meta_from_request(struct s3_meta *m, const struct shim_request *req)
 {
     int r = 0;
     for (size_t i = 0; r == 0 && i < sizeof(stored_headers) / sizeof(stored_headers[0]); i++) {
         const char *v = shim_request_header(req, stored_headers[i]);
-        if (v) {
+        if (v && strcasecmp(stored_headers[i], "Content-Encoding") == 0) {
+            r = add_encoding(m, v);
+        }
+        else if (v) {
             r = s3_meta_add(m, stored_headers[i], v);
         }
     }
@@ -107,6 +143,11 @@ int s3_meta_encode(const struct s3_meta *m, struct emu_buf *out)
                    !cJSON_AddNumberToObject(root, "parts", m->parts))) {
         r = EMU_ENOMEM;
     }
+    char ver[24];
+    snprintf(ver, sizeof(ver), "%llu", (unsigned long long)m->ver);
+    if (r == 0 && m->ver && !cJSON_AddStringToObject(root, "ver", ver)) {
+        r = EMU_ENOMEM; /* a string: a double would round nanoseconds */
+    }
     for (size_t i = 0; r == 0 && i < m->n_hdrs; i++) {
         cJSON *pair = cJSON_CreateArray();
         if (!pair || !cJSON_AddItemToArray(hdrs, pair) ||
@@ -148,6 +189,7 @@ int s3_meta_decode(const char *json, size_t len, struct s3_meta *m)
     const cJSON *etag = cJSON_GetObjectItemCaseSensitive(root, "etag");
     const cJSON *parts = cJSON_GetObjectItemCaseSensitive(root, "parts");
     const cJSON *hdrs = cJSON_GetObjectItemCaseSensitive(root, "headers");
+    const cJSON *ver = cJSON_GetObjectItemCaseSensitive(root, "ver");
     r = EMU_EBADMSG;
     if (!cJSON_IsString(key) || !cJSON_IsNumber(size) || !cJSON_IsNumber(mtime) ||
         !cJSON_IsString(etag) || strlen(etag->valuestring) >= sizeof(m->etag) ||
@@ -162,6 +204,10 @@ int s3_meta_decode(const char *json, size_t len, struct s3_meta *m)
     m->size = (uint64_t)size->valuedouble;
     m->mtime_ms = (int64_t)mtime->valuedouble;
     m->parts = cJSON_IsNumber(parts) ? (unsigned)parts->valuedouble : 0;
+    /* Objects stored before versions existed order by their mtime. */
+    m->ver = cJSON_IsString(ver) ? strtoull(ver->valuestring, NULL, 10)
+             : m->mtime_ms > 0  ? (uint64_t)m->mtime_ms * 1000000u
+                                : 0;
     memcpy(m->etag, etag->valuestring, strlen(etag->valuestring) + 1);
     const cJSON *pair;
     r = 0;

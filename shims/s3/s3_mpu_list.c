@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Listing multipart state: ListParts (part-number-marker, max-parts) and ListMultipartUploads
- * (prefix, key-marker, max-uploads). */
+ * (prefix, delimiter, key-marker, upload-id-marker, max-uploads). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -99,6 +99,91 @@ void s3_op_list_parts(struct s3_call *c)
     shim_respond_buf(req, 200, "application/xml", &b);
 }
 
+/* Index of the first upload to consider after the markers. */
+static size_t upload_start(const struct s3_upload_info *ups, size_t n, const char *key_marker,
+                           const char *id_marker)
+{
+    size_t i = 0;
+    if (!key_marker || !*key_marker) {
+        return 0;
+    }
+    while (i < n && strcmp(ups[i].init.key, key_marker) < 0) {
+        i++;
+    }
+    if (!id_marker || !*id_marker) {
+        while (i < n && strcmp(ups[i].init.key, key_marker) == 0) {
+            i++;
+        }
+        return i;
+    }
+    /* After the marker upload in list order; an unknown id: the ids greater than it. */
+    for (size_t k = i; k < n && strcmp(ups[k].init.key, key_marker) == 0; k++) {
+        if (strcmp(ups[k].id, id_marker) == 0) {
+            return k + 1;
+        }
+    }
+    while (i < n && strcmp(ups[i].init.key, key_marker) == 0 &&
+           strcmp(ups[i].id, id_marker) <= 0) {
+        i++;
+    }
+    return i;
+}
+
+int s3_upload_select(const struct s3_upload_info *ups, size_t n, const char *prefix,
+                     const char *delimiter, const char *key_marker, const char *id_marker,
+                     size_t max, long *items, size_t *prefix_lens, bool *ret_truncated)
+{
+    size_t plen = prefix ? strlen(prefix) : 0;
+    size_t dlen = delimiter ? strlen(delimiter) : 0;
+    size_t count = 0;
+    const char *last_cp = NULL;
+    size_t last_cp_len = 0;
+    *ret_truncated = false;
+    for (size_t i = upload_start(ups, n, key_marker, id_marker); i < n; i++) {
+        const char *key = ups[i].init.key;
+        if (plen && strncmp(key, prefix, plen) != 0) {
+            continue;
+        }
+        long item = (long)i;
+        size_t cp_len = 0;
+        const char *d = dlen ? strstr(key + plen, delimiter) : NULL;
+        if (d) {
+            cp_len = (size_t)(d - key) + dlen;
+            if (last_cp && cp_len == last_cp_len && memcmp(key, last_cp, cp_len) == 0) {
+                continue;
+            }
+            last_cp = key;
+            last_cp_len = cp_len;
+            /* A key-marker inside this group: the group was returned on an earlier page. */
+            if (key_marker && strncmp(key_marker, key, cp_len) == 0 &&
+                strlen(key_marker) >= cp_len) {
+                continue;
+            }
+            item = -1 - (long)i;
+        }
+        if (count == max) {
+            *ret_truncated = true;
+            break;
+        }
+        prefix_lens[count] = cp_len;
+        items[count++] = item;
+    }
+    return (int)count;
+}
+
+static int upload_xml(struct emu_buf *b, const struct s3_upload_info *u, bool url)
+{
+    char date[40];
+    shim_iso8601(u->init.mtime_ms, date);
+    int r = emu_buf_puts(b, "<Upload>");
+    r = r ? r : s3_xml_elem(b, "Key", u->init.key, url);
+    r = r ? r : s3_xml_elem(b, "UploadId", u->id, false);
+    r = r ? r : people_xml(b);
+    return r ? r : emu_buf_printf(b, "<StorageClass>STANDARD</StorageClass>"
+                                     "<Initiated>%s</Initiated></Upload>",
+                                  date);
+}
+
 void s3_op_list_uploads(struct s3_call *c)
 {
     struct shim_request *req = c->req;
@@ -108,57 +193,69 @@ void s3_op_list_uploads(struct s3_call *c)
         return;
     }
     const char *prefix = shim_request_query(req, "prefix");
+    const char *delim = shim_request_query(req, "delimiter");
     const char *key_marker = shim_request_query(req, "key-marker");
+    const char *id_marker = shim_request_query(req, "upload-id-marker");
     const char *enc = shim_request_query(req, "encoding-type");
     bool url = enc && strcmp(enc, "url") == 0;
+    if (delim && !*delim) {
+        delim = NULL;
+    }
     struct s3_upload_info *ups = NULL;
     size_t n = 0;
     int r = s3_upload_list(c->b, &ups, &n);
+    long *items = emu_calloc((size_t)max + 1, sizeof(*items));
+    size_t *lens = emu_calloc((size_t)max + 1, sizeof(*lens));
+    r = r ? r : items && lens ? 0 : EMU_ENOMEM;
+    bool truncated = false;
+    int count = r ? 0
+                  : s3_upload_select(ups, n, prefix, delim, key_marker, id_marker, (size_t)max,
+                                     items, lens, &truncated);
     struct emu_buf b;
     emu_buf_init(&b, 64u * 1024 * 1024);
     r = r ? r : s3_xml_start(&b, "ListMultipartUploadsResult");
     r = r ? r : s3_xml_elem(&b, "Bucket", c->bucket, false);
     r = r ? r : s3_xml_elem(&b, "KeyMarker", key_marker ? key_marker : "", url);
-    r = r ? r : emu_buf_puts(&b, "<UploadIdMarker></UploadIdMarker>");
+    r = r ? r : s3_xml_elem(&b, "UploadIdMarker", id_marker ? id_marker : "", false);
     if (prefix) {
         r = r ? r : s3_xml_elem(&b, "Prefix", prefix, url);
     }
-    struct emu_buf items;
-    emu_buf_init(&items, 64u * 1024 * 1024);
-    size_t shown = 0, i = 0;
-    const struct s3_upload_info *last = NULL;
-    for (; r == 0 && i < n; i++) {
-        const struct s3_upload_info *u = &ups[i];
-        if ((prefix && strncmp(u->init.key, prefix, strlen(prefix)) != 0) ||
-            (key_marker && strcmp(u->init.key, key_marker) <= 0)) {
-            continue;
-        }
-        if (shown == (size_t)max) {
-            break;
-        }
-        char date[40];
-        shim_iso8601(u->init.mtime_ms, date);
-        r = emu_buf_puts(&items, "<Upload>");
-        r = r ? r : s3_xml_elem(&items, "Key", u->init.key, url);
-        r = r ? r : s3_xml_elem(&items, "UploadId", u->id, false);
-        r = r ? r : people_xml(&items);
-        r = r ? r : emu_buf_printf(&items,
-                                   "<StorageClass>STANDARD</StorageClass>"
-                                   "<Initiated>%s</Initiated></Upload>",
-                                   date);
-        last = u;
-        shown++;
+    if (delim) {
+        r = r ? r : s3_xml_elem(&b, "Delimiter", delim, url);
     }
-    bool truncated = i < n;
-    if (truncated && last) {
-        r = r ? r : s3_xml_elem(&b, "NextKeyMarker", last->init.key, url);
-        r = r ? r : s3_xml_elem(&b, "NextUploadIdMarker", last->id, false);
+    if (truncated && count > 0) {
+        long last = items[count - 1];
+        const struct s3_upload_info *u = &ups[last < 0 ? -1 - last : last];
+        struct emu_buf k;
+        emu_buf_init(&k, S3_MAX_KEY + 1);
+        r = r ? r : emu_buf_append(&k, u->init.key,
+                                   last < 0 ? lens[count - 1] : strlen(u->init.key));
+        r = r ? r : s3_xml_elem(&b, "NextKeyMarker", k.data, url);
+        r = r ? r : s3_xml_elem(&b, "NextUploadIdMarker", last < 0 ? "" : u->id, false);
+        emu_buf_done(&k);
     }
     r = r ? r : emu_buf_printf(&b, "<MaxUploads>%ld</MaxUploads><IsTruncated>%s</IsTruncated>",
                                max, truncated ? "true" : "false");
-    r = r ? r : emu_buf_append(&b, items.data ? items.data : "", items.len);
+    for (int i = 0; r == 0 && i < count; i++) {
+        if (items[i] >= 0) {
+            r = upload_xml(&b, &ups[items[i]], url);
+        }
+    }
+    for (int i = 0; r == 0 && i < count; i++) { /* as S3: the uploads, then the prefixes */
+        if (items[i] >= 0) {
+            continue;
+        }
+        struct emu_buf k;
+        emu_buf_init(&k, S3_MAX_KEY + 1);
+        r = emu_buf_append(&k, ups[-1 - items[i]].init.key, lens[i]);
+        r = r ? r : emu_buf_puts(&b, "<CommonPrefixes>");
+        r = r ? r : s3_xml_elem(&b, "Prefix", k.data, url);
+        r = r ? r : emu_buf_puts(&b, "</CommonPrefixes>");
+        emu_buf_done(&k);
+    }
     r = r ? r : emu_buf_puts(&b, "</ListMultipartUploadsResult>");
-    emu_buf_done(&items);
+    emu_free(items);
+    emu_free(lens);
     s3_upload_list_free(ups, n);
     if (r < 0) {
         emu_buf_done(&b);

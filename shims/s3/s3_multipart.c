@@ -85,6 +85,7 @@ static void part_committed(struct s3_call *c, int r)
     char etag[56];
     snprintf(etag, sizeof(etag), "\"%s\"", c->meta.etag);
     (void)shim_response_header(c->req, "ETag", etag);
+    s3_cksum_respond_header(c);
     shim_respond_empty(c->req, 200);
 }
 

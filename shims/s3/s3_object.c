@@ -24,7 +24,8 @@ static int64_t now_ms(void)
 static int sink_writer(void *ud, const void *data, size_t len)
 {
     struct s3_call *c = ud;
-    return s3_writer_write(c->w, data, len);
+    int r = s3_cksum_update(&c->ck, data, len);
+    return r ? r : s3_writer_write(c->w, data, len);
 }
 
 static int on_body(struct shim_request *req, const char *data, size_t len)
@@ -54,6 +55,9 @@ void s3__receive_body(struct s3_call *c, void (*done)(struct s3_call *c))
                                                        : 0;
     if (declared < 0 || (uint64_t)declared > limit) {
         s3_error(req, S3E_ENTITY_TOO_LARGE, NULL, NULL, NULL);
+        return;
+    }
+    if (!s3_cksum_start(c)) {
         return;
     }
     const char *md5 = shim_request_header(req, "Content-MD5");
@@ -100,7 +104,7 @@ bool s3__body_failed(struct s3_call *c, const unsigned char md5[16])
         s3_error(req, S3E_BAD_DIGEST, NULL, NULL, NULL);
         return true;
     }
-    return false;
+    return !s3_cksum_finish(c);
 }
 
 void s3__object_headers(struct shim_request *req, const struct s3_meta *m)
@@ -112,7 +116,9 @@ void s3__object_headers(struct shim_request *req, const struct s3_meta *m)
     (void)shim_response_header(req, "ETag", etag);
     (void)shim_response_header(req, "Last-Modified", date);
     for (size_t i = 0; i < m->n_hdrs; i++) {
-        (void)shim_response_header(req, m->hdrs[i].name, m->hdrs[i].value);
+        if (s3_cksum_shown(req, m->hdrs[i].name)) {
+            (void)shim_response_header(req, m->hdrs[i].name, m->hdrs[i].value);
+        }
     }
 }
 
@@ -138,6 +144,7 @@ static void put_committed(struct s3_call *c, int r)
     char etag[56];
     snprintf(etag, sizeof(etag), "\"%s\"", c->meta.etag);
     (void)shim_response_header(c->req, "ETag", etag);
+    s3_cksum_respond_header(c);
     shim_respond_empty(c->req, 200);
 }
 
@@ -297,7 +304,7 @@ void s3_op_get_object(struct s3_call *c)
                  (unsigned long long)(start + len - 1), (unsigned long long)m.size);
         (void)shim_response_header(req, "Content-Range", cr);
     }
-    shim_respond_fd(req, r == 1 ? 206 : 200, fd, start, len);
+    shim_respond_fd(req, r == 1 ? 206 : 200, fd, m.data_off + start, len);
     fd = -1;
 out:
     if (fd >= 0) {
@@ -306,18 +313,39 @@ out:
     s3_meta_done(&m);
 }
 
+static void delete_work(void *ud)
+{
+    struct s3_call *c = ud;
+    c->job_result = s3_object_delete_disk(c->b, c->key, c->pack, c->meta.ver);
+}
+
+static void delete_after(struct shim_request *req, void *ud)
+{
+    struct s3_call *c = ud;
+    int r = c->job_result;
+    if (r == 0 && !c->b->deleted) {
+        s3_object_delete_apply(c->b, c->key, c->meta.ver);
+    }
+    if (r < 0) {
+        emu_log_error("s3: DeleteObject %s/%s: %s", c->bucket, c->key, emu_strerror(r));
+        s3_error(req, s3_err_from_errno(r, true), NULL, c->key, NULL);
+        return;
+    }
+    shim_respond_empty(req, 204);
+}
+
+/* The unlink, its directory fsync and the delete record run on the thread pool. */
 void s3_op_delete_object(struct s3_call *c)
 {
     if (!key_ok(c)) {
         return;
     }
-    int r = s3_object_delete(c->b, c->key);
+    int r = s3_object_delete_prepare(c->b, c->key, &c->pack, &c->meta.ver);
+    r = r ? r : shim_request_offload(c->req, delete_work, delete_after, c);
     if (r < 0) {
         emu_log_error("s3: DeleteObject %s/%s: %s", c->bucket, c->key, emu_strerror(r));
         s3_error(c->req, s3_err_from_errno(r, true), NULL, c->key, NULL);
-        return;
     }
-    shim_respond_empty(c->req, 204);
 }
 
 /* Objects carry no tags here: an existing object answers an empty TagSet (the CLI asks before

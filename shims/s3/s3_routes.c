@@ -132,6 +132,7 @@ static void call_free(void *p)
     s3_writer_free(c->w);
     s3_bucket_unref(c->b);
     shim_payload_done(&c->payload);
+    s3_cksum_done(&c->ck);
     s3_meta_done(&c->meta);
     emu_free(c->bucket);
     emu_free(c->key);

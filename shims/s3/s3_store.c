@@ -5,6 +5,7 @@
  * DESIGN: layout under the root:
  *   buckets/<name>/bucket.json            name, region, creation time
  *   buckets/<name>/objects/<hh>/<sha256>  object bytes + JSON trailer + footer (s3_meta.c)
+ *   buckets/<name>/packs/<hex>.pack       small objects and deletes, appended (s3_pack.c)
  *   buckets/<name>/uploads/<id>/          multipart uploads (s3_upload.c)
  *   buckets/<name>/tmp/                   writers' temp files, emptied at start
  *   trash/                                buckets being deleted, emptied at start
@@ -133,6 +134,7 @@ static void bucket_free(struct s3_bucket *b)
         entry_free(b->ents[i]);
     }
     emu_free(b->ents);
+    s3_bucket_packs_free(b);
     if (b->fd >= 0) {
         close(b->fd);
     }
@@ -175,6 +177,7 @@ static int bucket_load(struct s3_store *st, const char *name, struct s3_bucket *
         return EMU_ENOMEM;
     }
     b->st = st;
+    b->packs_fd = -1;
     b->fd = open_dir_at(st->buckets, name);
     b->name = emu_strdup(name);
     int r = b->fd < 0 ? b->fd : (b->name ? 0 : EMU_ENOMEM);

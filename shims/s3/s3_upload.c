@@ -207,7 +207,10 @@ static int upload_cmp(const void *a, const void *b)
     if (c != 0) {
         return c;
     }
-    return x->init.mtime_ms < y->init.mtime_ms ? -1 : x->init.mtime_ms > y->init.mtime_ms;
+    if (x->init.mtime_ms != y->init.mtime_ms) {
+        return x->init.mtime_ms < y->init.mtime_ms ? -1 : 1;
+    }
+    return strcmp(x->id, y->id); /* a total order, so upload-id-marker paging is exact */
 }
 
 int s3_upload_list(struct s3_bucket *b, struct s3_upload_info **ret, size_t *ret_n)

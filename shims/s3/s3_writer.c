@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Objects on disk: the writer that turns a temp file into an object or part atomically (write,
- * MD5, trailer, fsync, rename, fsync of the directory), object lookup and removal, and the
- * per-bucket key index kept in step with them. s3_writer_finish is thread-safe (it runs on the
- * libuv thread pool); the index is loop-only. */
+ * MD5, trailer, fsync, rename, fsync of the directory). s3_writer_finish is thread-safe (it runs
+ * on the libuv thread pool). Small bodies stay in memory: they go to a pack (s3_pack.c). */
 #define _GNU_SOURCE /* copy_file_range */
 #include <dirent.h>
 #include <errno.h>
@@ -23,7 +22,7 @@
 #define COPY_CHUNK (256u * 1024u)
 /* Bodies up to this size stay in memory and their file is created by s3_writer_finish on a
  * pool thread, next to its destination: no file system call on the loop for small objects. */
-#define WRITER_MEM (64u * 1024u)
+#define WRITER_MEM S3_PACK_THRESHOLD
 
 struct s3_writer {
     struct s3_bucket *b;
@@ -233,7 +232,7 @@ static int ensure_parent(int dirfd, const char *rel)
 }
 
 /* fsyncs rel's directory: through the group commit (pool threads), or at once (loop). */
-static void fsync_parent(int dirfd, const char *rel, bool group)
+void s3__fsync_parent(int dirfd, const char *rel, bool group)
 {
     char dir[128];
     const char *slash = strrchr(rel, '/');
@@ -296,9 +295,18 @@ int s3_writer_finish(struct s3_writer *w, const struct s3_meta *m, const char *r
     }
     if (r == 0) {
         w->committed = true;
-        fsync_parent(w->b->fd, rel_path, true);
+        s3__fsync_parent(w->b->fd, rel_path, true);
     }
     return r;
+}
+
+const void *s3_writer_mem(const struct s3_writer *w, size_t *ret_len)
+{
+    if (w->fd >= 0) {
+        return NULL;
+    }
+    *ret_len = w->mem.len;
+    return w->mem.data ? (const void *)w->mem.data : (const void *)"";
 }
 
 void s3_writer_free(struct s3_writer *w)
@@ -315,214 +323,4 @@ void s3_writer_free(struct s3_writer *w)
     EVP_MD_CTX_free(w->md5);
     emu_buf_done(&w->mem);
     emu_free(w);
-}
-
-/* ---- the key index ---- */
-
-/* Index of the first entry whose key is >= key. */
-static size_t lower_bound(const struct s3_bucket *b, const char *key)
-{
-    size_t lo = 0, hi = b->n_ents;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (strcmp(b->ents[mid]->key, key) < 0) {
-            lo = mid + 1;
-        }
-        else {
-            hi = mid;
-        }
-    }
-    return lo;
-}
-
-static int index_put(struct s3_bucket *b, const struct s3_meta *m)
-{
-    size_t i = lower_bound(b, m->key);
-    struct s3_entry *e;
-    if (i < b->n_ents && strcmp(b->ents[i]->key, m->key) == 0) {
-        e = b->ents[i];
-    }
-    else {
-        if (b->n_ents == b->cap_ents) {
-            size_t cap = b->cap_ents ? b->cap_ents * 2 : 64;
-            struct s3_entry **p = emu_realloc(b->ents, cap * sizeof(*p));
-            if (!p) {
-                return EMU_ENOMEM;
-            }
-            b->ents = p;
-            b->cap_ents = cap;
-        }
-        e = emu_calloc(1, sizeof(*e));
-        char *key = e ? emu_strdup(m->key) : NULL;
-        if (!key) {
-            emu_free(e);
-            return EMU_ENOMEM;
-        }
-        e->key = key;
-        memmove(b->ents + i + 1, b->ents + i, (b->n_ents - i) * sizeof(*b->ents));
-        b->ents[i] = e;
-        b->n_ents++;
-    }
-    e->size = m->size;
-    e->mtime_ms = m->mtime_ms;
-    memcpy(e->etag, m->etag, sizeof(e->etag));
-    return 0;
-}
-
-static void index_remove(struct s3_bucket *b, const char *key)
-{
-    size_t i = lower_bound(b, key);
-    if (i < b->n_ents && strcmp(b->ents[i]->key, key) == 0) {
-        emu_free(b->ents[i]->key);
-        emu_free(b->ents[i]);
-        memmove(b->ents + i, b->ents + i + 1, (b->n_ents - i - 1) * sizeof(*b->ents));
-        b->n_ents--;
-    }
-}
-
-int s3_writer_commit_object(struct s3_writer *w, const struct s3_meta *m)
-{
-    char rel[80];
-    s3_object_path(m->key, rel);
-    int r = s3_bucket_index(w->b);
-    r = r ? r : s3_writer_commit(w, m, rel);
-    return r ? r : index_put(w->b, m);
-}
-
-int s3_bucket_index_refresh(struct s3_bucket *b, const char *key)
-{
-    int r = s3_bucket_index(b);
-    if (r < 0) {
-        return r;
-    }
-    int fd = -1;
-    struct s3_meta m = {0};
-    r = s3_object_open(b, key, &fd, &m);
-    if (r == EMU_ENOENT) {
-        index_remove(b, key);
-        return 0;
-    }
-    if (r < 0) {
-        return r;
-    }
-    close(fd);
-    r = index_put(b, &m);
-    s3_meta_done(&m);
-    return r;
-}
-
-/* Adds every object file of one fan-out directory to the index. */
-static int index_load_dir(struct s3_bucket *b, int objects, const char *sub)
-{
-    int fd = openat(objects, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-    if (!d) {
-        if (fd >= 0) {
-            close(fd);
-        }
-        return 0;
-    }
-    int r = 0;
-    struct dirent *e;
-    while (r == 0 && (e = readdir(d))) {
-        if (e->d_name[0] == '.') {
-            if (strncmp(e->d_name, ".w-", 3) == 0) {
-                (void)unlinkat(dirfd(d), e->d_name, 0); /* a write a crash interrupted */
-            }
-            continue;
-        }
-        int ofd = openat(dirfd(d), e->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-        struct s3_meta m = {0};
-        if (ofd < 0 || s3_meta_read_fd(ofd, &m) < 0) {
-            if (ofd >= 0) {
-                close(ofd);
-            }
-            continue; /* not an object file: ignored */
-        }
-        close(ofd);
-        char rel[80];
-        s3_object_path(m.key, rel);
-        if (strcmp(rel + 11, e->d_name) == 0 && strncmp(rel + 8, sub, 2) == 0) {
-            r = index_put(b, &m);
-        }
-        s3_meta_done(&m);
-    }
-    closedir(d);
-    return r;
-}
-
-int s3_bucket_index(struct s3_bucket *b)
-{
-    if (b->loaded) {
-        return 0;
-    }
-    int objects = openat(b->fd, "objects", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    int dfd = objects >= 0 ? dup(objects) : -1;
-    DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
-    if (!d) {
-        int r = -errno;
-        if (dfd >= 0) {
-            close(dfd);
-        }
-        if (objects >= 0) {
-            close(objects);
-        }
-        return r;
-    }
-    int r = 0;
-    struct dirent *e;
-    while (r == 0 && (e = readdir(d))) {
-        if (strlen(e->d_name) == 2 && e->d_name[0] != '.') {
-            r = index_load_dir(b, objects, e->d_name);
-        }
-    }
-    closedir(d);
-    close(objects);
-    if (r == 0) {
-        b->loaded = true;
-    }
-    return r;
-}
-
-int s3_object_open(struct s3_bucket *b, const char *key, int *ret_fd, struct s3_meta *ret_meta)
-{
-    char rel[80];
-    s3_object_path(key, rel);
-    int fd = openat(b->fd, rel, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0) {
-        return errno == ENOENT || errno == ENOTDIR ? EMU_ENOENT : -errno;
-    }
-    struct s3_meta m = {0};
-    int r = s3_meta_read_fd(fd, &m);
-    if (r == 0 && strcmp(m.key, key) != 0) {
-        s3_meta_done(&m);
-        r = EMU_ENOENT; /* a digest collision would land here, never on the wrong object */
-    }
-    if (r < 0) {
-        close(fd);
-        return r == EMU_EBADMSG ? EMU_ENOENT : r;
-    }
-    *ret_fd = fd;
-    *ret_meta = m;
-    return 0;
-}
-
-int s3_object_delete(struct s3_bucket *b, const char *key)
-{
-    int r = s3_bucket_index(b);
-    if (r < 0) {
-        return r;
-    }
-    char rel[80];
-    s3_object_path(key, rel);
-    if (unlinkat(b->fd, rel, 0) < 0) {
-        if (errno != ENOENT && errno != ENOTDIR) {
-            return -errno;
-        }
-    }
-    else {
-        fsync_parent(b->fd, rel, false);
-    }
-    index_remove(b, key);
-    return 0;
 }

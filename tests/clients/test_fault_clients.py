@@ -214,17 +214,26 @@ def aws(srv, *args):
 
 @pytest.mark.skipif(not os.path.exists(AWS), reason="no AWS CLI")
 def test_cli_down_window(serve):
-    srv = serve("--fault", "s3:down=3s:after=1s")
+    # The window opens 8 s after start: room for the AWS CLI's slow start-up on a loaded
+    # machine. Each phase is entered by polling the rule's state, not by sleeping a guess.
+    srv = serve("--fault", "s3:down=8s:after=8s")
     assert aws(srv, "s3api", "list-buckets").returncode == 0
-    time.sleep(1.3)
-    assert srv.faults()["rules"][0]["state"] == "down"
+    assert wait_state(srv, "down", 15)
     r = aws(srv, "s3api", "list-buckets")
     assert r.returncode != 0
     assert "Could not connect to the endpoint URL" in r.stderr
-    time.sleep(3)
+    assert wait_state(srv, "over", 15)
     r = aws(srv, "s3api", "list-buckets")
     assert r.returncode == 0, r.stderr
-    assert srv.faults()["rules"][0]["state"] == "over"
+
+
+def wait_state(srv, state, timeout_s):
+    end = time.monotonic() + timeout_s
+    while time.monotonic() < end:
+        if srv.faults()["rules"][0]["state"] == state:
+            return True
+        time.sleep(0.1)
+    return False
 
 
 def test_control_socket_add_clear(serve):

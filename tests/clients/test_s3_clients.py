@@ -445,3 +445,27 @@ def test_enforce_iam_s3(tmp_path):
         assert "Contents" not in c.list_objects_v2(Bucket="logs-other")
     finally:
         s.stop()
+
+
+def test_boto3_list_uploads_delimiter_and_paging(srv):
+    c = client(srv)
+    c.create_bucket(Bucket="mpulist")
+    ids = {}
+    for key in ("a/1", "a/1", "a/2", "b", "c/x"):
+        ids.setdefault(key, []).append(
+            c.create_multipart_upload(Bucket="mpulist", Key=key)["UploadId"])
+    got = c.list_multipart_uploads(Bucket="mpulist", Delimiter="/")
+    assert [u["Key"] for u in got["Uploads"]] == ["b"]
+    assert [p["Prefix"] for p in got["CommonPrefixes"]] == ["a/", "c/"]
+    # One upload per page: every upload once, in key order, through both markers.
+    pages = c.get_paginator("list_multipart_uploads").paginate(
+        Bucket="mpulist", PaginationConfig={"PageSize": 1})
+    seen = [(u["Key"], u["UploadId"]) for p in pages for u in p.get("Uploads", [])]
+    assert sorted(k for k, _ in seen) == ["a/1", "a/1", "a/2", "b", "c/x"]
+    assert [k for k, _ in seen] == sorted(k for k, _ in seen)
+    assert sorted(i for _, i in seen) == sorted(i for v in ids.values() for i in v)
+    page = c.list_multipart_uploads(Bucket="mpulist", KeyMarker="a/1",
+                                    UploadIdMarker=seen[0][1])
+    assert [(u["Key"], u["UploadId"]) for u in page["Uploads"]] == seen[1:]
+    for key, up in seen:
+        c.abort_multipart_upload(Bucket="mpulist", Key=key, UploadId=up)

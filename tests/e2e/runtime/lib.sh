@@ -42,7 +42,7 @@ assert_clean() {
   [ -z "$left" ] || fail "containers left behind: $(dk ps -a --filter label=fargate-emu.task-id)"
   left=$(dk network ls -q --filter label=fargate-emu.task-id)
   [ -z "$left" ] || fail "networks left behind: $left"
-  left=$(find "$data/tasks" -mindepth 1 -maxdepth 1 -type d 2>/dev/null)
+  left=$(find "$data/tasks" -mindepth 1 -maxdepth 1 -type d ! -name '*.out' 2>/dev/null)
   [ -z "$left" ] || fail "task dirs left behind: $left"
 }
 cleanup() {

@@ -293,6 +293,93 @@ static void test_decode_errors(void **state)
     emu_free(body);
 }
 
+static int buf_sink(void *userdata, const void *data, size_t len)
+{
+    return emu_buf_append(userdata, data, len);
+}
+
+/* Decodes text (whole, then byte by byte) with flags; the last result and the trailer value. */
+static ssize_t decode_flags(const struct emu_sigv4_chain *chain, const char *text, size_t len,
+                            long long expect, unsigned flags, char crc[32], struct emu_buf *out)
+{
+    ssize_t last = 0;
+    for (int bytewise = 0; bytewise < 2; bytewise++) {
+        struct emu_aws_chunked c;
+        assert_int_equal(emu_aws_chunked_init_flags(&c, chain, expect, 0, flags), 0);
+        emu_buf_done(out);
+        emu_buf_init(out, 1 << 20);
+        ssize_t r = EMU_EAGAIN;
+        size_t step = bytewise ? 1 : len;
+        for (size_t i = 0; i < len && r == EMU_EAGAIN; i += step) {
+            r = emu_aws_chunked_feed(&c, text + i, step, buf_sink, out);
+        }
+        crc[0] = '\0';
+        if (r >= 0) {
+            (void)emu_aws_chunked_trailer(&c, "x-amz-checksum-crc32", crc, 32);
+        }
+        emu_aws_chunked_done(&c);
+        last = r < 0 ? r : 0;
+    }
+    return last;
+}
+
+static void test_trailers(void **state)
+{
+    (void)state;
+    struct emu_sigv4_chain seed;
+    doc_chain(&seed);
+    struct emu_buf out;
+    emu_buf_init(&out, 1 << 20);
+    char crc[32];
+    /* Unsigned (as botocore's AwsChunkedWrapper writes it). */
+    static const char unsigned_body[] = "5\r\nhello\r\n6\r\n world\r\n0\r\n"
+                                        "x-amz-checksum-crc32:DUoRhQ==\r\n\r\n";
+    unsigned fl = EMU_AWS_CHUNKED_TRAILER | EMU_AWS_CHUNKED_UNSIGNED;
+    assert_int_equal(decode_flags(NULL, unsigned_body, sizeof(unsigned_body) - 1, 11, fl, crc,
+                                  &out), 0);
+    assert_int_equal(out.len, 11);
+    assert_memory_equal(out.data, "hello world", 11);
+    assert_string_equal(crc, "DUoRhQ==");
+    /* A declared length that does not match, a chunk line with a signature, no end line. */
+    assert_int_equal(decode_flags(NULL, unsigned_body, sizeof(unsigned_body) - 1, 12, fl, crc,
+                                  &out), EMU_EBADMSG);
+    static const char sig_line[] = "5;chunk-signature=x\r\nhello\r\n0\r\n\r\n";
+    assert_int_equal(decode_flags(NULL, sig_line, sizeof(sig_line) - 1, -1, fl, crc, &out),
+                     EMU_EBADMSG);
+    assert_int_equal(decode_flags(NULL, unsigned_body, sizeof(unsigned_body) - 3, 11, fl, crc,
+                                  &out), EMU_EAGAIN);
+    /* Signed: chunk signatures chained from the seed, then the signed trailer. */
+    struct emu_sigv4_chain chain = seed;
+    struct emu_buf body;
+    emu_buf_init(&body, 1 << 20);
+    assert_int_equal(emu_aws_chunked_encode(&chain, "hello world", 11, &body), 0);
+    const char *lines[] = {"x-amz-checksum-crc32:DUoRhQ=="};
+    assert_int_equal(emu_aws_chunked_encode_trailer(&chain, lines, 1, &body), 0);
+    assert_non_null(strstr(body.data, "0;chunk-signature="));
+    assert_non_null(strstr(body.data, "\r\nx-amz-checksum-crc32:DUoRhQ==\r\n"
+                                      "x-amz-trailer-signature:"));
+    assert_int_equal(decode_flags(&seed, body.data, body.len, 11, EMU_AWS_CHUNKED_TRAILER, crc,
+                                  &out), 0);
+    assert_string_equal(crc, "DUoRhQ==");
+    /* The trailer value changed in transit: its signature no longer matches. */
+    char *t = strstr(body.data, "DUoRhQ==");
+    t[0] = 'E';
+    struct emu_aws_chunked c;
+    assert_int_equal(emu_aws_chunked_init_flags(&c, &seed, 11, 0, EMU_AWS_CHUNKED_TRAILER), 0);
+    assert_int_equal(emu_aws_chunked_feed(&c, body.data, body.len, NULL, NULL), EMU_EBADMSG);
+    assert_int_equal(c.status, EMU_SIGV4_SIGNATURE_MISMATCH);
+    emu_aws_chunked_done(&c);
+    t[0] = 'D';
+    /* Without the trailer signature line the signed variant is refused. */
+    char *sigl = strstr(body.data, "x-amz-trailer-signature:");
+    size_t cut = (size_t)(sigl - body.data);
+    memcpy(sigl, "\r\n", 2);
+    assert_int_equal(decode_flags(&seed, body.data, cut + 2, 11, EMU_AWS_CHUNKED_TRAILER, crc,
+                                  &out), EMU_EBADMSG);
+    emu_buf_done(&body);
+    emu_buf_done(&out);
+}
+
 int main(void)
 {
     long before = emu_mem_outstanding();
@@ -302,6 +389,7 @@ int main(void)
         cmocka_unit_test(test_decode_byte_by_byte_guard_page),
         cmocka_unit_test(test_decode_every_split),
         cmocka_unit_test(test_decode_errors),
+        cmocka_unit_test(test_trailers),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     if (emu_mem_outstanding() != before) {

@@ -197,7 +197,7 @@ static void test_store_reopen(void **state)
         m.size = strlen(names[i]);
         snprintf(m.etag, sizeof(m.etag), "etag%zu", i);
         assert_int_equal(s3_meta_add(&m, "Content-Type", "text/plain"), 0);
-        assert_int_equal(s3_writer_commit_object(w, &m), 0);
+        assert_int_equal(s3_writer_commit_object(b, w, &m), 0);
         s3_writer_free(w);
         s3_meta_done(&m);
     }
@@ -230,13 +230,56 @@ static void test_store_reopen(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+static void test_upload_select(void **state)
+{
+    (void)state;
+    static const char *const names[] = {"a/1", "a/1", "a/2", "b", "c/x", "c/y", "d"};
+    struct s3_upload_info ups[7];
+    memset(ups, 0, sizeof(ups));
+    for (size_t i = 0; i < 7; i++) {
+        snprintf(ups[i].id, sizeof(ups[i].id), "%032zu", i);
+        ups[i].init.key = (char *)(uintptr_t)names[i];
+    }
+    long items[8];
+    size_t lens[8];
+    bool more = false;
+    /* Paging by key-marker + upload-id-marker inside one key's uploads. */
+    assert_int_equal(s3_upload_select(ups, 7, NULL, NULL, NULL, NULL, 1, items, lens, &more), 1);
+    assert_true(more);
+    assert_int_equal(items[0], 0);
+    assert_int_equal(s3_upload_select(ups, 7, NULL, NULL, "a/1", ups[0].id, 2, items, lens,
+                                      &more), 2);
+    assert_int_equal(items[0], 1);
+    assert_int_equal(items[1], 2);
+    /* Without upload-id-marker, the key-marker's own uploads are skipped. */
+    assert_int_equal(s3_upload_select(ups, 7, NULL, NULL, "a/1", NULL, 9, items, lens, &more), 5);
+    assert_false(more);
+    assert_int_equal(items[0], 2);
+    /* Delimiter: common prefixes count once; a marker inside a group skips the group. */
+    assert_int_equal(s3_upload_select(ups, 7, NULL, "/", NULL, NULL, 2, items, lens, &more), 2);
+    assert_true(more);
+    assert_int_equal(items[0], -1);
+    assert_int_equal(lens[0], 2);
+    assert_int_equal(items[1], 3);
+    assert_int_equal(s3_upload_select(ups, 7, NULL, "/", "b", ups[3].id, 5, items, lens, &more),
+                     2);
+    assert_int_equal(items[0], -1 - 4);
+    assert_int_equal(items[1], 6);
+    assert_int_equal(s3_upload_select(ups, 7, NULL, "/", "a/", NULL, 5, items, lens, &more), 3);
+    assert_int_equal(items[0], 3);
+    /* Prefix with the delimiter: the uploads under it. */
+    assert_int_equal(s3_upload_select(ups, 7, "c/", "/", NULL, NULL, 5, items, lens, &more), 2);
+    assert_int_equal(items[0], 4);
+    assert_int_equal(items[1], 5);
+}
+
 int main(void)
 {
     long before = emu_mem_outstanding();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_names),   cmocka_unit_test(test_range),
         cmocka_unit_test(test_listing), cmocka_unit_test(test_xml),
-        cmocka_unit_test(test_store_reopen),
+        cmocka_unit_test(test_store_reopen), cmocka_unit_test(test_upload_select),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     if (emu_mem_outstanding() != before) {

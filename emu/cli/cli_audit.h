@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Shared by cmd_audit.c and cmd_run.c (`run --audit`): audit a stopped task and print it. */
+#ifndef EMU_CLI_CLI_AUDIT_H
+#define EMU_CLI_CLI_AUDIT_H
+
+#include <stdbool.h>
+
+#include "emu/runtime/runtime.h"
+
+/* Parses --max-loss PCT (0..100). 0 or EMU_EUSAGE with a message naming cmd. */
+int emu_cli_max_loss(const char *cmd, const char *text, double *ret);
+
+/* Audits task st and prints the report (JSON with json) on stdout. Returns EMU_EXIT_OK,
+ * EMU_EXIT_FAILURE when the loss exceeds max_loss percent or the audit could not run. */
+int emu_cli_audit_report(const char *cmd, const char *data_dir, const struct emu_task_state *st,
+                         bool json, double max_loss);
+
+#endif

@@ -434,11 +434,14 @@ static void compact_finish(struct s3_compaction *cp)
     to->mine = true;
     to->end = to->synced = to->scanned = cp->out_size;
     to->tomb = cp->out_tomb;
-    int ti = s3_index_pack_of(b, to);
+    int ti = s3_index_pack_of(b, to), pi[MAX_SOURCES];
+    for (int i = 0; i < cp->n_from; i++) {
+        pi[i] = s3_index_pack_of(b, cp->from[i]);
+    }
     for (size_t i = 0; i < cp->n_keep; i++) {
         const struct keep *k = &cp->keep[i];
         struct s3_entry *e = s3_index_lookup(b, k->key);
-        if (e && e->pack == s3_index_pack_of(b, cp->from[k->src]) && e->rec_off == k->off) {
+        if (e && e->pack == pi[k->src] && e->rec_off == k->off) {
             e->pack = ti;
             e->rec_off = k->new_off;
             to->live += k->bytes;

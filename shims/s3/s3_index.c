@@ -332,24 +332,6 @@ int s3_index_pack_of(const struct s3_bucket *b, const struct s3_pack *p)
     return pack_index(b, p);
 }
 
-int s3_pack_put_object(struct s3_pack *pack, const struct s3_meta *m, const void *data,
-                       size_t len, uint64_t *ret_off, uint32_t *ret_meta_len)
-{
-    struct emu_buf json;
-    emu_buf_init(&json, S3_PACK_MAX_META);
-    int r = s3_meta_encode(m, &json);
-    if (r == 0 && json.len <= S3_FOOTER_SIZE) {
-        r = EMU_EINVAL;
-    }
-    if (r == 0) {
-        *ret_meta_len = (uint32_t)(json.len - S3_FOOTER_SIZE); /* the JSON, no file footer */
-        r = s3_pack_append(pack, S3_PACK_PUT, m->ver, json.data, *ret_meta_len, data, len,
-                           ret_off);
-    }
-    emu_buf_done(&json);
-    return r;
-}
-
 int s3_index_put_pack(struct s3_bucket *b, const struct s3_meta *m, struct s3_pack *pack,
                       uint64_t off, uint32_t meta_len)
 {

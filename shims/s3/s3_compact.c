@@ -58,12 +58,18 @@ struct s3_compaction {
     int packs_fd;
     struct keep *keep; /* sorted by (source, offset) */
     size_t n_keep;
+    size_t cap_keep;
+    struct keep *others; /* put records no entry points at (phase 1), checked by version */
+    size_t n_others, cap_others;
     struct del *dels;
     size_t n_dels, cap_dels;
+    int phase;           /* 1: read the sources, 2: write the output */
+    uv_loop_t *loop;     /* NULL: synchronous */
     unsigned char *out; /* write buffer */
     size_t out_len;
     int out_fd;
     uint64_t out_size, out_tomb, in_size; /* in_size: all sources */
+    size_t n_copied; /* kept records found and copied: all of them, or no switch */
     char tmp[48], name[40];
     int result;
     int64_t ms;
@@ -71,7 +77,7 @@ struct s3_compaction {
     void *ud;
 };
 
-#define OUT_BUF (1024u * 1024u)
+#define OUT_BUF (S3_PACK_HDR + S3_PACK_MAX_META + S3_PACK_MAX_DATA) /* one record fits */
 
 uint64_t s3_pack_dead(struct s3_pack *p, uint64_t *ret_size)
 {
@@ -139,6 +145,10 @@ static void compaction_free(struct s3_compaction *cp)
     for (size_t i = 0; i < cp->n_dels; i++) {
         emu_free(cp->dels[i].key);
     }
+    for (size_t i = 0; i < cp->n_others; i++) {
+        emu_free(cp->others[i].key);
+    }
+    emu_free(cp->others);
     emu_free(cp->keep);
     emu_free(cp->dels);
     emu_free(cp->out);
@@ -156,22 +166,51 @@ static void compaction_free(struct s3_compaction *cp)
 
 /* ---- step 2, on the pool ---- */
 
-static int on_del(void *ud, struct s3_pack *p, uint64_t off, const struct s3_pack_rec *rec,
-                  const unsigned char *payload)
+static int grow(void **arr, size_t *cap, size_t n, size_t size)
+{
+    if (n < *cap) {
+        return 0;
+    }
+    size_t c = *cap ? *cap * 2 : 64;
+    void *a = emu_realloc(*arr, c * size);
+    if (!a) {
+        return EMU_ENOMEM;
+    }
+    *arr = a;
+    *cap = c;
+    return 0;
+}
+
+/* Phase 1: the delete records, and the put records no index entry points at (dead, unless
+ * the index's version of their key is theirs: the entry then points at another copy of the
+ * same record, which may be a pack about to be removed). */
+static int on_scan1(void *ud, struct s3_pack *p, uint64_t off, const struct s3_pack_rec *rec,
+                    const unsigned char *payload)
 {
     (void)p;
     struct s3_compaction *cp = ud;
-    if (rec->type != S3_PACK_DEL) {
-        return 0;
-    }
-    if (cp->n_dels == cp->cap_dels) {
-        size_t cap = cp->cap_dels ? cp->cap_dels * 2 : 64;
-        struct del *n = emu_realloc(cp->dels, cap * sizeof(*n));
-        if (!n) {
-            return EMU_ENOMEM;
+    if (rec->type == S3_PACK_PUT) {
+        struct keep probe = {.src = cp->cur, .off = off};
+        if (bsearch(&probe, cp->keep, cp->n_keep, sizeof(probe), cmp_keep_off)) {
+            return 0;
         }
-        cp->dels = n;
-        cp->cap_dels = cap;
+        struct s3_meta m = {0};
+        if (s3_meta_decode((const char *)payload, rec->meta_len, &m) < 0) {
+            return 0; /* the index never took it either */
+        }
+        int r = grow((void **)&cp->others, &cp->cap_others, cp->n_others, sizeof(probe));
+        if (r == 0) {
+            cp->others[cp->n_others++] =
+                (struct keep){.src = cp->cur, .off = off, .ver = rec->ver, .key = m.key,
+                              .bytes = S3_PACK_HDR + rec->meta_len + rec->data_len};
+            m.key = NULL;
+        }
+        s3_meta_done(&m);
+        return r;
+    }
+    int r = grow((void **)&cp->dels, &cp->cap_dels, cp->n_dels, sizeof(*cp->dels));
+    if (r < 0) {
+        return r;
     }
     char *key = emu_strndup((const char *)payload, rec->meta_len);
     if (!key) {
@@ -274,6 +313,7 @@ static int on_copy(void *ud, struct s3_pack *p, uint64_t off, const struct s3_pa
     }
     if (k) {
         k->new_off = cp->out_size;
+        cp->n_copied++;
     }
     if (cp->out_len + len > OUT_BUF) {
         int r = out_flush(cp);
@@ -310,17 +350,13 @@ static int scan_all(struct s3_compaction *cp, s3_pack_scan_fn fn)
 
 static int compact_io(struct s3_compaction *cp)
 {
-    int r = scan_all(cp, on_del);
-    r = r ? r : choose_dels(cp);
+    if (cp->phase == 1) {
+        return scan_all(cp, on_scan1);
+    }
+    int r = choose_dels(cp);
     if (r < 0) {
         return r;
     }
-    unsigned char rnd[8];
-    char hex[17];
-    (void)emu_random_bytes(rnd, sizeof(rnd));
-    shim_hex_encode(rnd, sizeof(rnd), hex);
-    snprintf(cp->tmp, sizeof(cp->tmp), ".c-%s", hex);
-    snprintf(cp->name, sizeof(cp->name), "%s.pack", hex);
     cp->out = emu_malloc(OUT_BUF);
     if (!cp->out) {
         return EMU_ENOMEM;
@@ -332,6 +368,7 @@ static int compact_io(struct s3_compaction *cp)
     }
     r = flock(cp->out_fd, LOCK_EX | LOCK_NB) < 0 ? -errno : 0;
     r = r ? r : scan_all(cp, on_copy);
+    r = r ? r : (cp->n_copied == cp->n_keep ? 0 : EMU_EIO); /* a live record was not found */
     r = r ? r : out_flush(cp);
     r = r ? r : (fdatasync(cp->out_fd) < 0 ? -errno : 0);
     r = r ? r : (renameat2(cp->packs_fd, cp->tmp, cp->packs_fd, cp->name, RENAME_NOREPLACE) < 0
@@ -360,7 +397,7 @@ static void compact_work(uv_work_t *w)
     struct s3_compaction *cp = w->data;
     int64_t t0 = mono_ms();
     cp->result = compact_io(cp);
-    cp->ms = mono_ms() - t0;
+    cp->ms += mono_ms() - t0;
 }
 
 /* ---- steps 1 and 3, on the loop ---- */
@@ -392,6 +429,7 @@ static int note_live(struct s3_compaction *cp)
     if (!cp->keep) {
         return EMU_ENOMEM;
     }
+    cp->cap_keep = n + 1;
     for (size_t i = 0; i < b->n_ents; i++) {
         const struct s3_entry *e = b->ents[i];
         int src = source_of(cp, pi, e);
@@ -460,11 +498,59 @@ static void compact_finish(struct s3_compaction *cp)
                  (unsigned long long)cp->out_size, (long long)cp->ms);
 }
 
+/* Between the phases, on the loop: a put record no entry points at is kept when the index's
+ * version of its key is its own (the entry reads another copy, e.g. a pack another process
+ * compacted away, or one this one found by name before it finished). */
+static int keep_by_version(struct s3_compaction *cp)
+{
+    struct s3_bucket *b = cp->b;
+    int pi[MAX_SOURCES];
+    for (int i = 0; i < cp->n_from; i++) {
+        pi[i] = s3_index_pack_of(b, cp->from[i]);
+    }
+    for (size_t i = 0; i < cp->n_others; i++) {
+        struct keep *o = &cp->others[i];
+        const struct s3_entry *e = s3_index_lookup(b, o->key);
+        if (!e || e->ver != o->ver || source_of(cp, pi, e) >= 0) {
+            continue; /* dead, or the copy the entry reads is kept already */
+        }
+        int r = grow((void **)&cp->keep, &cp->cap_keep, cp->n_keep, sizeof(*o));
+        if (r < 0) {
+            return r;
+        }
+        cp->keep[cp->n_keep++] = *o;
+        o->key = NULL;
+    }
+    qsort(cp->keep, cp->n_keep, sizeof(*cp->keep), cmp_keep_off);
+    return 0;
+}
+
+static void compact_after(uv_work_t *w, int status);
+
+/* Runs the next phase: on the pool with a loop, here without. */
+static int compact_queue(struct s3_compaction *cp)
+{
+    if (!cp->loop) {
+        compact_work(&cp->work);
+        compact_after(&cp->work, 0);
+        return 0;
+    }
+    return uv_queue_work(cp->loop, &cp->work, compact_work, compact_after);
+}
+
 static void compact_after(uv_work_t *w, int status)
 {
     struct s3_compaction *cp = w->data;
     if (status < 0) {
         cp->result = EMU_ECANCELED;
+    }
+    if (cp->phase == 1 && cp->result == 0 && !cp->b->deleted) {
+        cp->phase = 2;
+        cp->result = keep_by_version(cp);
+        if (cp->result == 0 && compact_queue(cp) == 0) {
+            return;
+        }
+        cp->result = cp->result ? cp->result : EMU_ECANCELED;
     }
     compact_finish(cp);
     struct s3_bucket *b = cp->b;
@@ -563,15 +649,19 @@ int s3_compact_start(uv_loop_t *loop, struct s3_bucket *b, void (*done)(void *ud
         from[0]->compact_failed = true;
         return r;
     }
+    unsigned char rnd[8];
+    char hex[17];
+    (void)emu_random_bytes(rnd, sizeof(rnd));
+    shim_hex_encode(rnd, sizeof(rnd), hex);
+    snprintf(cp->tmp, sizeof(cp->tmp), ".c-%s", hex);
+    snprintf(cp->name, sizeof(cp->name), "%s.pack", hex);
+    memcpy(b->compact_out, cp->name, sizeof(cp->name)); /* packs_scan leaves it to us */
     b->compacting = true;
     s3_bucket_ref(b);
     cp->work.data = cp;
-    if (!loop) {
-        compact_work(&cp->work);
-        compact_after(&cp->work, 0);
-        return 0;
-    }
-    r = uv_queue_work(loop, &cp->work, compact_work, compact_after);
+    cp->loop = loop;
+    cp->phase = 1;
+    r = compact_queue(cp);
     if (r < 0) {
         b->compacting = false;
         s3_bucket_unref(b);

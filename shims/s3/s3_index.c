@@ -220,11 +220,12 @@ static int packs_scan(struct s3_bucket *b, bool keep_dead)
     struct dirent *de;
     while (r == 0 && (de = readdir(d))) {
         size_t n = strlen(de->d_name);
-        if (strncmp(de->d_name, ".c-", 3) == 0 && s3_store_alone(b->st)) {
+        if (!b->loaded && strncmp(de->d_name, ".c-", 3) == 0 && s3_store_alone(b->st)) {
             (void)unlinkat(b->packs_fd, de->d_name, 0); /* a compaction a crash cut short */
         }
         if (de->d_name[0] == '.' || n < 6 || n >= 40 || strcmp(de->d_name + n - 5, ".pack") ||
-            pack_known(b, de->d_name)) {
+            pack_known(b, de->d_name) ||
+            (b->compacting && strcmp(de->d_name, b->compact_out) == 0)) {
             continue;
         }
         int fd = openat(b->packs_fd, de->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);

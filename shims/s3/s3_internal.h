@@ -204,6 +204,7 @@ struct s3_bucket {
     struct s3_pack *mine;    /* the one this process appends to, or NULL */
     bool compact_due;        /* a pack crossed the compaction threshold (s3_compact.c) */
     bool compacting;         /* a compaction of one of its packs runs on the pool */
+    char compact_out[40];    /* its output's name while it runs (not a pack to scan) */
 };
 
 int s3_store_open(const char *root, struct s3_store **ret);

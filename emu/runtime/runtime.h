@@ -377,12 +377,20 @@ int emu_task_remove_dir(const char *path);
 #define EMU_OUTPUT_PART 16384u          /* Docker splits longer lines into parts of this size */
 #define EMU_OUTPUT_ROUTER_DIR ".router" /* <id>.out/.router/<path>: the router's config files */
 #define EMU_OUTPUT_TASK_FILE ".task.json" /* <id>.out/.task.json: what the audit needs */
+/* <id>.out/.router.main: the path in the router of the config file it loads (its -c; absent:
+ * EMU_OUTPUT_ROUTER_DEFAULT), read by audit and report to load the snapshot from. */
+#define EMU_OUTPUT_ROUTER_MAIN ".router.main"
+#define EMU_OUTPUT_ROUTER_DEFAULT "/fluent-bit/etc/fluent-bit.conf"
+/* Reads out_dir/.router.main into main (n bytes): the router's main config path, or the
+ * default. Always usable. */
+void emu_output_router_main(const char *out_dir, char *main_path, size_t n);
 
 struct emu_output_writer {
     FILE *f;
     char path[4096];
     char trunc_path[4096];
     uint64_t written, max, lines;
+    uint64_t flushed_lines; /* lines when last flushed */
     bool truncated;
     int error;
 };

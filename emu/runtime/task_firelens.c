@@ -408,7 +408,9 @@ static void on_image(int status, const struct emu_docker_reply *rep, void *ud)
         argv[n++] = cmd[i];
     }
     enum emu_router_type type = c->firelens_configuration.type;
-    enqueue(r, emu_local_config_path(argv, n, type, &r->arena));
+    const char *main_conf = emu_local_config_path(argv, n, type, &r->arena);
+    emu__output_router_main(r, main_conf ? main_conf : r->local.config_target);
+    enqueue(r, main_conf);
     if (r->local.n_queue == 0) {
         finish_images(r);
         return;
@@ -533,15 +535,11 @@ void emu__local_cleanup(struct emu_task_runner *r)
     if (!r->local.has_paths) {
         return;
     }
-    int rv = emu__local_save_config(r); /* for `fargate-emu report` */
-    if (rv < 0) {
-        emu_log_warn("task %s: cannot keep its router config: %s, ignoring", r->st->id,
-                     emu_strerror(rv));
-    }
+    /* The config it ran with stays in <id>.out/.router (emu__output_config). */
     if (r->st->keep) {
         return;
     }
-    rv = emu_task_remove_dir(r->local.paths.resource_dir);
+    int rv = emu_task_remove_dir(r->local.paths.resource_dir);
     if (rv < 0) {
         emu_log_warn("task %s: cannot remove %s: %s, ignoring", r->st->id,
                      r->local.paths.resource_dir, emu_strerror(rv));

@@ -2,8 +2,8 @@
 /* The runtime's copy of what each container wrote: <data-dir>/tasks/<id>.out/<name>.log, one
  * "<RFC3339Nano> <stdout|stderr> <line>" line per output line, read from Docker's dual-logging
  * copy through the logs endpoint while the task runs (so it survives container removal), with
- * a size ceiling (<name>.truncated when hit); plus a snapshot of the router's config files
- * under <id>.out/.router/<path in the router> for `fargate-emu audit`. */
+ * a size ceiling (<name>.truncated when hit); plus the one snapshot of the router's config
+ * files, <id>.out/.router/<path in the router>, that `audit` and `report` read. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -203,6 +203,19 @@ void emu__output_start(struct runner_ctr *rc)
     r->logs_inflight++;
 }
 
+void emu__output_flush(struct emu_task_runner *r)
+{
+    for (size_t i = 0; r->ctrs && i < r->st->n_containers; i++) {
+        struct emu_output_writer *w = r->ctrs[i].out;
+        if (w && w->f && w->lines != w->flushed_lines) {
+            w->flushed_lines = w->lines;
+            if (fflush(w->f) != 0 && !w->error) {
+                w->error = -errno;
+            }
+        }
+    }
+}
+
 bool emu__output_drained(struct emu_task_runner *r, int64_t now)
 {
     if (r->logs_inflight == 0) {
@@ -228,7 +241,7 @@ bool emu__output_drained(struct emu_task_runner *r, int64_t now)
 void emu__output_config(struct emu_task_runner *r, const char *target, const char *data,
                         size_t len)
 {
-    if (!target || target[0] != '/' || strstr(target, "/../") || r->opts.no_output) {
+    if (!target || target[0] != '/' || strstr(target, "/../")) {
         return;
     }
     struct emu_buf p;
@@ -251,6 +264,40 @@ void emu__output_config(struct emu_task_runner *r, const char *target, const cha
                       emu_strerror(rv));
     }
     emu_buf_done(&p);
+}
+
+void emu__output_router_main(struct emu_task_runner *r, const char *target)
+{
+    struct emu_buf p;
+    if (!target || emu_output_dir(r->opts.data_dir, r->st->id, &p) < 0) {
+        return;
+    }
+    int rv = mkdir(p.data, 0700) < 0 && errno != EEXIST ? -errno : 0;
+    rv = rv ? rv : emu_buf_puts(&p, "/" EMU_OUTPUT_ROUTER_MAIN);
+    rv = rv ? rv : emu_file_write_atomic(p.data, target, strlen(target), 0644);
+    if (rv < 0) {
+        emu_log_debug("task %s: cannot record the router's config path: %s", r->st->id,
+                      emu_strerror(rv));
+    }
+    emu_buf_done(&p);
+}
+
+void emu_output_router_main(const char *out_dir, char *main_path, size_t n)
+{
+    char path[4200], *data = NULL;
+    size_t len = 0;
+    (void)snprintf(main_path, n, "%s", EMU_OUTPUT_ROUTER_DEFAULT);
+    int m = snprintf(path, sizeof(path), "%s/" EMU_OUTPUT_ROUTER_MAIN, out_dir);
+    if (m < 0 || (size_t)m >= sizeof(path) || emu_file_read(path, 4096, &data, &len) < 0) {
+        return;
+    }
+    while (len > 0 && (data[len - 1] == '\n' || data[len - 1] == ' ')) {
+        data[--len] = '\0';
+    }
+    if (len > 1 && len < n && data[0] == '/' && strlen(data) == len && !strstr(data, "/../")) {
+        memcpy(main_path, data, len + 1);
+    }
+    emu_free(data);
 }
 
 static void add_int(cJSON *o, const char *key, const struct emu_opt_int *v)

@@ -352,6 +352,7 @@ static void on_tick(uv_timer_t *t)
     if (r->phase == PHASE_CONTAINERS) {
         poll_health_and_waits(r);
     }
+    emu__output_flush(r); /* live readers (audit --follow, report) see the copies */
     settle(r);
 }
 

@@ -320,6 +320,9 @@ struct emu_task_runner_opts {
     void (*on_change)(const struct emu_task_state *st, void *ud);
     /* No copy of the containers' output and router config under <id>.out (tests). */
     bool no_output;
+    /* what-if (`--what-if storage.type=filesystem`): the generated Fluent Bit config gets
+     * [SERVICE] storage.path and storage.type filesystem on its forward inputs */
+    bool router_storage_fs;
     uint64_t output_max; /* per container; 0 = EMU_OUTPUT_MAX_DEFAULT */
     /* Called once when the task reached STOPPED and every call finished. */
     void (*on_done)(const struct emu_task_state *st, void *ud);

@@ -19,4 +19,10 @@ int emu_cli_audit_gate(const char *cmd, const struct emu_audit_result *res, doub
 int emu_cli_audit_report(const char *cmd, const char *data_dir, const struct emu_task_state *st,
                          bool json, double max_loss);
 
+struct emu_cli_global;
+/* audit --follow (cli_audit_follow.c): the live audit of task id every interval_ms until it
+ * stops, then the final audit and its exit code as emu_cli_audit_report. */
+int emu_cli_audit_follow(const struct emu_cli_global *g, const char *data_dir, const char *id,
+                         long interval_ms, double max_loss);
+
 #endif

@@ -24,6 +24,8 @@ struct audit_opts {
     struct emu_cli_list what_if;   /* rerun with these settings */
     struct emu_cli_list image_map; /* for the rerun, as run takes them */
     const char *image_map_file;
+    bool follow;          /* live, until the task stops */
+    const char *interval; /* with --follow: seconds between refreshes */
 };
 
 #define OPT(field) EMU_OPT_COMMAND, offsetof(struct audit_opts, field)
@@ -34,6 +36,11 @@ static const struct emu_cli_option audit_options[] = {
     {"max-loss", "PCT", OPT(max_loss), NULL,
      "exit 1 only when more than PCT percent of the lines were lost (default 0)",
      EMU_OPT_SCALAR},
+    {"follow", NULL, OPT(follow), NULL,
+     "audit while the task runs: every --interval, written, delivered, lost so far and in "
+     "flight per container; the final audit when it stops", EMU_OPT_SCALAR},
+    {"interval", "S", OPT(interval), NULL,
+     "with --follow: seconds between refreshes (default 2, from 0.1)", EMU_OPT_SCALAR},
     {"what-if", "KEY=VALUE", OPT(what_if), NULL,
      "run the task's definition again with this setting changed (router-memory, "
      "log-driver-buffer-limit, app-stop-timeout, fluentd-async, storage.type; repeatable) and "
@@ -161,6 +168,21 @@ static int exec_audit(const struct emu_cli_global *g, void *optsp, int argc, cha
         emu_cli_whatif_parse("audit", &opts->what_if, &whatif) < 0) {
         return EMU_EXIT_USAGE;
     }
+    double interval = 2.0;
+    if (opts->interval) {
+        char *end;
+        interval = strtod(opts->interval, &end);
+        if (*end || end == opts->interval || !(interval >= 0.1 && interval <= 3600.0) ||
+            !opts->follow) {
+            fprintf(stderr, "fargate-emu audit: --interval %s: expected seconds from 0.1 to "
+                            "3600, with --follow\n", opts->interval);
+            return EMU_EXIT_USAGE;
+        }
+    }
+    if (opts->follow && whatif.on) {
+        fprintf(stderr, "fargate-emu audit: give --follow or --what-if, not both\n");
+        return EMU_EXIT_USAGE;
+    }
     if (!whatif.on && (opts->image_map.n || opts->image_map_file)) {
         fprintf(stderr, "fargate-emu audit: --image-map and --image-map-file need --what-if\n");
         return EMU_EXIT_USAGE;
@@ -187,6 +209,11 @@ static int exec_audit(const struct emu_cli_global *g, void *optsp, int argc, cha
     if (r < 0) {
         return emu_cli_task_load_exit(r);
     }
+    if (opts->follow) {
+        (void)snprintf(id, sizeof(id), "%s", st.id);
+        emu_task_state_done(&st);
+        return emu_cli_audit_follow(g, data_dir, id, (long)(interval * 1000.0), max_loss);
+    }
     if (st.status != EMU_TASK_STOPPED && whatif.on) {
         fprintf(stderr, "fargate-emu audit: task %s is %s: --what-if compares with a task that "
                         "stopped\n", st.id, emu_task_status_to_string(st.status));
@@ -195,7 +222,7 @@ static int exec_audit(const struct emu_cli_global *g, void *optsp, int argc, cha
     }
     if (st.status != EMU_TASK_STOPPED) {
         fprintf(stderr, "fargate-emu audit: task %s is %s: the audit compares what arrived so "
-                        "far (records still buffered count as lost)\n", st.id,
+                        "far (records still buffered count as lost; --follow shows them in flight)\n", st.id,
                 emu_task_status_to_string(st.status));
     }
     int code = whatif.on ? rerun(g, opts, data_dir, &st, &whatif, max_loss)
@@ -224,8 +251,8 @@ const struct emu_cli_command emu_cmd_audit = {
     .name = "audit",
     .summary = "Compare what each awsfirelens container wrote with what reached its "
                "destinations, and say where the rest was lost.",
-    .usage = "[--json] [--max-loss PCT] [--what-if KEY=VALUE]... [--image-map FROM=TO]... "
-             "[--image-map-file FILE] [--data-dir DIR] TASK | --last",
+    .usage = "[--json] [--max-loss PCT] [--follow [--interval S]] [--what-if KEY=VALUE]... "
+             "[--image-map FROM=TO]... [--image-map-file FILE] [--data-dir DIR] TASK | --last",
     .description = "Reads the copy of each container's output the runtime keeps (<data-dir>/"
                    "tasks/<id>.out/), the router config the task ran with, the router's own "
                    "log and the S3 and CloudWatch Logs stores of the local endpoints, and "

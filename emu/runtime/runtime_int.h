@@ -136,6 +136,9 @@ int emu__local_save_config(struct emu_task_runner *r);
 
 /* Starts copying a started container's output to <id>.out/<name>.log (task_output.c). */
 void emu__output_start(struct runner_ctr *rc);
+/* Writes out what the output copies hold in their buffers (every tick: a live `report` or
+ * `audit` sees a copy at most a tick behind Docker). */
+void emu__output_flush(struct emu_task_runner *r);
 /* Whether every output copy has ended; cuts those still streaming 10 s after first asked. */
 bool emu__output_drained(struct emu_task_runner *r, int64_t now);
 /* Keeps a copy of a router config file (its path inside the router) under <id>.out/.router. */

@@ -171,6 +171,16 @@ static void on_logs_done(int status, const struct emu_docker_reply *rep, void *u
     emu__runner_settle(r);
 }
 
+void emu__output_flush(struct emu_task_runner *r)
+{
+    for (size_t i = 0; i < r->st->n_containers; i++) {
+        struct emu_output_writer *w = r->ctrs[i].out;
+        if (w && w->f && fflush(w->f) != 0 && !w->error) {
+            w->error = -errno;
+        }
+    }
+}
+
 void emu__output_start(struct runner_ctr *rc)
 {
     struct emu_task_runner *r = rc->r;

@@ -107,8 +107,8 @@ _fargate_emu()
             vals="--html --tasks --prices --data-dir --docker-host --log-level --region --cluster"
             ;;
         serve)
-            opts="--s3 --logs --sts --access-key --secret-key --base-domain --s3-max-bytes --allow-anonymous --enforce-iam --task-role-policy --fault --fault-seed --data-dir --docker-host --log-level --region --cluster --json --help"
-            vals="--s3 --logs --sts --access-key --secret-key --base-domain --s3-max-bytes --task-role-policy --fault --fault-seed --data-dir --docker-host --log-level --region --cluster"
+            opts="--s3 --logs --sts --access-key --secret-key --base-domain --s3-max-bytes --client-timeout --max-connections --allow-anonymous --enforce-iam --task-role-policy --fault --fault-seed --data-dir --docker-host --log-level --region --cluster --json --help"
+            vals="--s3 --logs --sts --access-key --secret-key --base-domain --s3-max-bytes --client-timeout --max-connections --task-role-policy --fault --fault-seed --data-dir --docker-host --log-level --region --cluster"
             ;;
         fault)
             opts="--task --data-dir --docker-host --log-level --region --cluster --json --help"

@@ -87,6 +87,8 @@ struct emu_task_runner {
     int images_pending;
     int logs_inflight;    /* output copies still streaming */
     int64_t logs_wait_ms; /* when every container had stopped with copies still streaming */
+    int64_t logs_moved_ms; /* when the copies last received a line after that */
+    uint64_t logs_lines;   /* lines the copies held then */
     struct runner_image images[EMU_TASK_MAX_CONTAINERS + 1];
     struct emu_buf last_saved;
     struct emu_sweeper sweeper;

@@ -71,8 +71,8 @@ _fargate_emu()
             vals="--what --task-arn --task-id --account-id --launch-type --ec2-instance-id --image-map-file --tftpl --var --var-json --var-file --tf-plan --resource --family --cpu --memory --network-mode --requires-compatibilities --task-role-arn --execution-role-arn --data-dir --docker-host --log-level --region --cluster"
             ;;
         run)
-            opts="--detach --wait --timeout --publish --secrets-file --keep --pull --image-map --image-map-file --pause-image --what --task-arn --task-id --account-id --launch-type --ec2-instance-id --no-validate --enforce-iam --task-role-policy --execution-role-policy --s3-max-bytes --audit --max-loss --what-if --tftpl --var --var-json --var-file --tf-plan --resource --family --cpu --memory --network-mode --requires-compatibilities --task-role-arn --execution-role-arn --data-dir --docker-host --log-level --region --cluster --json --help"
-            vals="--timeout --publish --secrets-file --pull --image-map --image-map-file --pause-image --what --task-arn --task-id --account-id --launch-type --ec2-instance-id --task-role-policy --execution-role-policy --s3-max-bytes --max-loss --what-if --tftpl --var --var-json --var-file --tf-plan --resource --family --cpu --memory --network-mode --requires-compatibilities --task-role-arn --execution-role-arn --data-dir --docker-host --log-level --region --cluster"
+            opts="--detach --wait --timeout --publish --secrets-file --keep --pull --image-map --image-map-file --pause-image --what --task-arn --task-id --account-id --launch-type --ec2-instance-id --no-validate --fault --fault-seed --restart-attempt-period --enforce-iam --task-role-policy --execution-role-policy --s3-max-bytes --audit --max-loss --what-if --tftpl --var --var-json --var-file --tf-plan --resource --family --cpu --memory --network-mode --requires-compatibilities --task-role-arn --execution-role-arn --data-dir --docker-host --log-level --region --cluster --json --help"
+            vals="--timeout --publish --secrets-file --pull --image-map --image-map-file --pause-image --what --task-arn --task-id --account-id --launch-type --ec2-instance-id --fault --fault-seed --restart-attempt-period --task-role-policy --execution-role-policy --s3-max-bytes --max-loss --what-if --tftpl --var --var-json --var-file --tf-plan --resource --family --cpu --memory --network-mode --requires-compatibilities --task-role-arn --execution-role-arn --data-dir --docker-host --log-level --region --cluster"
             ;;
         ps)
             opts="--all --data-dir --docker-host --log-level --region --cluster --json --help"
@@ -107,12 +107,12 @@ _fargate_emu()
             vals="--html --tasks --prices --data-dir --docker-host --log-level --region --cluster"
             ;;
         serve)
-            opts="--s3 --logs --sts --access-key --secret-key --base-domain --s3-max-bytes --allow-anonymous --enforce-iam --task-role-policy --fault --fault-seed --data-dir --docker-host --log-level --region --cluster --json --help"
-            vals="--s3 --logs --sts --access-key --secret-key --base-domain --s3-max-bytes --task-role-policy --fault --fault-seed --data-dir --docker-host --log-level --region --cluster"
+            opts="--s3 --logs --sts --access-key --secret-key --base-domain --s3-max-bytes --client-timeout --max-connections --allow-anonymous --enforce-iam --task-role-policy --fault --fault-seed --data-dir --docker-host --log-level --region --cluster --json --help"
+            vals="--s3 --logs --sts --access-key --secret-key --base-domain --s3-max-bytes --client-timeout --max-connections --task-role-policy --fault --fault-seed --data-dir --docker-host --log-level --region --cluster"
             ;;
         fault)
-            opts="--data-dir --docker-host --log-level --region --cluster --json --help"
-            vals="--data-dir --docker-host --log-level --region --cluster"
+            opts="--task --data-dir --docker-host --log-level --region --cluster --json --help"
+            vals="--task --data-dir --docker-host --log-level --region --cluster"
             ;;
         help)
             opts="--data-dir --docker-host --log-level --region --cluster --json --help"

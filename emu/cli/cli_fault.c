@@ -17,6 +17,7 @@
 #include "emu/base/err.h"
 #include "emu/base/log.h"
 #include "emu/base/random.h"
+#include "emu/cli/cli_tasks.h"
 #include "shims/cloudwatch_logs/cwl.h"
 #include "shims/s3/s3.h"
 #include "shims/sts/sts.h"
@@ -49,8 +50,8 @@ static int parse_seed(const char *s, uint64_t *ret)
     return 0;
 }
 
-int emu_cli_faults_init(struct emu_cli_faults *cf, const char *cmd,
-                        const struct emu_cli_fault_opts *o, int64_t now_ms)
+static int faults_init(struct emu_cli_faults *cf, const char *cmd,
+                       const struct emu_cli_fault_opts *o, int64_t now_ms, bool log)
 {
     memset(cf, 0, sizeof(*cf));
     uint64_t seed = 0;
@@ -72,21 +73,46 @@ int emu_cli_faults_init(struct emu_cli_faults *cf, const char *cmd,
             cf->engine = shim_faults_free(cf->engine);
             return r == EMU_ENOMEM ? r : EMU_EUSAGE;
         }
-        emu_log_info("fault %d: %s", r, o->specs.items[i]);
+        if (log) {
+            emu_log_info("fault %d: %s", r, o->specs.items[i]);
+        }
+    }
+    /* Only worth a line when faults were asked for (`fault list` shows it for later ones). */
+    if (!log || o->specs.n == 0) {
+        return 0;
     }
     emu_log_info("fault injection seed %llu (replay this run with --fault-seed %llu)",
                  (unsigned long long)seed, (unsigned long long)seed);
     return 0;
 }
 
-int emu_cli_faults_serve(struct emu_cli_faults *cf, uv_loop_t *loop, const char *data_dir)
+int emu_cli_faults_init(struct emu_cli_faults *cf, const char *cmd,
+                        const struct emu_cli_fault_opts *o, int64_t now_ms)
 {
-    int n = snprintf(cf->socket, sizeof(cf->socket), "%s/%s", data_dir, EMU_CLI_FAULT_SOCKET);
+    return faults_init(cf, cmd, o, now_ms, true);
+}
+
+int emu_cli_faults_check(const char *cmd, struct emu_cli_fault_opts *o, char *seed,
+                         size_t seed_size)
+{
+    struct emu_cli_faults cf;
+    int r = faults_init(&cf, cmd, o, 0, false);
+    if (r == 0 && !o->seed) {
+        (void)snprintf(seed, seed_size, "%llu",
+                       (unsigned long long)shim_faults_seed(cf.engine));
+        o->seed = seed;
+    }
+    emu_cli_faults_done(&cf);
+    return r;
+}
+
+int emu_cli_faults_serve_path(struct emu_cli_faults *cf, uv_loop_t *loop, const char *path)
+{
+    int n = snprintf(cf->socket, sizeof(cf->socket), "%s", path);
     if (n < 0 || (size_t)n >= sizeof(cf->socket)) {
         cf->socket[0] = '\0';
-        emu_log_warn("the fault control socket %s/%s would exceed the 108 bytes of a unix "
-                     "socket path: `fargate-emu fault` cannot reach this emulator, ignoring",
-                     data_dir, EMU_CLI_FAULT_SOCKET);
+        emu_log_warn("the fault control socket %s would exceed the 108 bytes of a unix socket "
+                     "path: `fargate-emu fault` cannot reach this emulator, ignoring", path);
         return 0;
     }
     int r = shim_fault_ctl_start(loop, cf->engine, cf->socket, &cf->ctl);
@@ -94,6 +120,13 @@ int emu_cli_faults_serve(struct emu_cli_faults *cf, uv_loop_t *loop, const char 
         return emu_log_errno(r, "Failed to open the fault control socket '%s'", cf->socket);
     }
     return 0;
+}
+
+int emu_cli_faults_serve(struct emu_cli_faults *cf, uv_loop_t *loop, const char *data_dir)
+{
+    char path[EMU_CLI_PATH_MAX];
+    (void)snprintf(path, sizeof(path), "%s/%s", data_dir, EMU_CLI_FAULT_SOCKET);
+    return emu_cli_faults_serve_path(cf, loop, path);
 }
 
 void emu_cli_faults_stop(struct emu_cli_faults *cf)
@@ -133,9 +166,19 @@ int emu_cli_fault_request(const char *data_dir, const char *line, struct emu_buf
 {
     char path[108];
     int n = snprintf(path, sizeof(path), "%s/%s", data_dir, EMU_CLI_FAULT_SOCKET);
-    if (n < 0 || (size_t)n >= sizeof(path) || strlen(line) > SHIM_FAULT_CTL_MAX_LINE ||
-        strchr(line, '\n')) {
-        return n < 0 || (size_t)n >= sizeof(path) ? EMU_ENAMETOOLONG : EMU_E2BIG;
+    if (n < 0 || (size_t)n >= sizeof(path)) {
+        return EMU_ENAMETOOLONG;
+    }
+    return emu_cli_fault_request_path(path, line, out);
+}
+
+int emu_cli_fault_request_path(const char *path, const char *line, struct emu_buf *out)
+{
+    if (strlen(path) >= 108) {
+        return EMU_ENAMETOOLONG;
+    }
+    if (strlen(line) > SHIM_FAULT_CTL_MAX_LINE || strchr(line, '\n')) {
+        return EMU_E2BIG;
     }
     int fd = connect_socket(path);
     if (fd < 0) {

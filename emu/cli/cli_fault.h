@@ -12,8 +12,10 @@
 #include "shims/common/fault.h"
 #include "shims/common/fault_ctl.h"
 
-/* The control socket's name under the data dir. */
+/* The control socket's name under the data dir (serve). */
 #define EMU_CLI_FAULT_SOCKET "control.sock"
+/* A `run` supervisor's control socket: <data-dir>/tasks/<task ID> + this suffix. */
+#define EMU_CLI_FAULT_TASK_SUFFIX ".ctl"
 
 /* Embedded in a command's options struct. */
 struct emu_cli_fault_opts {
@@ -53,8 +55,18 @@ struct emu_cli_faults {
 int emu_cli_faults_init(struct emu_cli_faults *cf, const char *cmd,
                         const struct emu_cli_fault_opts *o, int64_t now_ms);
 
+/* Checks the specs and the seed without logging (a command that detaches checks them first)
+ * and, when no --fault-seed was given, pins a random one in o->seed (stored in seed), so the
+ * engine built later uses it. Prints and returns EMU_EUSAGE for a bad spec or seed. */
+int emu_cli_faults_check(const char *cmd, struct emu_cli_fault_opts *o, char *seed,
+                         size_t seed_size);
+
 /* Serves the control socket at DATA_DIR/control.sock on loop; logs and returns an error. */
 int emu_cli_faults_serve(struct emu_cli_faults *cf, uv_loop_t *loop, const char *data_dir);
+
+/* Serves the control socket at path (a `run` supervisor: <data-dir>/tasks/<id>.ctl); a path
+ * over 107 bytes is warned about and skipped. Logs and returns an error. */
+int emu_cli_faults_serve_path(struct emu_cli_faults *cf, uv_loop_t *loop, const char *path);
 
 /* Stops the control socket (the loop must run again to free it). */
 void emu_cli_faults_stop(struct emu_cli_faults *cf);
@@ -66,5 +78,8 @@ void emu_cli_faults_done(struct emu_cli_faults *cf);
  * answer line (without '\n') in out. Returns 0, -ENOENT/-ECONNREFUSED when none runs there,
  * -ENAMETOOLONG, -E2BIG or another negative errno. */
 int emu_cli_fault_request(const char *data_dir, const char *line, struct emu_buf *out);
+
+/* The same through the socket at path. */
+int emu_cli_fault_request_path(const char *path, const char *line, struct emu_buf *out);
 
 #endif

@@ -96,6 +96,8 @@ static void fill_container(const struct emu_cli_endpoints *e, const struct emu_c
         .log_options = d->opts,
         .n_log_options = no,
         .container_arn = d->arn,
+        .has_restart_count = s->restart_enabled,
+        .restart_count = s->restart_count,
     };
 }
 

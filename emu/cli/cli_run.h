@@ -6,6 +6,7 @@
 
 #include "emu/base/mem.h"
 #include "emu/cli/cli.h"
+#include "emu/cli/cli_fault.h"
 #include "emu/cli/cli_iam.h"
 #include "emu/cli/cli_tasks.h"
 #include "emu/model/metadata.h"
@@ -32,6 +33,8 @@ struct run_opts {
     const char *launch_type;
     const char *ec2_instance_id;
     bool no_validate;
+    struct emu_cli_fault_opts faults; /* --fault, --fault-seed */
+    const char *restart_attempt_period; /* --restart-attempt-period S */
     const char *s3_max_bytes;
     bool enforce_iam;
     struct emu_cli_list task_role_policy;      /* --task-role-policy, repeatable */
@@ -54,6 +57,8 @@ struct run_job {
     struct emu_docker_image_map image_map;
     enum emu_docker_pull_policy pull;
     long timeout_s;
+    char fault_seed[24];   /* the --fault-seed pinned before detaching */
+    long restart_period_s; /* --restart-attempt-period, 0 = the task definition's */
     struct emu_render_ctx ctx; /* what the plan was built with */
     bool adopt;                /* resume: take over the running task in st */
     uint64_t s3_max_bytes;     /* --s3-max-bytes */
@@ -74,6 +79,7 @@ struct shim_md;
 struct emu_cli_awslogs;
 struct emu_cli_endpoints {
     const struct run_job *job;
+    struct shim_faults *faults; /* --fault engine, borrowed */
     /* resume: serve again where the task's containers were told (ports, credentials ID) */
     const struct emu_task_endpoints *reuse;
     struct shim_s3 *s3;

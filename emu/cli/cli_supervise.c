@@ -44,6 +44,7 @@ int emu_cli_endpoints_start(struct emu_cli_endpoints *e, uv_loop_t *loop, const 
         .region = region,
         .access_key = SHIM_S3_DEFAULT_ACCESS_KEY,
         .secret_key = SHIM_S3_DEFAULT_SECRET_KEY,
+        .faults = e->faults,
     };
     int r = shim_s3_start(loop, &cfg, &e->s3);
     if (r < 0) {
@@ -56,6 +57,7 @@ int emu_cli_endpoints_start(struct emu_cli_endpoints *e, uv_loop_t *loop, const 
         .region = region,
         .access_key = SHIM_S3_DEFAULT_ACCESS_KEY,
         .secret_key = SHIM_S3_DEFAULT_SECRET_KEY,
+        .faults = e->faults,
     };
     r = shim_cwl_start(loop, &cwlcfg, &e->cwl);
     if (r < 0) {
@@ -67,6 +69,7 @@ int emu_cli_endpoints_start(struct emu_cli_endpoints *e, uv_loop_t *loop, const 
         .region = region,
         .access_key = SHIM_S3_DEFAULT_ACCESS_KEY,
         .secret_key = SHIM_S3_DEFAULT_SECRET_KEY,
+        .faults = e->faults,
     };
     r = shim_sts_start(loop, &stscfg, &e->sts);
     if (r < 0) {
@@ -145,6 +148,7 @@ struct supervisor {
     int signals;
     bool done;
     struct emu_cli_endpoints ep;
+    struct emu_cli_faults faults;
     struct emu_task_endpoints saved; /* resume: where the dead supervisor served them */
 };
 
@@ -320,6 +324,17 @@ int emu_cli_supervise(const struct emu_cli_global *g, const struct run_opts *opt
     if (job->timeout_s > 0) {
         (void)uv_timer_start(&s.timeout, on_timeout, (uint64_t)job->timeout_s * 1000u, 0);
     }
+    /* Fault injection: the specs were checked before detaching; the control socket is
+     * <data-dir>/tasks/<id>.ctl, reached by `fargate-emu fault --task ID`. */
+    int r = emu_cli_faults_init(&s.faults, "run", &opts->faults, (int64_t)uv_now(loop));
+    struct emu_buf ctl;
+    if (r == 0 && emu_store_paths(job->data_dir, job->st.id, EMU_CLI_FAULT_TASK_SUFFIX,
+                                  &ctl) == 0) {
+        (void)unlink(ctl.data); /* left by a supervisor that was killed */
+        (void)emu_cli_faults_serve_path(&s.faults, loop, ctl.data);
+        emu_buf_done(&ctl);
+    }
+    s.ep.faults = s.faults.engine;
     struct emu_task_runner_opts ro = {
         .loop = loop,
         .data_dir = job->data_dir,
@@ -330,6 +345,7 @@ int emu_cli_supervise(const struct emu_cli_global *g, const struct run_opts *opt
         .image_map = &job->image_map,
         .pull_policy = job->pull,
         .keep = opts->keep,
+        .restart_period_s = job->restart_period_s,
         .render_ctx = &job->ctx,
         .router_storage_fs = job->router_storage_fs,
         .on_network = on_network,
@@ -340,9 +356,11 @@ int emu_cli_supervise(const struct emu_cli_global *g, const struct run_opts *opt
         .on_done = on_done,
         .ud = &s,
     };
-    int r = job->adopt ? adopt(&s, &ro)
+    if (r == 0) {
+        r = job->adopt ? adopt(&s, &ro)
                        : emu_task_runner_start(s.d.docker, job->td, &job->plan, &job->st, &ro,
                                                &s.runner);
+    }
     if (r < 0 && !job->adopt) {
         fprintf(stderr, "fargate-emu run: cannot start the task: %s\n", emu_strerror(r));
     }
@@ -355,7 +373,23 @@ int emu_cli_supervise(const struct emu_cli_global *g, const struct run_opts *opt
     uv_close((uv_handle_t *)&s.timeout, NULL);
     s.runner = emu_task_runner_free(s.runner);
     emu_cli_endpoints_stop(&s.ep);
+    if (s.faults.engine && opts->faults.specs.n + shim_faults_generation(s.faults.engine) > 0) {
+        /* What was injected over the whole run, for the log and for scripts. */
+        struct emu_buf fl;
+        emu_buf_init(&fl, 1u << 20);
+        if (shim_faults_list_json(s.faults.engine, (int64_t)uv_now(loop), &fl) == 0) {
+            fprintf(stderr, "fargate-emu: faults of task %s: {%s}\n", job->st.id, fl.data);
+        }
+        emu_buf_done(&fl);
+    }
+    if (s.faults.ctl && emu_store_paths(job->data_dir, job->st.id, EMU_CLI_FAULT_TASK_SUFFIX,
+                                        &ctl) == 0) {
+        (void)unlink(ctl.data);
+        emu_buf_done(&ctl);
+    }
+    emu_cli_faults_stop(&s.faults);
     emu_cli_docker_close(&s.d);
+    emu_cli_faults_done(&s.faults);
     struct emu_buf stop_file;
     if (emu_store_paths(job->data_dir, job->st.id, ".stop", &stop_file) == 0) {
         (void)unlink(stop_file.data); /* the request was served */

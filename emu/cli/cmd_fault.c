@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* `fargate-emu fault`: adds, lists, removes and clears the injected faults of a running
- * emulator through its control socket (<data-dir>/control.sock); `list --json` prints the
+ * emulator through its control socket (<data-dir>/control.sock for serve,
+ * <data-dir>/tasks/<id>.ctl for a task started by run); `list --json` prints the
  * emulator's answer as is, for scripts and CI. */
 #include <cjson/cJSON.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "emu/base/buf.h"
 #include "emu/base/err.h"
@@ -17,12 +20,62 @@
 #define ANSWER_MAX (4u * 1024u * 1024u)
 
 struct fault_opts {
-    bool unused;
+    const char *task;
 };
 
 static const struct emu_cli_option fault_options[] = {
+    {"task", "ID", EMU_OPT_COMMAND, offsetof(struct fault_opts, task), NULL,
+     "the faults of the `fargate-emu run` supervising task ID (its control socket "
+     "<data-dir>/tasks/ID.ctl); default: serve's, else the one running task started by run",
+     EMU_OPT_SCALAR},
     {NULL, NULL, 0, 0, NULL, NULL, EMU_OPT_SCALAR},
 };
+
+/* The control socket to talk to: --task ID's, else serve's <data-dir>/control.sock when it
+ * exists, else the only <data-dir>/tasks/<id>.ctl. Prints why and returns -1 when none or
+ * several could be meant. */
+static int pick_socket(const char *dir, const char *task, char *out, size_t n)
+{
+    if (task) {
+        struct emu_task_state st;
+        if (emu_cli_task_load(dir, "fault", task, &st) < 0) {
+            return -1;
+        }
+        (void)snprintf(out, n, "%s/tasks/%s%s", dir, st.id, EMU_CLI_FAULT_TASK_SUFFIX);
+        emu_task_state_done(&st);
+        return 0;
+    }
+    struct stat sb;
+    (void)snprintf(out, n, "%s/%s", dir, EMU_CLI_FAULT_SOCKET);
+    if (stat(out, &sb) == 0) {
+        return 0;
+    }
+    char tasks[EMU_CLI_PATH_MAX + 8];
+    (void)snprintf(tasks, sizeof(tasks), "%s/tasks", dir);
+    DIR *d = opendir(tasks);
+    size_t found = 0;
+    for (struct dirent *e = d ? readdir(d) : NULL; e; e = readdir(d)) {
+        size_t len = strlen(e->d_name);
+        size_t sl = strlen(EMU_CLI_FAULT_TASK_SUFFIX);
+        if (len > sl && strcmp(e->d_name + len - sl, EMU_CLI_FAULT_TASK_SUFFIX) == 0) {
+            found++;
+            (void)snprintf(out, n, "%s/%s", tasks, e->d_name);
+        }
+    }
+    if (d) {
+        closedir(d);
+    }
+    if (found == 1) {
+        return 0;
+    }
+    if (found > 1) {
+        fprintf(stderr, "fargate-emu fault: %zu tasks started by `fargate-emu run` are running "
+                        "in %s: name one with --task ID\n", found, dir);
+        return -1;
+    }
+    (void)snprintf(out, n, "%s/%s", dir, EMU_CLI_FAULT_SOCKET);
+    return 0;
+}
 
 /* Prints the rules of a list answer as a table. */
 static void print_table(const cJSON *root)
@@ -56,20 +109,19 @@ static void print_table(const cJSON *root)
 }
 
 /* Sends one request and reports; returns an exit code. */
-static int request(const char *data_dir, const char *verb, const char *line, bool json)
+static int request(const char *sock, const char *verb, const char *line, bool json)
 {
     struct emu_buf ans;
     emu_buf_init(&ans, ANSWER_MAX);
-    int r = emu_cli_fault_request(data_dir, line, &ans);
+    int r = emu_cli_fault_request_path(sock, line, &ans);
     if (r == EMU_ENOENT || r == EMU_ECONNREFUSED) {
-        fprintf(stderr, "fargate-emu fault: no emulator is running with data dir %s (start "
-                        "`fargate-emu serve` with the same --data-dir)\n", data_dir);
+        fprintf(stderr, "fargate-emu fault: no emulator is running on %s (start `fargate-emu serve` or "
+                        "`fargate-emu run` with the same --data-dir)\n", sock);
         emu_buf_done(&ans);
         return EMU_EXIT_FAILURE;
     }
     if (r < 0) {
-        fprintf(stderr, "fargate-emu fault: control socket %s/%s: %s\n", data_dir,
-                EMU_CLI_FAULT_SOCKET, emu_strerror(r));
+        fprintf(stderr, "fargate-emu fault: control socket %s: %s\n", sock, emu_strerror(r));
         emu_buf_done(&ans);
         return EMU_EXIT_FAILURE;
     }
@@ -116,7 +168,7 @@ static int usage(void)
 
 static int exec_fault(const struct emu_cli_global *g, void *optsp, int argc, char **argv)
 {
-    (void)optsp;
+    const struct fault_opts *o = optsp;
     if (argc < 1) {
         return usage();
     }
@@ -131,8 +183,12 @@ static int exec_fault(const struct emu_cli_global *g, void *optsp, int argc, cha
     if (emu_cli_data_dir(g, "fault", dir, sizeof(dir)) < 0) {
         return EMU_EXIT_USAGE;
     }
+    char sock[EMU_CLI_PATH_MAX + 320];
+    if (pick_socket(dir, o->task, sock, sizeof(sock)) < 0) {
+        return o->task ? EMU_EXIT_USAGE : EMU_EXIT_FAILURE;
+    }
     if (bare) {
-        return request(dir, verb, verb, g->json);
+        return request(sock, verb, verb, g->json);
     }
     int code = EMU_EXIT_OK;
     for (int i = 1; i < argc && code == EMU_EXIT_OK; i++) {
@@ -143,7 +199,7 @@ static int exec_fault(const struct emu_cli_global *g, void *optsp, int argc, cha
                     verb);
             return EMU_EXIT_USAGE;
         }
-        code = request(dir, verb, line, g->json);
+        code = request(sock, verb, line, g->json);
     }
     return code;
 }
@@ -161,9 +217,10 @@ const struct emu_cli_command emu_cmd_fault = {
     .name = "fault",
     .summary = "Change the injected faults of a running emulator: add SPEC..., list, "
                "remove ID, clear (see docs/faults.md).",
-    .usage = "[--data-dir DIR] [--json] add SPEC... | list | remove ID | clear",
+    .usage = "[--data-dir DIR] [--task ID] [--json] add SPEC... | list | remove ID | clear",
     .description = "Talks to the emulator (`serve`, or a `run` supervisor) whose data dir is "
-                   "given, through <data-dir>/control.sock. With --json every verb prints the "
+                   "given, through <data-dir>/control.sock (a `run` task: --task ID, through "
+                   "<data-dir>/tasks/<id>.ctl). With --json every verb prints the "
                    "emulator's answer as one JSON line: {\"ok\": true, \"id\": N} for add, "
                    "{\"ok\": true, \"seed\": N, \"injected\": N, \"rules\": [...]} for list, "
                    "{\"ok\": true, \"removed\": N} for clear, {\"ok\": true} for remove; the SPEC grammar is in "

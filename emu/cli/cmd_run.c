@@ -57,6 +57,10 @@ static const struct emu_cli_option run_options[] = {
     {"launch-type", "TYPE", OPT(launch_type), "FARGATE|EC2", "launch type to validate for", EMU_OPT_SCALAR},
     {"ec2-instance-id", "ID", OPT(ec2_instance_id), NULL, "accepted as render does", EMU_OPT_SCALAR},
     {"no-validate", NULL, OPT(no_validate), NULL, "run even when validation fails", EMU_OPT_SCALAR},
+    EMU_CLI_FAULT_OPTIONS(struct run_opts, faults),
+    {"restart-attempt-period", "S", OPT(restart_attempt_period), NULL,
+     "use S seconds (1-1800) instead of every restartPolicy's restartAttemptPeriod, so a test "
+     "can see a restart without waiting ECS's 60 s minimum", EMU_OPT_SCALAR},
     {"enforce-iam", NULL, OPT(enforce_iam), NULL,
      "evaluate the task role's policies (--task-role-policy files, and with --tf-plan the "
      "role's policies in the plan) for every call the task makes to the local endpoints, and "
@@ -304,6 +308,18 @@ int emu_cli_run_prepare(const struct emu_cli_global *g, struct run_opts *opts,
             r = EMU_EUSAGE;
         }
     }
+    if (r == 0 && opts->restart_attempt_period) {
+        char *end;
+        job->restart_period_s = strtol(opts->restart_attempt_period, &end, 10);
+        if (*end || job->restart_period_s < 1 || job->restart_period_s > 1800) {
+            fprintf(stderr, "fargate-emu run: --restart-attempt-period %s: expected seconds "
+                            "from 1 to 1800\n", opts->restart_attempt_period);
+            r = EMU_EUSAGE;
+        }
+    }
+    /* A bad --fault is a usage error before anything starts or detaches. */
+    r = r ? r : emu_cli_faults_check("run", &opts->faults, job->fault_seed,
+                                     sizeof(job->fault_seed));
     /* Test knob: a short credential lifetime shows the refresh without waiting hours. */
     const char *creds_s = getenv("FARGATE_EMU_CREDENTIALS_SECONDS");
     if (r == 0 && creds_s) {
@@ -455,6 +471,9 @@ static const struct emu_cli_example run_examples[] = {
      "public.ecr.aws/aws-observability/aws-for-fluent-bit:stable=fluent/fluent-bit:3.0 task.json",
      "Run until the task stops (at most a minute) and exit with its essential container's exit "
      "code."},
+    {"fargate-emu run --detach --fault 's3:PutObject:rate=0.3:code=SlowDown' --fault-seed 7 "
+     "task.json",
+     "Run with 30% of the router's S3 uploads answered 503 SlowDown, replayable by its seed."},
     {NULL, NULL},
 };
 
@@ -466,7 +485,8 @@ const struct emu_cli_command emu_cmd_run = {
     .usage = "[--detach | --wait] [--timeout S] [--publish H:C,...] [--secrets-file FILE] "
              "[--keep] [--pull POLICY] [--image-map FROM=TO,...] [--image-map-file FILE] "
              "[--task-id ID] [--json] [--enforce-iam [--task-role-policy FILE]... "
-             "[--execution-role-policy FILE]...] [--audit [--max-loss PCT] [--what-if KEY=VALUE]...] "
+             "[--execution-role-policy FILE]...] [--fault SPEC]... [--fault-seed N] "
+             "[--restart-attempt-period S] [--audit [--max-loss PCT] [--what-if KEY=VALUE]...] "
              "[--data-dir DIR] [--docker-host URL] TASKDEF",
     .description = "Validates the task definition, pulls missing images, creates a pause "
                    "container owning the task's network namespace (awsvpc: localhost works "
@@ -474,8 +494,12 @@ const struct emu_cli_command emu_cmd_run = {
                    "then starts the containers in dependency order with ECS's essential "
                    "semantics and health checks, the FireLens router first. When an essential "
                    "container stops, or on Ctrl-C, SIGINT or SIGTERM, the task stops in reverse "
-                   "dependency order, each container getting its stopTimeout. The task's state "
-                   "is kept in the data dir for `ps`, `describe`, `stop` and `wait`.\n\n"
+                   "dependency order, each container getting its stopTimeout. A container whose "
+                   "restartPolicy is enabled is restarted in place as ECS does (not for an "
+                   "ignored exit code, at most once per restartAttemptPeriod). The task's state "
+                   "is kept in the data dir for `ps`, `describe`, `stop` and `wait`. --fault "
+                   "injects errors, latency, resets and outages into the task's local endpoints "
+                   "(docs/faults.md); `fargate-emu fault --task ID` changes them while it runs.\n\n"
                    "With --detach it prints the task ID once the task is RUNNING. With --json "
                    "there is no live view: it prints {\"tasks\": [TASK], \"failures\": []} as "
                    "ECS RunTask answers (TASK in the shape `describe --json` prints), when the "

@@ -233,6 +233,9 @@ int emu_md_container_json(const struct emu_md_container *c, struct emu_buf *out)
     r = r ? r : opt_kv(out, &f, "LogDriver", c->log_driver);
     r = r ? r : map(out, &f, "LogOptions", c->log_options, c->n_log_options);
     r = r ? r : opt_kv(out, &f, "ContainerARN", c->container_arn);
+    if (r == 0 && c->has_restart_count) {
+        r = emu_buf_printf(out, ",\"RestartCount\":%d", c->restart_count);
+    }
     return r ? r : emu_buf_putc(out, '}');
 }
 

@@ -63,6 +63,8 @@ struct emu_md_container {
     const struct emu_md_pair *log_options;
     size_t n_log_options;
     const char *container_arn;
+    bool has_restart_count; /* the container has an enabled restartPolicy */
+    int restart_count;
 };
 
 struct emu_md_task {

@@ -214,6 +214,31 @@ static void check_health(struct emu_vctx *v, size_t i, const struct emu_containe
     }
 }
 
+/* restartPolicy: the ContainerRestartPolicy API reference's ranges (restartAttemptPeriod 60 to
+ * 1800 seconds, at most 50 ignoredExitCodes); worded like the other range checks. */
+static void check_restart_policy(struct emu_vctx *v, size_t i, const struct emu_container_def *c)
+{
+    char w[EMU_VWHERE_MAX];
+    const struct emu_restart_policy *p = &c->restart_policy;
+    const char *name = emu__vname(c);
+    if (!p->present) {
+        return;
+    }
+    if (p->restart_attempt_period.has &&
+        (p->restart_attempt_period.v < 60 || p->restart_attempt_period.v > 1800)) {
+        emu__verr(v, emu__vcwhere(v, w, sizeof(w), i, "restartPolicy.restartAttemptPeriod"),
+                  "Invalid 'restartPolicy.restartAttemptPeriod' setting for container '%s': "
+                  "%" PRId64 ". Valid values are 60 to 1800 seconds.",
+                  name, p->restart_attempt_period.v);
+    }
+    if (p->n_ignored_exit_codes > 50) {
+        emu__verr(v, emu__vcwhere(v, w, sizeof(w), i, "restartPolicy.ignoredExitCodes"),
+                  "Invalid 'restartPolicy.ignoredExitCodes' setting for container '%s': %zu "
+                  "exit codes. You can specify a maximum of 50 container exit codes.",
+                  name, p->n_ignored_exit_codes);
+    }
+}
+
 static const char *const fargate_log_drivers[] = {"awslogs", "splunk", "awsfirelens", NULL};
 static const char *const ec2_log_drivers[] = {"awslogs",  "splunk",    "awsfirelens", "fluentd",
                                               "gelf",     "json-file", "journald",    "syslog",
@@ -369,6 +394,7 @@ void emu__validate_container(struct emu_vctx *v, size_t i)
     check_ports(v, i, c);
     check_fargate_limits(v, i, c);
     check_health(v, i, c);
+    check_restart_policy(v, i, c);
     check_log_driver(v, i, c);
     check_mounts(v, i, c);
     check_depends_on(v, i, c);

@@ -93,6 +93,9 @@ struct emu_ctr_state {
     char reason[EMU_REASON_MAX];
     int64_t created_ms, started_ms, stopped_ms; /* Unix ms; 0 = not yet */
     int stop_timeout_s;
+    bool restart_enabled;    /* restartPolicy.enabled */
+    int restart_count;       /* restarts done by the restart policy */
+    int64_t last_restart_ms; /* Unix ms of the last restart; 0 = none */
 };
 
 /* Where the supervisor served the task's endpoints (the task's containers were given these
@@ -158,6 +161,20 @@ int emu_ctr_transition(struct emu_ctr_state *c, enum emu_ctr_status to, int64_t 
  * essential and the task is not yet stopping, asks the task to stop with ECS's reason. */
 void emu_task_container_stopped(struct emu_task_state *st, size_t i, bool has_exit_code,
                                 int exit_code, const char *reason, int64_t now_ms);
+
+/* ECS's default restartAttemptPeriod and its range, in seconds. */
+#define EMU_RESTART_PERIOD_DEFAULT 300
+#define EMU_RESTART_PERIOD_MIN 60
+#define EMU_RESTART_PERIOD_MAX 1800
+
+/* Whether container c, which just exited with exit_code at now_ms, is restarted under its
+ * restartPolicy p, as the ECS agent decides: the policy is enabled, the task is not stopping,
+ * the exit code is not ignored, and restartAttemptPeriod seconds (period_override_s when > 0,
+ * else the policy's, else 300) passed since the container's last restart, or since it started
+ * when it never restarted. When not, why (may be NULL) says which rule held it back. Pure. */
+bool emu_restart_should(const struct emu_restart_policy *p, long period_override_s,
+                        const struct emu_ctr_state *c, enum emu_task_status task_desired,
+                        int exit_code, int64_t now_ms, char *why, size_t why_len);
 
 /* Sets desired STOPPED with code and reason (the first request wins). Returns true when this
  * call made the request. */
@@ -300,6 +317,8 @@ struct emu_task_runner_opts {
     const struct emu_docker_image_map *image_map; /* may be NULL */
     enum emu_docker_pull_policy pull_policy;
     bool keep; /* keep the task dir */
+    /* > 0: every restartPolicy's restartAttemptPeriod is this many seconds instead (tests). */
+    long restart_period_s;
     /* The render context the plan was built with (FireLens config, paths). */
     const struct emu_render_ctx *render_ctx;
     /* Called once the task's network exists with its gateway, the host address the task's
@@ -393,7 +412,6 @@ struct emu_output_writer {
     char path[4096];
     char trunc_path[4096];
     uint64_t written, max, lines;
-    uint64_t flushed_lines; /* lines when last flushed */
     bool truncated;
     int error;
 };

@@ -93,6 +93,8 @@ struct emu_task_runner {
     int images_pending;
     int logs_inflight;    /* output copies still streaming */
     int64_t logs_wait_ms; /* when every container had stopped with copies still streaming */
+    int64_t logs_moved_ms; /* when the copies last received a line after that */
+    uint64_t logs_lines;   /* lines the copies held then */
     struct runner_image images[EMU_TASK_MAX_CONTAINERS + 1];
     struct emu_buf last_saved;
     struct emu_sweeper sweeper;
@@ -140,7 +142,8 @@ void emu__local_cleanup(struct emu_task_runner *r);
 
 /* Starts copying a started container's output to <id>.out/<name>.log (task_output.c). */
 void emu__output_start(struct runner_ctr *rc);
-/* Writes out what the output copies buffered (each tick: live readers see the copies). */
+/* Writes out what the output copies hold in their buffers (every tick: a live `report` or
+ * `audit` sees a copy at most a tick behind Docker). */
 void emu__output_flush(struct emu_task_runner *r);
 /* Whether every output copy has ended; cuts those still streaming 10 s after first asked. */
 bool emu__output_drained(struct emu_task_runner *r, int64_t now);

@@ -63,6 +63,9 @@ static cJSON *container_json(const struct emu_task_state *st, const struct emu_c
         (void)cJSON_AddStringToObject(o, "healthStatus", emu_health_to_string(c->health));
     }
     (void)cJSON_AddBoolToObject(o, "essential", c->essential);
+    if (c->restart_enabled) { /* as the task metadata's RestartCount: only with a policy */
+        (void)cJSON_AddNumberToObject(o, "restartCount", c->restart_count);
+    }
     return o;
 }
 

@@ -18,7 +18,11 @@
 #include "emu/runtime/runtime_int.h"
 
 /* How long the capture of a stopped task may lag before it is cut (ms). */
-#define OUTPUT_DRAIN_MS 10000
+/* After the last container stopped, a copy still streaming is cut when it has received
+ * nothing for OUTPUT_STALL_MS, or OUTPUT_DRAIN_MAX_MS after the stop whatever it does (a
+ * burst of a million lines takes seconds to read back on a loaded machine). */
+#define OUTPUT_STALL_MS 10000
+#define OUTPUT_DRAIN_MAX_MS 120000
 
 int emu_output_dir(const char *data_dir, const char *id, struct emu_buf *out)
 {
@@ -248,6 +252,16 @@ static void on_logs_done(int status, const struct emu_docker_reply *rep, void *u
     emu__runner_settle(r);
 }
 
+void emu__output_flush(struct emu_task_runner *r)
+{
+    for (size_t i = 0; i < r->st->n_containers; i++) {
+        struct emu_output_writer *w = r->ctrs[i].out;
+        if (w && w->f && fflush(w->f) != 0 && !w->error) {
+            w->error = -errno;
+        }
+    }
+}
+
 void emu__output_start(struct runner_ctr *rc)
 {
     struct emu_task_runner *r = rc->r;
@@ -280,33 +294,30 @@ void emu__output_start(struct runner_ctr *rc)
     r->logs_inflight++;
 }
 
-void emu__output_flush(struct emu_task_runner *r)
-{
-    for (size_t i = 0; r->ctrs && i < r->st->n_containers; i++) {
-        struct emu_output_writer *w = r->ctrs[i].out;
-        if (w && w->f && w->lines != w->flushed_lines) {
-            w->flushed_lines = w->lines;
-            if (fflush(w->f) != 0 && !w->error) {
-                w->error = -errno;
-            }
-        }
-    }
-}
-
 bool emu__output_drained(struct emu_task_runner *r, int64_t now)
 {
     if (r->logs_inflight == 0) {
         return true;
     }
+    uint64_t lines = 0;
+    for (size_t i = 0; i < r->st->n_containers; i++) {
+        lines += r->ctrs[i].out ? r->ctrs[i].out->lines : 0;
+    }
     if (!r->logs_wait_ms) {
         r->logs_wait_ms = now;
+        r->logs_moved_ms = now;
+        r->logs_lines = lines;
     }
-    if (now - r->logs_wait_ms > OUTPUT_DRAIN_MS) {
+    if (lines != r->logs_lines) {
+        r->logs_lines = lines;
+        r->logs_moved_ms = now;
+    }
+    if (now - r->logs_moved_ms > OUTPUT_STALL_MS || now - r->logs_wait_ms > OUTPUT_DRAIN_MAX_MS) {
         for (size_t i = 0; i < r->st->n_containers; i++) {
             if (r->ctrs[i].logs_req) {
                 emu_log_warn("task %s: the output of %s did not end %d s after it stopped; its "
                              "copy may miss the last lines", r->st->id, r->st->containers[i].name,
-                             OUTPUT_DRAIN_MS / 1000);
+                             (int)((now - r->logs_wait_ms) / 1000));
                 emu_http_cancel(r->ctrs[i].logs_req);
                 r->ctrs[i].logs_req = NULL;
             }

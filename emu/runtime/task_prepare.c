@@ -57,6 +57,8 @@ int emu_task_state_from_plan(struct emu_task_state *st, const struct emu_taskdef
         cs->has_health_check = c->health_check.present && c->health_check.command.n > 0;
         int64_t t = c->stop_timeout.has ? c->stop_timeout.v : EMU_STOP_TIMEOUT_DEFAULT;
         cs->stop_timeout_s = (int)(t < 0 ? 0 : t > EMU_STOP_TIMEOUT_MAX ? EMU_STOP_TIMEOUT_MAX : t);
+        cs->restart_enabled = c->restart_policy.present && c->restart_policy.enabled.has &&
+                              c->restart_policy.enabled.v;
     }
     return 0;
 }

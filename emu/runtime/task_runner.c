@@ -65,12 +65,77 @@ void emu__runner_fail(struct emu_task_runner *r, const char *why)
 
 /* ---- container calls ------------------------------------------------------------------- */
 
+static void issue_wait(struct runner_ctr *rc);
+static int call(struct emu_task_runner *r, struct runner_ctr *rc, int rv);
+
+static void notice(struct emu_task_runner *r, const char *text)
+{
+    if (r->opts.on_notice) {
+        r->opts.on_notice(text, r->opts.ud);
+    }
+}
+
+static void on_restart(int status, const struct emu_docker_reply *rep, void *ud)
+{
+    struct runner_ctr *rc = ud;
+    struct emu_task_runner *r = rc->r;
+    rc->busy = false;
+    r->inflight--;
+    if (status == 0) {
+        issue_wait(rc);
+    }
+    else {
+        char why[EMU_REASON_MAX];
+        set_reason(why, sizeof(why), "CannotStartContainerError", rep, status);
+        emu_task_container_stopped(r->st, rc->i, false, 0, why, emu_now_ms());
+    }
+    settle(r);
+}
+
+/* A container exited: restarts it in place when its restartPolicy says so (the container
+ * stays RUNNING for ECS, as the agent reports it). Returns true when a restart was asked. */
+static bool maybe_restart(struct runner_ctr *rc, int exit_code)
+{
+    struct emu_task_runner *r = rc->r;
+    struct emu_ctr_state *c = &r->st->containers[rc->i];
+    const struct emu_container_def *def = r->plan->containers[rc->i].def;
+    int64_t now = emu_now_ms();
+    char why[256], text[EMU_CTR_NAME_MAX + 400];
+    if (!c->restart_enabled || c->status != EMU_CTR_RUNNING) {
+        return false;
+    }
+    if (!emu_restart_should(&def->restart_policy, r->opts.restart_period_s, c, r->st->desired,
+                            exit_code, now, why, sizeof(why))) {
+        if (r->st->desired != EMU_TASK_STOPPED) {
+            (void)snprintf(text, sizeof(text), "fargate-emu: container %s exited with code %d "
+                                               "and is not restarted: %s\n", c->name, exit_code,
+                           why);
+            notice(r, text);
+        }
+        return false;
+    }
+    if (call(r, rc, emu_docker_container_start(r->docker, c->docker_name, on_restart, rc)) < 0) {
+        return false;
+    }
+    c->restart_count++;
+    c->last_restart_ms = now;
+    (void)snprintf(text, sizeof(text), "fargate-emu: container %s exited with code %d; restarting "
+                                       "it (restartPolicy, restart %d)\n", c->name, exit_code,
+                   c->restart_count);
+    notice(r, text);
+    return true;
+}
+
 static void on_wait(int status, const struct emu_docker_reply *rep, void *ud)
 {
     struct runner_ctr *rc = ud;
     struct emu_task_runner *r = rc->r;
     rc->waiting = false;
     r->inflight--;
+    if (status == 0 && maybe_restart(rc, (int)rep->exit_code)) {
+        settle(r);
+        return;
+    }
     if (status == 0) {
         emu_task_container_stopped(r->st, rc->i, true, (int)rep->exit_code, NULL, emu_now_ms());
     }
@@ -352,7 +417,7 @@ static void on_tick(uv_timer_t *t)
     if (r->phase == PHASE_CONTAINERS) {
         poll_health_and_waits(r);
     }
-    emu__output_flush(r); /* live readers (audit --follow, report) see the copies */
+    emu__output_flush(r);
     settle(r);
 }
 

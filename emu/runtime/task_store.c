@@ -92,6 +92,11 @@ static bool ctr_to_json(const struct emu_ctr_state *c, cJSON *o)
     PUT_NUM(o, "startedMs", c->started_ms);
     PUT_NUM(o, "stoppedMs", c->stopped_ms);
     PUT_NUM(o, "stopTimeout", c->stop_timeout_s);
+    if (c->restart_enabled) {
+        PUT_BOOL(o, "restartEnabled", true);
+        PUT_NUM(o, "restartCount", c->restart_count);
+        PUT_NUM(o, "lastRestartMs", c->last_restart_ms);
+    }
     return ok;
 }
 
@@ -206,6 +211,9 @@ static void ctr_from_json(const cJSON *o, struct emu_ctr_state *c)
     c->started_ms = get_num(o, "startedMs", NULL);
     c->stopped_ms = get_num(o, "stoppedMs", NULL);
     c->stop_timeout_s = (int)get_num(o, "stopTimeout", NULL);
+    c->restart_enabled = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "restartEnabled"));
+    c->restart_count = (int)get_num(o, "restartCount", NULL);
+    c->last_restart_ms = get_num(o, "lastRestartMs", NULL);
 }
 
 int emu_store_from_json(const char *json, size_t len, struct emu_task_state *ret)

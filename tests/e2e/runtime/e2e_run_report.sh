@@ -23,15 +23,12 @@ for i in $(seq 1 $n); do
 done
 [ "$ok" -eq $n ] || fail "nginx answered $ok of $n requests"
 
-# While running: every container's output is known (output file or Docker's logs).
-# The output copy follows Docker's logs stream a little behind the requests: wait for it.
-for _ in $(seq 1 50); do
-  fe report "$id" --json >"$work/running.json" 2>"$work/err" || fail "report (running): $(cat "$work/err")"
-  python3 -c "import json,sys; c={x['name']: x for x in json.load(open(sys.argv[1]))['containers']}; \
-sys.exit(c['nginx']['stdoutLines'] < int(sys.argv[2]))" "$work/running.json" "$n" && break
-  sleep 0.1
-done
-python3 - "$work/running.json" "$n" "$id" <<'PY' || fail "running report"
+# While running: every container's output is known (output file or Docker's logs). The copy
+# of the output is written as Docker streams it, so poll until it has caught up.
+for try in $(seq 1 50); do
+  fe report "$id" --json >"$work/running.json" 2>"$work/err" ||
+    fail "report (running): $(cat "$work/err")"
+  python3 - "$work/running.json" "$n" "$id" >"$work/running.out" 2>&1 <<'PY' && break
 import json, sys
 r = json.load(open(sys.argv[1]))
 c = {x["name"]: x for x in r["containers"]}
@@ -44,6 +41,10 @@ assert any(d["config"].startswith("tasks/%s.out/.router/fluent-bit/alt/fluent-bi
            sys.argv[3]) for d in r["destinations"]), r["destinations"]
 print("running: nginx wrote %d lines (%s)" % (c["nginx"]["lines"], c["nginx"]["recordedFrom"]))
 PY
+  [ "$try" -lt 50 ] || fail "running report: $(cat "$work/running.out")"
+  sleep 0.2
+done
+cat "$work/running.out"
 
 sleep 1
 fe stop "$id" >/dev/null || fail "stop"

@@ -78,6 +78,13 @@ static void test_container(void **state)
     emu_buf_init(&b, 1 << 20);
     assert_int_equal(emu_md_container_json(&c, &b), 0);
     expect("container.json", &b);
+    /* A container with a restart policy ends with RestartCount, after ContainerARN. */
+    c.has_restart_count = true;
+    c.restart_count = 2;
+    b.len = 0;
+    assert_int_equal(emu_md_container_json(&c, &b), 0);
+    assert_true(b.len > 20);
+    assert_memory_equal(b.data + b.len - 17, "\"RestartCount\":2}", 17);
     emu_buf_done(&b);
 }
 

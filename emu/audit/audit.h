@@ -116,7 +116,8 @@ struct emu_audit_conf {
     char grace[32];          /* [SERVICE] Grace, "" = default (5 s) */
 };
 
-/* Loads <out_dir>/.router/fluent-bit/etc/fluent-bit.conf (the snapshot the runtime keeps).
+/* Loads the snapshot the runtime keeps, <out_dir>/.router/<the file the router loads> (named
+ * by <out_dir>/.router.main, else /fluent-bit/etc/fluent-bit.conf), with its @INCLUDEs.
  * 0, or a negative code with c->error set; c is usable (empty) either way. */
 int emu_audit_conf_load(const char *out_dir, struct emu_audit_conf *c);
 /* The same from a config text (tests, fuzzing): includes are refused. */

@@ -21,6 +21,7 @@
 #include "emu/cli/cli_image_map.h"
 #include "emu/cli/cli_run.h"
 #include "emu/cli/cli_tasks.h"
+#include "emu/cli/cli_whatif.h"
 #include "emu/cli/commands.h"
 #include "emu/model/ids.h"
 #include "emu/model/validate.h"
@@ -77,6 +78,10 @@ static const struct emu_cli_option run_options[] = {
      "when the task stops, print the delivery audit (see `audit`); exit 1 on loss", EMU_OPT_SCALAR},
     {"max-loss", "PCT", OPT(max_loss), NULL,
      "with --audit: exit 1 only when more than PCT percent was lost (default 0)", EMU_OPT_SCALAR},
+    {"what-if", "KEY=VALUE", OPT(what_if), NULL,
+     "with --audit: then run the task definition again with this setting changed (router-memory, "
+     "log-driver-buffer-limit, app-stop-timeout, fluentd-async, storage.type; repeatable) and "
+     "print both audits side by side", EMU_OPT_LIST},
     {NULL, NULL, 0, 0, NULL, NULL, EMU_OPT_SCALAR},
 };
 
@@ -160,6 +165,7 @@ static int plan_task(const struct emu_cli_global *g, struct run_opts *opts, stru
     }
     struct emu_render_ctx ctx;
     emu_render_ctx_init(&ctx);
+    ctx.firelens_async = !job->no_firelens_async;
     ctx.cluster = cluster;
     ctx.task_arn = arn;
     ctx.task_id = emu_arena_strdup(&job->arena, id);
@@ -251,7 +257,8 @@ int emu_cli_taskdef_save(const struct run_job *job)
     return r;
 }
 
-static int prepare(const struct emu_cli_global *g, struct run_opts *opts, struct run_job *job)
+int emu_cli_run_prepare(const struct emu_cli_global *g, struct run_opts *opts,
+                        struct run_job *job)
 {
     struct emu_diags diags;
     emu_diags_init(&diags);
@@ -393,7 +400,13 @@ static int exec_run(const struct emu_cli_global *g, void *optsp, int argc, char 
                         "--max-loss needs --audit\n");
         return EMU_EXIT_USAGE;
     }
-    if (emu_cli_max_loss("run", opts->max_loss, &max_loss) < 0) {
+    struct emu_cli_whatif whatif;
+    if (emu_cli_max_loss("run", opts->max_loss, &max_loss) < 0 ||
+        emu_cli_whatif_parse("run", &opts->what_if, &whatif) < 0) {
+        return EMU_EXIT_USAGE;
+    }
+    if (whatif.on && !opts->audit) {
+        fprintf(stderr, "fargate-emu run: --what-if needs --audit\n");
         return EMU_EXIT_USAGE;
     }
     struct run_job *job = emu_calloc(1, sizeof(*job));
@@ -406,7 +419,7 @@ static int exec_run(const struct emu_cli_global *g, void *optsp, int argc, char 
     emu_cli_iam_init(&job->iam);
     emu_cli_iam_init(&job->exec_iam);
     int code;
-    int r = prepare(g, opts, job);
+    int r = emu_cli_run_prepare(g, opts, job);
     if (r < 0) {
         code = r == EMU_EUSAGE ? EMU_EXIT_USAGE : EMU_EXIT_FAILURE;
     }
@@ -421,7 +434,9 @@ static int exec_run(const struct emu_cli_global *g, void *optsp, int argc, char 
             code = EMU_EXIT_FAILURE;
         }
         if (opts->audit && job->st.status == EMU_TASK_STOPPED) {
-            int ac = emu_cli_audit_report("run", job->data_dir, &job->st, g->json, max_loss);
+            int ac = whatif.on ? emu_cli_whatif_after_run(g, opts, job, &whatif, max_loss)
+                               : emu_cli_audit_report("run", job->data_dir, &job->st, g->json,
+                                                      max_loss);
             code = code == EMU_EXIT_OK ? ac : code;
         }
     }
@@ -471,7 +486,7 @@ const struct emu_cli_command emu_cmd_run = {
              "[--keep] [--pull POLICY] [--image-map FROM=TO,...] [--image-map-file FILE] "
              "[--task-id ID] [--json] [--enforce-iam [--task-role-policy FILE]... "
              "[--execution-role-policy FILE]...] [--fault SPEC]... [--fault-seed N] "
-             "[--restart-attempt-period S] [--audit [--max-loss PCT]] "
+             "[--restart-attempt-period S] [--audit [--max-loss PCT] [--what-if KEY=VALUE]...] "
              "[--data-dir DIR] [--docker-host URL] TASKDEF",
     .description = "Validates the task definition, pulls missing images, creates a pause "
                    "container owning the task's network namespace (awsvpc: localhost works "

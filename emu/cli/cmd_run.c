@@ -132,6 +132,29 @@ static int load_secrets(const char *path, struct run_job *job)
     return 0;
 }
 
+/* Docker takes a relative bind-mount source for a volume name: the task's FireLens and
+ * state paths are made absolute here. */
+static int absolute_data_dir(struct run_job *job)
+{
+    if (job->data_dir[0] == '/') {
+        return 0;
+    }
+    char cwd[EMU_CLI_PATH_MAX];
+    if (!getcwd(cwd, sizeof(cwd))) {
+        fprintf(stderr, "fargate-emu run: cannot resolve --data-dir %s: %s\n", job->data_dir,
+                strerror(errno));
+        return EMU_EUSAGE;
+    }
+    char abs[EMU_CLI_PATH_MAX];
+    int n = snprintf(abs, sizeof(abs), "%s/%s", cwd, job->data_dir);
+    if (n < 0 || (size_t)n >= sizeof(abs) || (size_t)n >= sizeof(job->data_dir)) {
+        fprintf(stderr, "fargate-emu run: --data-dir %s: path too long\n", job->data_dir);
+        return EMU_EUSAGE;
+    }
+    memcpy(job->data_dir, abs, (size_t)n + 1);
+    return 0;
+}
+
 /* The task ID, ARN and plan; prints why on failure. */
 static int plan_task(const struct emu_cli_global *g, struct run_opts *opts, struct run_job *job)
 {
@@ -293,6 +316,7 @@ int emu_cli_run_prepare(const struct emu_cli_global *g, struct run_opts *opts,
         fprintf(stderr, "fargate-emu run: --what only matters to render, ignoring\n");
     }
     r = emu_cli_data_dir(g, "run", job->data_dir, sizeof(job->data_dir));
+    r = r ? r : absolute_data_dir(job);
     r = r ? r : (opts->publish ? parse_publish(opts->publish, job) : 0);
     r = r ? r : emu_cli_image_map_load(&opts->image_map, opts->image_map_file, &job->image_map);
     r = r ? r : (opts->secrets_file ? load_secrets(opts->secrets_file, job) : 0);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* S3 load generator for bench/s3_bench.sh: N signed (SigV4, emu/aws) PUT or GET requests of
- * one size over C keep-alive connections, one forked process per connection so the client is
- * not the bottleneck; prints one JSON line with ops/s and MB/s. */
+/* S3 load generator for bench/s3_bench.sh and bench/load_bench.sh: N signed (SigV4, emu/aws)
+ * PUT or GET requests of one size over C keep-alive connections (up to 1,024), one forked
+ * process per connection so the client is not the bottleneck; prints one JSON line with ops/s,
+ * errors and latency percentiles (each worker sends its latencies over a pipe). */
 #define _GNU_SOURCE /* strcasestr */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,7 +27,8 @@
 #include "emu/base/mem.h"
 
 #define IO_CHUNK (256u * 1024u)
-#define MAX_CONC 256
+#define MAX_CONC 1024
+#define LAT_ERROR UINT32_MAX /* a failed request in the latency stream */
 
 struct opts {
     const char *host; /* "127.0.0.1" */
@@ -174,13 +176,33 @@ static int build_head(const struct opts *o, const char *method, const char *path
     return r;
 }
 
-/* One connection's share: requests i = first, first + step, ... below count. */
-static int worker(const struct opts *o, long first, long step, int go)
+static double lat_ms(uint32_t us)
 {
+    return (double)us / 1000.0;
+}
+
+/* Writes the latencies (microseconds, LAT_ERROR for a failure) in PIPE_BUF-sized writes, so
+ * the records of concurrent workers never interleave. */
+static void send_latencies(int out, const uint32_t *lat, size_t n)
+{
+    size_t per = 4096 / sizeof(*lat);
+    for (size_t i = 0; i < n; i += per) {
+        size_t k = n - i < per ? n - i : per;
+        if (write(out, lat + i, k * sizeof(*lat)) < 0) {
+            return;
+        }
+    }
+}
+
+/* One connection's share: requests i = first, first + step, ... below count. */
+static int worker(const struct opts *o, long first, long step, int go, int out)
+{
+    size_t n_lat = 0;
+    uint32_t *lat = emu_calloc((size_t)(o->count / step + 2), sizeof(*lat));
     int fd = dial(o);
     char *buf = emu_malloc(IO_CHUNK);
     char *body = emu_calloc(1, o->size > 0 ? (size_t)o->size : 1);
-    if (fd < 0 || !buf || !body) {
+    if (fd < 0 || !buf || !body || !lat) {
         return 2;
     }
     for (long i = 0; i < o->size; i++) {
@@ -201,11 +223,14 @@ static int worker(const struct opts *o, long first, long step, int go)
         struct emu_buf head;
         emu_buf_init(&head, 64 * 1024);
         uint64_t got = 0;
+        double t0 = now_s();
         int st = build_head(o, put ? "PUT" : "GET", path, sha, put ? o->size : -1, &head);
         st = st ? -1 : send_all(fd, head.data, head.len);
         st = st || !put ? st : send_all(fd, body, (size_t)o->size);
         st = st ? -1 : read_response(fd, buf, IO_CHUNK, &got);
         emu_buf_done(&head);
+        double us = (now_s() - t0) * 1e6;
+        lat[n_lat++] = st != 200 ? LAT_ERROR : us >= 4e9 ? LAT_ERROR - 1 : (uint32_t)us;
         if (st != 200) {
             if (errors++ == 0) {
                 fprintf(stderr, "s3_load: %s %s: status %d\n", o->op, path, st);
@@ -214,11 +239,14 @@ static int worker(const struct opts *o, long first, long step, int go)
                 close(fd);
                 fd = dial(o);
                 if (fd < 0) {
+                    send_latencies(out, lat, n_lat);
                     return 2;
                 }
             }
         }
     }
+    send_latencies(out, lat, n_lat);
+    emu_free(lat);
     close(fd);
     emu_free(buf);
     emu_free(body);
@@ -277,6 +305,12 @@ static int single(const struct opts *o, uint64_t *ret_bytes)
     return st;
 }
 
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
 static const char *arg(int argc, char **argv, const char *name, const char *def)
 {
     for (int i = 1; i + 1 < argc; i++) {
@@ -318,34 +352,78 @@ int main(int argc, char **argv)
                (double)bytes / 1e6 / dt);
         return st == 200 || (strcmp(o.op, "mb") == 0 && st == 409) ? 0 : 1;
     }
-    int go[2];
-    if (pipe(go) < 0) {
+    int go[2], res[2];
+    if (pipe(go) < 0 || pipe(res) < 0) {
         return 2;
     }
-    pid_t pids[MAX_CONC];
+    static pid_t pids[MAX_CONC];
     for (long i = 0; i < o.conc; i++) {
         pids[i] = fork();
         if (pids[i] == 0) {
             close(go[1]);
-            _exit(worker(&o, i, o.conc, go[0]));
+            close(res[0]);
+            _exit(worker(&o, i, o.conc, go[0], res[1]));
         }
     }
     close(go[0]);
+    close(res[1]);
+    uint32_t *lat = emu_calloc((size_t)o.count + 1, sizeof(*lat));
+    if (!lat) {
+        return 2;
+    }
     usleep(200000); /* every worker connected and waiting */
-    char gobuf[MAX_CONC] = {0};
+    static char gobuf[MAX_CONC];
     t0 = now_s();
     if (write(go[1], gobuf, (size_t)o.conc) != (ssize_t)o.conc) {
         return 2;
     }
+    /* Latencies until every worker closed its end (reading keeps the workers unblocked). */
+    size_t n_lat = 0, part = 0;
+    unsigned char tail[sizeof(uint32_t)];
+    for (;;) {
+        unsigned char chunk[4096];
+        ssize_t n = read(res[0], chunk, sizeof(chunk));
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            break;
+        }
+        for (ssize_t i = 0; i < n; i++) {
+            tail[part++] = chunk[i];
+            if (part == sizeof(tail)) {
+                part = 0;
+                if (n_lat < (size_t)o.count) {
+                    memcpy(&lat[n_lat++], tail, sizeof(tail));
+                }
+            }
+        }
+    }
+    double dt_all = now_s() - t0;
     int failed = 0;
     for (long i = 0; i < o.conc; i++) {
         int ws = 0;
         (void)waitpid(pids[i], &ws, 0);
         failed += !WIFEXITED(ws) || WEXITSTATUS(ws) != 0;
     }
-    double dt = now_s() - t0;
+    double dt = dt_all;
+    size_t errors = 0, ok = 0;
+    for (size_t i = 0; i < n_lat; i++) {
+        if (lat[i] == LAT_ERROR) {
+            errors++;
+        }
+        else {
+            lat[ok++] = lat[i];
+        }
+    }
+    errors += (size_t)o.count - n_lat; /* never attempted (a worker gave up) */
+    qsort(lat, ok, sizeof(*lat), cmp_u32);
+    double p50 = ok ? lat_ms(lat[ok / 2]) : 0, p99 = ok ? lat_ms(lat[ok * 99 / 100]) : 0;
+    double max = ok ? lat_ms(lat[ok - 1]) : 0;
     printf("{\"op\":\"%s\",\"count\":%ld,\"concurrency\":%ld,\"size\":%ld,\"seconds\":%.3f,"
-           "\"ops_s\":%.0f,\"failed_workers\":%d}\n",
-           o.op, o.count, o.conc, o.size, dt, (double)o.count / dt, failed);
+           "\"ops_s\":%.0f,\"ok\":%zu,\"errors\":%zu,\"p50_ms\":%.2f,\"p99_ms\":%.2f,"
+           "\"max_ms\":%.2f,\"failed_workers\":%d}\n",
+           o.op, o.count, o.conc, o.size, dt, (double)ok / dt, ok, errors, p50, p99, max, failed);
+    emu_free(lat);
     return failed ? 1 : 0;
 }

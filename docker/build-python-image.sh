@@ -3,21 +3,26 @@
 # its standard library and the AWS SDK (boto3, botocore and their dependencies) laid out in a
 # rootfs and `docker import`ed, plus busybox for a shell. Used by the tests that run the SDK
 # inside a task (credentials endpoint, metadata, the endpoints' addresses as a container sees
-# them). Skipped when the image exists, unless --force.
+# them) and msgpack (the Fluentd stand-in router of the fluentd e2e test). Skipped when the
+# image exists, unless --force.
 # Usage: build-python-image.sh [DOCKER_HOST] [--force]
 set -euo pipefail
 host=${1:-${DOCKER_HOST:-unix:///var/run/docker.sock}}
 force=${2:-}
 image=fargate-emu/python-aws:local
 docker=(docker -H "$host")
-if [ "$force" != --force ] && "${docker[@]}" image inspect "$image" >/dev/null 2>&1; then
+# The recipe's hash as a label: an image built by an older version of this script is rebuilt.
+recipe=$(sha256sum "$0" | cut -c1-16)
+have=$("${docker[@]}" image inspect -f '{{index .Config.Labels "fargate-emu.recipe"}}' "$image" \
+       2>/dev/null || true)
+if [ "$force" != --force ] && [ "$have" = "$recipe" ]; then
   exit 0
 fi
 py=/usr/bin/python3
 stdlib=$("$py" -c 'import sysconfig; print(sysconfig.get_paths()["stdlib"])')
 dist=/usr/lib/python3/dist-packages
 mods="boto3 botocore s3transfer jmespath dateutil urllib3 six certifi requests idna chardet"
-mods="$mods charset_normalizer"
+mods="$mods charset_normalizer msgpack"
 for m in $mods; do
   "$py" -c "import $m" 2>/dev/null || {
     echo "build-python-image: $py cannot import $m (apt-get install python3-boto3)" >&2
@@ -49,7 +54,7 @@ tar -C "$stdlib" --exclude=test --exclude=idlelib --exclude=tkinter --exclude='_
 for so in "$stdlib"/lib-dynload/*.so; do copy_with_libs "$so"; done
 mkdir -p "$root$dist"
 for p in boto3 botocore s3transfer jmespath dateutil urllib3 certifi six.py requests idna chardet \
-         charset_normalizer; do
+         charset_normalizer msgpack; do
   cp -r "$dist/$p" "$root$dist/"
 done
 find "$root" -name __pycache__ -type d -prune -exec rm -rf {} +
@@ -66,5 +71,6 @@ printf 'root:x:0:0:root:/root:/bin/sh\n' >"$root/etc/passwd"
 printf 'root:x:0:\n' >"$root/etc/group"
 tar -C "$root" -c . | "${docker[@]}" import \
   -c 'ENV PATH=/usr/bin:/bin' -c 'ENV PYTHONDONTWRITEBYTECODE=1' -c 'CMD ["python3"]' \
+  -c "LABEL fargate-emu.recipe=$recipe" \
   - "$image" >/dev/null
 echo "build-python-image: $image ($("$py" --version 2>&1), boto3 $("$py" -c 'import boto3; print(boto3.__version__)'))"

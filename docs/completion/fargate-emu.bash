@@ -27,7 +27,7 @@ _fargate_emu()
             COMPREPLY=($(compgen -W "FARGATE EC2" -- "$cur"))
             return 0
             ;;
-        validate:--tftpl|validate:--var-file|validate:--tf-plan|render:--image-map-file|render:--tftpl|render:--var-file|render:--tf-plan|run:--secrets-file|run:--image-map-file|run:--task-role-policy|run:--execution-role-policy|run:--tftpl|run:--var-file|run:--tf-plan|report:--html|report:--prices|serve:--task-role-policy)
+        validate:--tftpl|validate:--var-file|validate:--tf-plan|render:--image-map-file|render:--tftpl|render:--var-file|render:--tf-plan|run:--secrets-file|run:--image-map-file|run:--task-role-policy|run:--execution-role-policy|run:--tftpl|run:--var-file|run:--tf-plan|audit:--image-map-file|report:--html|report:--prices|serve:--task-role-policy)
             compopt -o filenames 2>/dev/null
             COMPREPLY=($(compgen -f -- "$cur"))
             return 0
@@ -71,8 +71,8 @@ _fargate_emu()
             vals="--what --task-arn --task-id --account-id --launch-type --ec2-instance-id --image-map-file --tftpl --var --var-json --var-file --tf-plan --resource --family --cpu --memory --network-mode --requires-compatibilities --task-role-arn --execution-role-arn --data-dir --docker-host --log-level --region --cluster"
             ;;
         run)
-            opts="--detach --wait --timeout --publish --secrets-file --keep --pull --image-map --image-map-file --pause-image --what --task-arn --task-id --account-id --launch-type --ec2-instance-id --no-validate --fault --fault-seed --restart-attempt-period --enforce-iam --task-role-policy --execution-role-policy --s3-max-bytes --audit --max-loss --tftpl --var --var-json --var-file --tf-plan --resource --family --cpu --memory --network-mode --requires-compatibilities --task-role-arn --execution-role-arn --data-dir --docker-host --log-level --region --cluster --json --help"
-            vals="--timeout --publish --secrets-file --pull --image-map --image-map-file --pause-image --what --task-arn --task-id --account-id --launch-type --ec2-instance-id --fault --fault-seed --restart-attempt-period --task-role-policy --execution-role-policy --s3-max-bytes --max-loss --tftpl --var --var-json --var-file --tf-plan --resource --family --cpu --memory --network-mode --requires-compatibilities --task-role-arn --execution-role-arn --data-dir --docker-host --log-level --region --cluster"
+            opts="--detach --wait --timeout --publish --secrets-file --keep --pull --image-map --image-map-file --pause-image --what --task-arn --task-id --account-id --launch-type --ec2-instance-id --no-validate --fault --fault-seed --restart-attempt-period --enforce-iam --task-role-policy --execution-role-policy --s3-max-bytes --audit --max-loss --what-if --tftpl --var --var-json --var-file --tf-plan --resource --family --cpu --memory --network-mode --requires-compatibilities --task-role-arn --execution-role-arn --data-dir --docker-host --log-level --region --cluster --json --help"
+            vals="--timeout --publish --secrets-file --pull --image-map --image-map-file --pause-image --what --task-arn --task-id --account-id --launch-type --ec2-instance-id --fault --fault-seed --restart-attempt-period --task-role-policy --execution-role-policy --s3-max-bytes --max-loss --what-if --tftpl --var --var-json --var-file --tf-plan --resource --family --cpu --memory --network-mode --requires-compatibilities --task-role-arn --execution-role-arn --data-dir --docker-host --log-level --region --cluster"
             ;;
         ps)
             opts="--all --data-dir --docker-host --log-level --region --cluster --json --help"
@@ -99,16 +99,16 @@ _fargate_emu()
             vals="--task --container --data-dir --docker-host --log-level --region --cluster"
             ;;
         audit)
-            opts="--last --max-loss --data-dir --docker-host --log-level --region --cluster --json --help"
-            vals="--max-loss --data-dir --docker-host --log-level --region --cluster"
+            opts="--last --max-loss --follow --interval --what-if --image-map --image-map-file --data-dir --docker-host --log-level --region --cluster --json --help"
+            vals="--max-loss --interval --what-if --image-map --image-map-file --data-dir --docker-host --log-level --region --cluster"
             ;;
         report)
             opts="--last --html --tasks --prices --data-dir --docker-host --log-level --region --cluster --json --help"
             vals="--html --tasks --prices --data-dir --docker-host --log-level --region --cluster"
             ;;
         serve)
-            opts="--s3 --logs --sts --access-key --secret-key --base-domain --s3-max-bytes --allow-anonymous --enforce-iam --task-role-policy --fault --fault-seed --data-dir --docker-host --log-level --region --cluster --json --help"
-            vals="--s3 --logs --sts --access-key --secret-key --base-domain --s3-max-bytes --task-role-policy --fault --fault-seed --data-dir --docker-host --log-level --region --cluster"
+            opts="--s3 --logs --sts --access-key --secret-key --base-domain --s3-max-bytes --client-timeout --max-connections --allow-anonymous --enforce-iam --task-role-policy --fault --fault-seed --data-dir --docker-host --log-level --region --cluster --json --help"
+            vals="--s3 --logs --sts --access-key --secret-key --base-domain --s3-max-bytes --client-timeout --max-connections --task-role-policy --fault --fault-seed --data-dir --docker-host --log-level --region --cluster"
             ;;
         fault)
             opts="--task --data-dir --docker-host --log-level --region --cluster --json --help"

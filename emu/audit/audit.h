@@ -73,6 +73,9 @@ int emu_audit_match_new(struct emu_audit_match **ret);
 void emu_audit_match_free(struct emu_audit_match *m);
 /* Appends a written line. 0, -ENOMEM, -E2BIG (over 2^32-2 lines). */
 int emu_audit_match_written(struct emu_audit_match *m, uint64_t hash, bool filtered);
+/* The same for a line of stream 1 (stdout) or 2 (stderr): order is judged per stream. */
+int emu_audit_match_written_on(struct emu_audit_match *m, uint64_t hash, bool filtered,
+                               int stream);
 /* One record that arrived. */
 void emu_audit_match_arrived(struct emu_audit_match *m, uint64_t hash);
 void emu_audit_match_counts(const struct emu_audit_match *m, struct emu_audit_counts *ret);
@@ -113,7 +116,8 @@ struct emu_audit_conf {
     char grace[32];          /* [SERVICE] Grace, "" = default (5 s) */
 };
 
-/* Loads <out_dir>/.router/fluent-bit/etc/fluent-bit.conf (the snapshot the runtime keeps).
+/* Loads the snapshot the runtime keeps, <out_dir>/.router/<the file the router loads> (named
+ * by <out_dir>/.router.main, else /fluent-bit/etc/fluent-bit.conf), with its @INCLUDEs.
  * 0, or a negative code with c->error set; c is usable (empty) either way. */
 int emu_audit_conf_load(const char *out_dir, struct emu_audit_conf *c);
 /* The same from a config text (tests, fuzzing): includes are refused. */

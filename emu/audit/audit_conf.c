@@ -157,10 +157,11 @@ static void set_error(struct emu_audit_conf *c, int r, struct emu_diags *d)
 
 int emu_audit_conf_load(const char *out_dir, struct emu_audit_conf *c)
 {
-    char root[4096], path[4200];
+    char root[4096], main_path[4096], path[8200];
     memset(c, 0, sizeof(*c));
     (void)snprintf(root, sizeof(root), "%s/%s", out_dir, EMU_OUTPUT_ROUTER_DIR);
-    (void)snprintf(path, sizeof(path), "%s/fluent-bit/etc/fluent-bit.conf", root);
+    emu_output_router_main(out_dir, main_path, sizeof(main_path));
+    (void)snprintf(path, sizeof(path), "%s%s", root, main_path);
     struct emu_router_config_env env = {.root = root};
     struct emu_router_config *cf = NULL;
     struct emu_diags d;

@@ -186,7 +186,7 @@ static int read_s3(const char *data_dir, const struct emu_audit_output *o, struc
     int r = shim_s3_view_open(root, &v);
     struct key_list keys = {0};
     r = r ? r : shim_s3_view_list(v, o->bucket, prefix, on_key, &keys);
-    if (r == 0) {
+    if (r == 0 && keys.n > 1) { /* keys.v is NULL while the bucket holds nothing yet */
         qsort(keys.v, keys.n, sizeof(*keys.v), by_time);
     }
     for (size_t i = 0; r == 0 && i < keys.n; i++) {

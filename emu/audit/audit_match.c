@@ -2,7 +2,8 @@
 /* Matching what arrived against what was written, by content and order, without the text: an
  * open-addressing table from line hash to the chain of positions holding that content, a
  * delivered/filtered bit pair per position, and a patience-sorting run of the positions that
- * arrived (the longest in-order subsequence; the rest is "reordered"). */
+ * arrived (the longest in-order subsequence; the rest is "reordered"), one per stream: Docker
+ * reads a container's stdout and stderr apart, so only the order within each is kept. */
 #include <errno.h>
 #include <string.h>
 
@@ -12,6 +13,7 @@
 #define NONE UINT32_MAX
 #define BIT_DELIVERED 1u
 #define BIT_FILTERED 2u
+#define BIT_STDERR 4u
 
 struct slot {
     uint64_t hash;        /* 0 = empty (hash 0 is mapped to 1) */
@@ -24,8 +26,10 @@ struct emu_audit_match {
     uint32_t *next; /* next position of the same content */
     uint8_t *bits;
     size_t n, cap_pos;
-    uint32_t *tails; /* patience piles: smallest last position of a run of each length */
-    size_t n_tails, cap_tails;
+    struct run {
+        uint32_t *tails; /* patience piles: smallest last position of a run of each length */
+        size_t n_tails, cap_tails;
+    } runs[2]; /* stdout, stderr */
     uint64_t arrived_matched, duplicated, unexpected, filtered_delivered;
     uint64_t last_delivered; /* position + 1 of the last delivered line, 0 none */
 };
@@ -54,7 +58,8 @@ void emu_audit_match_free(struct emu_audit_match *m)
     emu_free(m->slots);
     emu_free(m->next);
     emu_free(m->bits);
-    emu_free(m->tails);
+    emu_free(m->runs[0].tails);
+    emu_free(m->runs[1].tails);
     emu_free(m);
 }
 
@@ -104,6 +109,12 @@ static int grow_positions(struct emu_audit_match *m)
 
 int emu_audit_match_written(struct emu_audit_match *m, uint64_t hash, bool filtered)
 {
+    return emu_audit_match_written_on(m, hash, filtered, 1);
+}
+
+int emu_audit_match_written_on(struct emu_audit_match *m, uint64_t hash, bool filtered,
+                               int stream)
+{
     hash = hash ? hash : 1;
     if (m->n >= NONE - 1) {
         return -E2BIG;
@@ -116,7 +127,7 @@ int emu_audit_match_written(struct emu_audit_match *m, uint64_t hash, bool filte
     }
     uint32_t pos = (uint32_t)m->n++;
     m->next[pos] = NONE;
-    m->bits[pos] = filtered ? BIT_FILTERED : 0;
+    m->bits[pos] = (uint8_t)((filtered ? BIT_FILTERED : 0) | (stream == 2 ? BIT_STDERR : 0));
     struct slot *s = find(m->slots, m->cap, hash);
     if (!s->hash) {
         *s = (struct slot){.hash = hash, .last = pos, .cursor = pos};
@@ -132,7 +143,7 @@ int emu_audit_match_written(struct emu_audit_match *m, uint64_t hash, bool filte
 }
 
 /* Patience sorting: the length of the longest increasing run of positions so far. */
-static void run_add(struct emu_audit_match *m, uint32_t pos)
+static void run_add(struct run *m, uint32_t pos)
 {
     size_t lo = 0, hi = m->n_tails;
     while (lo < hi) {
@@ -181,7 +192,7 @@ void emu_audit_match_arrived(struct emu_audit_match *m, uint64_t hash)
     if ((uint64_t)pos + 1 > m->last_delivered) {
         m->last_delivered = (uint64_t)pos + 1;
     }
-    run_add(m, pos);
+    run_add(&m->runs[(m->bits[pos] & BIT_STDERR) ? 1 : 0], pos);
 }
 
 void emu_audit_match_counts(const struct emu_audit_match *m, struct emu_audit_counts *ret)
@@ -206,7 +217,7 @@ void emu_audit_match_counts(const struct emu_audit_match *m, struct emu_audit_co
     c.duplicated = m->duplicated;
     c.unexpected = m->unexpected;
     c.filtered_delivered = m->filtered_delivered;
-    c.reordered = m->arrived_matched - m->n_tails;
+    c.reordered = m->arrived_matched - m->runs[0].n_tails - m->runs[1].n_tails;
     /* A filtered line that arrived anyway counts as delivered (the rules were not what ran). */
     c.delivered += m->filtered_delivered;
     *ret = c;
@@ -214,5 +225,5 @@ void emu_audit_match_counts(const struct emu_audit_match *m, struct emu_audit_co
 
 bool emu_audit_match_lost(const struct emu_audit_match *m, uint64_t pos)
 {
-    return pos < m->n && m->bits[pos] == 0;
+    return pos < m->n && (m->bits[pos] & (BIT_DELIVERED | BIT_FILTERED)) == 0;
 }

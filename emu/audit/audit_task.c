@@ -78,7 +78,8 @@ static int written_pass(struct pass *p, const char *path)
         }
         any = true;
         bool filtered = emu_audit_conf_excluded(&p->res->conf, p->ac->tag, ol.text, ol.len);
-        r = emu_audit_match_written(p->m, emu_audit_hash(ol.text, ol.len), filtered);
+        r = emu_audit_match_written_on(p->m, emu_audit_hash(ol.text, ol.len), filtered,
+                                       ol.stream);
     }
     if (any) {
         p->last_ts_ms = emu_audit_ts_ms(ol.ts, ol.ts_len);

@@ -77,7 +77,8 @@ static int faults_init(struct emu_cli_faults *cf, const char *cmd,
             emu_log_info("fault %d: %s", r, o->specs.items[i]);
         }
     }
-    if (!log) {
+    /* Only worth a line when faults were asked for (`fault list` shows it for later ones). */
+    if (!log || o->specs.n == 0) {
         return 0;
     }
     emu_log_info("fault injection seed %llu (replay this run with --fault-seed %llu)",

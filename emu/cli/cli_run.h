@@ -41,6 +41,7 @@ struct run_opts {
     struct emu_cli_list execution_role_policy; /* --execution-role-policy, repeatable */
     bool audit;           /* print the delivery audit when the task stops */
     const char *max_loss; /* with --audit: tolerated loss in percent */
+    struct emu_cli_list what_if; /* with --audit: rerun with these settings (cli_whatif.c) */
 };
 
 struct run_job {
@@ -66,6 +67,8 @@ struct run_job {
     struct emu_cli_iam exec_iam; /* --enforce-iam: the execution role (awslogs) */
     bool exec_iam_on;
     long creds_duration_s;      /* task role credentials' lifetime; 0 = the default 6 h */
+    bool no_firelens_async;     /* what-if fluentd-async=false (ECS_ENABLE_FIRELENS_ASYNC) */
+    bool router_storage_fs;     /* what-if storage.type=filesystem on the router's input */
 };
 
 /* The endpoints a supervisor serves to its task (cli_endpoints.c). */
@@ -150,6 +153,10 @@ int emu_cli_supervise(const struct emu_cli_global *g, const struct run_opts *opt
 /* Forks the detached supervisor (its output to <id>.log), then waits as
  * emu_cli_await_running does. Returns the process exit code. */
 int emu_cli_run_detach(const struct emu_cli_global *g, struct run_opts *opts, struct run_job *job);
+
+/* Loads, validates and plans job->file with opts (cmd_run.c). 0 or a negative code (said). */
+int emu_cli_run_prepare(const struct emu_cli_global *g, struct run_opts *opts,
+                        struct run_job *job);
 
 /* <data-dir>/tasks/<id>.taskdef.json: the final task definition (RegisterTaskDefinition form)
  * a task ran, kept for `resume` (0600: environment values). */

@@ -347,6 +347,7 @@ int emu_cli_supervise(const struct emu_cli_global *g, const struct run_opts *opt
         .keep = opts->keep,
         .restart_period_s = job->restart_period_s,
         .render_ctx = &job->ctx,
+        .router_storage_fs = job->router_storage_fs,
         .on_network = on_network,
         .fetch_object = fetch_object,
         .ensure_bucket = ensure_bucket,

@@ -14,11 +14,18 @@
 #include "emu/base/mem.h"
 #include "emu/cli/cli_audit.h"
 #include "emu/cli/cli_tasks.h"
+#include "emu/cli/cli_whatif.h"
+#include "emu/base/file.h"
 #include "emu/cli/commands.h"
 
 struct audit_opts {
     bool last;
     const char *max_loss;
+    struct emu_cli_list what_if;   /* rerun with these settings */
+    struct emu_cli_list image_map; /* for the rerun, as run takes them */
+    const char *image_map_file;
+    bool follow;          /* live, until the task stops */
+    const char *interval; /* with --follow: seconds between refreshes */
 };
 
 #define OPT(field) EMU_OPT_COMMAND, offsetof(struct audit_opts, field)
@@ -29,6 +36,20 @@ static const struct emu_cli_option audit_options[] = {
     {"max-loss", "PCT", OPT(max_loss), NULL,
      "exit 1 only when more than PCT percent of the lines were lost (default 0)",
      EMU_OPT_SCALAR},
+    {"follow", NULL, OPT(follow), NULL,
+     "audit while the task runs: every --interval, written, delivered, lost so far and in "
+     "flight per container; the final audit when it stops", EMU_OPT_SCALAR},
+    {"interval", "S", OPT(interval), NULL,
+     "with --follow: seconds between refreshes (default 2, from 0.1)", EMU_OPT_SCALAR},
+    {"what-if", "KEY=VALUE", OPT(what_if), NULL,
+     "run the task's definition again with this setting changed (router-memory, "
+     "log-driver-buffer-limit, app-stop-timeout, fluentd-async, storage.type; repeatable) and "
+     "print its audit beside this one", EMU_OPT_LIST},
+    {"image-map", "FROM=TO", OPT(image_map), NULL,
+     "with --what-if: run image TO where the task definition names FROM, as run does "
+     "(repeatable)", EMU_OPT_LIST},
+    {"image-map-file", "FILE", OPT(image_map_file), NULL,
+     "with --what-if: FROM=TO lines to map images from, as run does", EMU_OPT_SCALAR},
     {NULL, NULL, 0, 0, NULL, NULL, EMU_OPT_SCALAR},
 };
 
@@ -48,6 +69,17 @@ int emu_cli_max_loss(const char *cmd, const char *text, double *ret)
     }
     *ret = v;
     return 0;
+}
+
+int emu_cli_audit_gate(const char *cmd, const struct emu_audit_result *res, double max_loss)
+{
+    double pct = emu_audit_loss_pct(res);
+    int code = res->lost > 0 && pct > max_loss ? EMU_EXIT_FAILURE : EMU_EXIT_OK;
+    if (code != EMU_EXIT_OK) {
+        fprintf(stderr, "fargate-emu %s: %.2f %% of the lines were lost (more than --max-loss "
+                        "%g)\n", cmd, pct, max_loss);
+    }
+    return code;
 }
 
 int emu_cli_audit_report(const char *cmd, const char *data_dir, const struct emu_task_state *st,
@@ -77,14 +109,48 @@ int emu_cli_audit_report(const char *cmd, const char *data_dir, const struct emu
     else {
         emu_audit_print(res, stdout);
     }
-    double pct = emu_audit_loss_pct(res);
-    int code = res->lost > 0 && pct > max_loss ? EMU_EXIT_FAILURE : EMU_EXIT_OK;
-    if (code != EMU_EXIT_OK) {
-        fprintf(stderr, "fargate-emu %s: %.2f %% of the lines were lost (more than --max-loss "
-                        "%g)\n", cmd, pct, max_loss);
-    }
+    int code = emu_cli_audit_gate(cmd, res, max_loss);
     emu_audit_result_done(res);
     emu_free(res);
+    return code;
+}
+
+/* --what-if: this task's audit (the baseline) against a rerun of its task definition. */
+static int rerun(const struct emu_cli_global *g, const struct audit_opts *opts,
+                 const char *data_dir, const struct emu_task_state *st,
+                 const struct emu_cli_whatif *w, double max_loss)
+{
+    struct emu_buf path;
+    char *td = NULL;
+    size_t len = 0;
+    int r = emu_store_paths(data_dir, st->id, ".taskdef.json", &path);
+    if (r == 0) {
+        r = emu_file_read(path.data, EMU_JSON_MAX_INPUT, &td, &len);
+        if (r < 0) {
+            fprintf(stderr, "fargate-emu audit: --what-if: %s: %s (the task definition the "
+                            "task ran is needed to run it again)\n", path.data, emu_strerror(r));
+        }
+        emu_buf_done(&path);
+    }
+    struct emu_audit_result *res = r == 0 ? emu_calloc(1, sizeof(*res)) : NULL;
+    int code = EMU_EXIT_FAILURE;
+    if (res && (r = emu_audit_task(data_dir, st, res)) < 0) {
+        fprintf(stderr, "fargate-emu audit: %s\n", res->error[0] ? res->error : emu_strerror(r));
+    }
+    else if (res) {
+        struct run_opts ro;
+        memset(&ro, 0, sizeof(ro));
+        ro.image_map = opts->image_map;
+        ro.image_map_file = opts->image_map_file;
+        code = emu_cli_audit_gate("audit", res, max_loss);
+        int wc = emu_cli_whatif_compare(g, "audit", &ro, td, w, res);
+        code = code == EMU_EXIT_OK ? wc : code;
+    }
+    if (res) {
+        emu_audit_result_done(res);
+    }
+    emu_free(res);
+    emu_free(td);
     return code;
 }
 
@@ -97,7 +163,28 @@ static int exec_audit(const struct emu_cli_global *g, void *optsp, int argc, cha
                         "audit %s)\n", emu_cmd_audit.usage);
         return EMU_EXIT_USAGE;
     }
-    if (emu_cli_max_loss("audit", opts->max_loss, &max_loss) < 0) {
+    struct emu_cli_whatif whatif;
+    if (emu_cli_max_loss("audit", opts->max_loss, &max_loss) < 0 ||
+        emu_cli_whatif_parse("audit", &opts->what_if, &whatif) < 0) {
+        return EMU_EXIT_USAGE;
+    }
+    double interval = 2.0;
+    if (opts->interval) {
+        char *end;
+        interval = strtod(opts->interval, &end);
+        if (*end || end == opts->interval || !(interval >= 0.1 && interval <= 3600.0) ||
+            !opts->follow) {
+            fprintf(stderr, "fargate-emu audit: --interval %s: expected seconds from 0.1 to "
+                            "3600, with --follow\n", opts->interval);
+            return EMU_EXIT_USAGE;
+        }
+    }
+    if (opts->follow && whatif.on) {
+        fprintf(stderr, "fargate-emu audit: give --follow or --what-if, not both\n");
+        return EMU_EXIT_USAGE;
+    }
+    if (!whatif.on && (opts->image_map.n || opts->image_map_file)) {
+        fprintf(stderr, "fargate-emu audit: --image-map and --image-map-file need --what-if\n");
         return EMU_EXIT_USAGE;
     }
     char data_dir[EMU_CLI_PATH_MAX];
@@ -122,12 +209,24 @@ static int exec_audit(const struct emu_cli_global *g, void *optsp, int argc, cha
     if (r < 0) {
         return emu_cli_task_load_exit(r);
     }
+    if (opts->follow) {
+        (void)snprintf(id, sizeof(id), "%s", st.id);
+        emu_task_state_done(&st);
+        return emu_cli_audit_follow(g, data_dir, id, (long)(interval * 1000.0), max_loss);
+    }
+    if (st.status != EMU_TASK_STOPPED && whatif.on) {
+        fprintf(stderr, "fargate-emu audit: task %s is %s: --what-if compares with a task that "
+                        "stopped\n", st.id, emu_task_status_to_string(st.status));
+        emu_task_state_done(&st);
+        return EMU_EXIT_USAGE;
+    }
     if (st.status != EMU_TASK_STOPPED) {
         fprintf(stderr, "fargate-emu audit: task %s is %s: the audit compares what arrived so "
-                        "far (records still buffered count as lost)\n", st.id,
+                        "far (records still buffered count as lost; --follow shows them in flight)\n", st.id,
                 emu_task_status_to_string(st.status));
     }
-    int code = emu_cli_audit_report("audit", data_dir, &st, g->json, max_loss);
+    int code = whatif.on ? rerun(g, opts, data_dir, &st, &whatif, max_loss)
+                         : emu_cli_audit_report("audit", data_dir, &st, g->json, max_loss);
     emu_task_state_done(&st);
     return code;
 }
@@ -152,7 +251,8 @@ const struct emu_cli_command emu_cmd_audit = {
     .name = "audit",
     .summary = "Compare what each awsfirelens container wrote with what reached its "
                "destinations, and say where the rest was lost.",
-    .usage = "[--json] [--max-loss PCT] [--data-dir DIR] TASK | --last",
+    .usage = "[--json] [--max-loss PCT] [--follow [--interval S]] [--what-if KEY=VALUE]... "
+             "[--image-map FROM=TO]... [--image-map-file FILE] [--data-dir DIR] TASK | --last",
     .description = "Reads the copy of each container's output the runtime keeps (<data-dir>/"
                    "tasks/<id>.out/), the router config the task ran with, the router's own "
                    "log and the S3 and CloudWatch Logs stores of the local endpoints, and "

@@ -22,6 +22,7 @@
 #include "emu/cli/cli_image_map.h"
 #include "emu/cli/cli_run.h"
 #include "emu/cli/cli_tasks.h"
+#include "emu/cli/cli_whatif.h"
 #include "emu/cli/commands.h"
 #include "emu/model/ids.h"
 #include "emu/model/validate.h"
@@ -78,6 +79,10 @@ static const struct emu_cli_option run_options[] = {
      "when the task stops, print the delivery audit (see `audit`); exit 1 on loss", EMU_OPT_SCALAR},
     {"max-loss", "PCT", OPT(max_loss), NULL,
      "with --audit: exit 1 only when more than PCT percent was lost (default 0)", EMU_OPT_SCALAR},
+    {"what-if", "KEY=VALUE", OPT(what_if), NULL,
+     "with --audit: then run the task definition again with this setting changed (router-memory, "
+     "log-driver-buffer-limit, app-stop-timeout, fluentd-async, storage.type; repeatable) and "
+     "print both audits side by side", EMU_OPT_LIST},
     {NULL, NULL, 0, 0, NULL, NULL, EMU_OPT_SCALAR},
 };
 
@@ -128,6 +133,29 @@ static int load_secrets(const char *path, struct run_job *job)
     return 0;
 }
 
+/* Docker takes a relative bind-mount source for a volume name: the task's FireLens and
+ * state paths are made absolute here. */
+static int absolute_data_dir(struct run_job *job)
+{
+    if (job->data_dir[0] == '/') {
+        return 0;
+    }
+    char cwd[EMU_CLI_PATH_MAX];
+    if (!getcwd(cwd, sizeof(cwd))) {
+        fprintf(stderr, "fargate-emu run: cannot resolve --data-dir %s: %s\n", job->data_dir,
+                strerror(errno));
+        return EMU_EUSAGE;
+    }
+    char abs[EMU_CLI_PATH_MAX];
+    int n = snprintf(abs, sizeof(abs), "%s/%s", cwd, job->data_dir);
+    if (n < 0 || (size_t)n >= sizeof(abs) || (size_t)n >= sizeof(job->data_dir)) {
+        fprintf(stderr, "fargate-emu run: --data-dir %s: path too long\n", job->data_dir);
+        return EMU_EUSAGE;
+    }
+    memcpy(job->data_dir, abs, (size_t)n + 1);
+    return 0;
+}
+
 /* The task ID, ARN and plan; prints why on failure. */
 static int plan_task(const struct emu_cli_global *g, struct run_opts *opts, struct run_job *job)
 {
@@ -161,6 +189,7 @@ static int plan_task(const struct emu_cli_global *g, struct run_opts *opts, stru
     }
     struct emu_render_ctx ctx;
     emu_render_ctx_init(&ctx);
+    ctx.firelens_async = !job->no_firelens_async;
     ctx.cluster = cluster;
     ctx.task_arn = arn;
     ctx.task_id = emu_arena_strdup(&job->arena, id);
@@ -252,7 +281,8 @@ int emu_cli_taskdef_save(const struct run_job *job)
     return r;
 }
 
-static int prepare(const struct emu_cli_global *g, struct run_opts *opts, struct run_job *job)
+int emu_cli_run_prepare(const struct emu_cli_global *g, struct run_opts *opts,
+                        struct run_job *job)
 {
     struct emu_diags diags;
     emu_diags_init(&diags);
@@ -287,6 +317,7 @@ static int prepare(const struct emu_cli_global *g, struct run_opts *opts, struct
         fprintf(stderr, "fargate-emu run: --what only matters to render, ignoring\n");
     }
     r = emu_cli_data_dir(g, "run", job->data_dir, sizeof(job->data_dir));
+    r = r ? r : absolute_data_dir(job);
     r = r ? r : (opts->publish ? parse_publish(opts->publish, job) : 0);
     r = r ? r : emu_cli_image_map_load(&opts->image_map, opts->image_map_file, &job->image_map);
     r = r ? r : (opts->secrets_file ? load_secrets(opts->secrets_file, job) : 0);
@@ -397,7 +428,13 @@ static int exec_run(const struct emu_cli_global *g, void *optsp, int argc, char 
                         "--max-loss needs --audit\n");
         return EMU_EXIT_USAGE;
     }
-    if (emu_cli_max_loss("run", opts->max_loss, &max_loss) < 0) {
+    struct emu_cli_whatif whatif;
+    if (emu_cli_max_loss("run", opts->max_loss, &max_loss) < 0 ||
+        emu_cli_whatif_parse("run", &opts->what_if, &whatif) < 0) {
+        return EMU_EXIT_USAGE;
+    }
+    if (whatif.on && !opts->audit) {
+        fprintf(stderr, "fargate-emu run: --what-if needs --audit\n");
         return EMU_EXIT_USAGE;
     }
     struct run_job *job = emu_calloc(1, sizeof(*job));
@@ -410,7 +447,7 @@ static int exec_run(const struct emu_cli_global *g, void *optsp, int argc, char 
     emu_cli_iam_init(&job->iam);
     emu_cli_iam_init(&job->exec_iam);
     int code;
-    int r = prepare(g, opts, job);
+    int r = emu_cli_run_prepare(g, opts, job);
     if (r < 0) {
         code = r == EMU_EUSAGE ? EMU_EXIT_USAGE : EMU_EXIT_FAILURE;
     }
@@ -425,7 +462,9 @@ static int exec_run(const struct emu_cli_global *g, void *optsp, int argc, char 
             code = EMU_EXIT_FAILURE;
         }
         if (opts->audit && job->st.status == EMU_TASK_STOPPED) {
-            int ac = emu_cli_audit_report("run", job->data_dir, &job->st, g->json, max_loss);
+            int ac = whatif.on ? emu_cli_whatif_after_run(g, opts, job, &whatif, max_loss)
+                               : emu_cli_audit_report("run", job->data_dir, &job->st, g->json,
+                                                      max_loss);
             code = code == EMU_EXIT_OK ? ac : code;
         }
     }
@@ -475,7 +514,7 @@ const struct emu_cli_command emu_cmd_run = {
              "[--keep] [--pull POLICY] [--image-map FROM=TO,...] [--image-map-file FILE] "
              "[--task-id ID] [--json] [--enforce-iam [--task-role-policy FILE]... "
              "[--execution-role-policy FILE]...] [--fault SPEC]... [--fault-seed N] "
-             "[--restart-attempt-period S] [--audit [--max-loss PCT]] "
+             "[--restart-attempt-period S] [--audit [--max-loss PCT] [--what-if KEY=VALUE]...] "
              "[--data-dir DIR] [--docker-host URL] TASKDEF",
     .description = "Validates the task definition, pulls missing images, creates a pause "
                    "container owning the task's network namespace (awsvpc: localhost works "

@@ -205,6 +205,12 @@ int emu_docker_container_logs_req(struct emu_docker *d, const char *id, bool fol
                                   emu_docker_log_line_cb on_line, void *line_ud,
                                   emu_docker_cb cb, void *ud, struct emu_http_req **ret_req);
 
+/* The same without follow, only the lines at or after since (a Unix time "SECONDS[.NANOS]",
+ * as the API's since parameter takes it). */
+int emu_docker_container_logs_since(struct emu_docker *d, const char *id, const char *since,
+                                    emu_docker_log_line_cb on_line, void *line_ud,
+                                    emu_docker_cb cb, void *ud, struct emu_http_req **ret_req);
+
 /* GET /containers/{id}/archive?path=PATH: the tar stream of one path of a container's file
  * system (a created, never started container reads its image's files), at most max_bytes
  * (-E2BIG beyond); reply->body and body_len. A missing path is -EDOCKER with HTTP 404. */

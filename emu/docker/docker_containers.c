@@ -224,9 +224,34 @@ int emu_docker_container_logs(struct emu_docker *d, const char *id, bool follow,
     return emu_docker_container_logs_req(d, id, follow, on_line, line_ud, cb, ud, NULL);
 }
 
+static int logs_req(struct emu_docker *d, const char *id, const char *query,
+                    emu_docker_log_line_cb on_line, void *line_ud, emu_docker_cb cb, void *ud,
+                    struct emu_http_req **ret_req);
+
 int emu_docker_container_logs_req(struct emu_docker *d, const char *id, bool follow,
                                   emu_docker_log_line_cb on_line, void *line_ud,
                                   emu_docker_cb cb, void *ud, struct emu_http_req **ret_req)
+{
+    return logs_req(d, id, follow ? "/logs?stdout=1&stderr=1&timestamps=1&follow=1"
+                                  : "/logs?stdout=1&stderr=1&timestamps=1",
+                    on_line, line_ud, cb, ud, ret_req);
+}
+
+int emu_docker_container_logs_since(struct emu_docker *d, const char *id, const char *since,
+                                    emu_docker_log_line_cb on_line, void *line_ud,
+                                    emu_docker_cb cb, void *ud, struct emu_http_req **ret_req)
+{
+    char query[96];
+    if (!since || strspn(since, "0123456789.") != strlen(since) || strlen(since) > 40) {
+        return EMU_EINVAL;
+    }
+    (void)snprintf(query, sizeof(query), "/logs?stdout=1&stderr=1&timestamps=1&since=%s", since);
+    return logs_req(d, id, query, on_line, line_ud, cb, ud, ret_req);
+}
+
+static int logs_req(struct emu_docker *d, const char *id, const char *query,
+                    emu_docker_log_line_cb on_line, void *line_ud, emu_docker_cb cb, void *ud,
+                    struct emu_http_req **ret_req)
 {
     if (!on_line) {
         return EMU_EINVAL;
@@ -238,9 +263,7 @@ int emu_docker_container_logs_req(struct emu_docker *d, const char *id, bool fol
     emu_docker_logs_decoder_init(&ls->dec, true, on_line, line_ud);
     struct emu_buf path;
     emu_buf_init(&path, 4096);
-    int r = emu__docker_path(&path, "/containers/", id,
-                             follow ? "/logs?stdout=1&stderr=1&timestamps=1&follow=1"
-                                    : "/logs?stdout=1&stderr=1&timestamps=1");
+    int r = emu__docker_path(&path, "/containers/", id, query);
     if (r == 0) {
         struct emu__docker_req rq = {.method = "GET", .path = path.data, .timeout_ms = -1,
                                      .parse = logs_parse, .chunk = logs_chunk,

@@ -382,6 +382,13 @@ const char *emu_local_config_path(const char *const *argv, size_t argc,
 {
     for (size_t i = 0; i < argc; i++) {
         const char *s = argv[i] ? argv[i] : "";
+        /* `sh -c 'exec fluent-bit ...'` or `python3 -c CODE`: the value is a program, not a
+         * config path (a path with a space or a newline is taken for one, too). */
+        if (strcmp(s, "-c") == 0 && i + 1 < argc && argv[i + 1] &&
+            strpbrk(argv[i + 1], " \n\t")) {
+            i++;
+            continue;
+        }
         if ((strcmp(s, "-c") == 0 || strcmp(s, "--config") == 0) && i + 1 < argc && argv[i + 1]) {
             return emu_arena_strdup(a, argv[i + 1]);
         }

@@ -189,7 +189,7 @@ struct emu_report_task {
 };
 
 /* Fills r from the data dir: containers from <data>/tasks/<id>.out/<name>.log, destinations
- * from the router config saved at <data>/tasks/<id>.router/ (or the live FireLens config dir),
+ * from the router config snapshot <data>/tasks/<id>.out/.router/ (or the live FireLens dir),
  * deliveries from <data>/s3 and <data>/logs. Containers without an output file are left with
  * source NONE for the caller (Docker logs). 0 or -ENOMEM; what cannot be read becomes a note. */
 int emu_report_collect(const char *data_dir, const struct emu_report_task *t,

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Collects a task's measurements from the data dir: what each container wrote (the runtime's
- * <task-id>.out/<container>.log copies), which destinations its router config names, then
+ * <task-id>.out/<container>.log copies), which destinations its router config names (the
+ * <task-id>.out/.router snapshot), then
  * what each destination's store received (report_s3.c, report_cwl.c). */
 #include <errno.h>
 #include <stdarg.h>
@@ -227,14 +228,16 @@ int emu_report_collect(const char *data_dir, const struct emu_report_task *t,
                                                                          : t->now_ms;
     collect_containers(data_dir, t, r);
 
+    /* The snapshot the runtime keeps for audit and report, else the live FireLens dir. */
     char dir[4096];
-    int n = snprintf(dir, sizeof(dir), "%s/tasks/%s.router", data_dir, t->id);
-    if (n > 0 && (size_t)n < sizeof(dir) && !is_dir(dir)) {
+    int n = snprintf(dir, sizeof(dir), "%s/tasks/%s.out/.router", data_dir, t->id);
+    bool snapshot = n > 0 && (size_t)n < sizeof(dir) && is_dir(dir);
+    if (!snapshot) {
         n = snprintf(dir, sizeof(dir), "%s/data/firelens/%s/config", data_dir, t->id);
     }
     if (n > 0 && (size_t)n < sizeof(dir) && is_dir(dir)) {
         memcpy(r->config_dir, dir, (size_t)n + 1);
-        int rv = emu__report_dests(dir, r);
+        int rv = snapshot ? emu__report_dests_snapshot(dir, r) : emu__report_dests(dir, r);
         if (rv < 0) {
             return rv;
         }

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The task's destinations from its router config: every *.conf the run wrote (the generated
- * fluent.conf, patched image configs, external.conf), parsed with the router's own Fluent Bit
- * parser; each [OUTPUT] of s3, cloudwatch_logs or cloudwatch becomes a destination. */
+/* The task's destinations from its router config, parsed with the router's own Fluent Bit
+ * parser: the snapshot the runtime keeps (<id>.out/.router/<path in the router>, loaded from
+ * fluent-bit.conf with its @INCLUDEs as the router resolves them), or for a task without one
+ * every *.conf of the live FireLens config dir on its own. Each [OUTPUT] of s3,
+ * cloudwatch_logs or cloudwatch becomes a destination. */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -112,6 +114,8 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+static void add_outputs(struct emu_report *r, const struct emu_router_config *cf);
+
 static void read_one(const char *dir, const char *name, struct emu_report *r)
 {
     char path[4400];
@@ -135,14 +139,65 @@ static void read_one(const char *dir, const char *name, struct emu_report *r)
     if (rv < 0) {
         emu__report_note(r, "%s", diags.n ? diags.items[0].message : emu_strerror(rv));
     }
+    add_outputs(r, cf);
+    emu_router_config_free(cf);
+    emu_diags_done(&diags);
+    emu_free(data);
+}
+
+static void add_outputs(struct emu_report *r, const struct emu_router_config *cf)
+{
     for (size_t i = 0; cf && i < cf->n_sections; i++) {
         if (cf->sections[i].kind == EMU_RSEC_OUTPUT) {
             add_output(r, &cf->sections[i]);
         }
     }
+}
+
+/* The path in the router of the file it loads: <root>.main (the runtime's .router.main
+ * beside .router), else Fluent Bit's default. */
+static void router_main(const char *root, char *out, size_t n)
+{
+    char path[4200], *data = NULL;
+    size_t len = 0;
+    (void)snprintf(out, n, "/fluent-bit/etc/fluent-bit.conf");
+    int m = snprintf(path, sizeof(path), "%s.main", root);
+    if (m < 0 || (size_t)m >= sizeof(path) || emu_file_read(path, 4096, &data, &len) < 0) {
+        return;
+    }
+    while (len > 0 && (data[len - 1] == '\n' || data[len - 1] == ' ')) {
+        data[--len] = '\0';
+    }
+    if (len > 1 && len < n && data[0] == '/' && strlen(data) == len && !strstr(data, "/../")) {
+        memcpy(out, data, len + 1);
+    }
+    emu_free(data);
+}
+
+int emu__report_dests_snapshot(const char *root, struct emu_report *r)
+{
+    char main_path[4096], path[8200];
+    router_main(root, main_path, sizeof(main_path));
+    int n = snprintf(path, sizeof(path), "%s%s", root, main_path);
+    if (n < 0 || (size_t)n >= sizeof(path)) {
+        return EMU_ENAMETOOLONG;
+    }
+    struct emu_router_config_env env = {.root = root};
+    struct emu_router_config *cf = NULL;
+    struct emu_diags diags;
+    emu_diags_init(&diags);
+    int rv = emu_router_config_load(path, &env, &cf, &diags);
+    if (rv == EMU_ENOMEM) {
+        emu_diags_done(&diags);
+        return rv;
+    }
+    if (rv < 0) {
+        emu__report_note(r, "%s", diags.n ? diags.items[0].message : emu_strerror(rv));
+    }
+    add_outputs(r, cf);
     emu_router_config_free(cf);
     emu_diags_done(&diags);
-    emu_free(data);
+    return 0;
 }
 
 int emu__report_dests(const char *dir, struct emu_report *r)

@@ -48,7 +48,12 @@ void emu__report_journals(const char *data_dir, struct emu_report *r);
 bool emu__report_cwl_stream_is_task(const struct emu_report *r, const struct emu_report_dest *d,
                                     const char *name);
 
-/* Reads the router config files of dir into r->dests. 0, -ENOENT (no such dir) or -ENOMEM. */
+/* Reads every *.conf of dir on its own (the live FireLens config dir of a task without a
+ * snapshot) into r->dests. 0, -ENOENT (no such dir) or -ENOMEM. */
 int emu__report_dests(const char *dir, struct emu_report *r);
+/* Reads the runtime's snapshot root (<id>.out/.router: fluent-bit/etc/fluent-bit.conf and
+ * what it includes, at their paths in the router) into r->dests. 0 or -ENOMEM; a config that
+ * cannot be read becomes a note. */
+int emu__report_dests_snapshot(const char *root, struct emu_report *r);
 
 #endif

@@ -339,6 +339,9 @@ struct emu_task_runner_opts {
     void (*on_change)(const struct emu_task_state *st, void *ud);
     /* No copy of the containers' output and router config under <id>.out (tests). */
     bool no_output;
+    /* what-if (`--what-if storage.type=filesystem`): the generated Fluent Bit config gets
+     * [SERVICE] storage.path and storage.type filesystem on its forward inputs */
+    bool router_storage_fs;
     uint64_t output_max; /* per container; 0 = EMU_OUTPUT_MAX_DEFAULT */
     /* Called once when the task reached STOPPED and every call finished. */
     void (*on_done)(const struct emu_task_state *st, void *ud);
@@ -396,6 +399,13 @@ int emu_task_remove_dir(const char *path);
 #define EMU_OUTPUT_PART 16384u          /* Docker splits longer lines into parts of this size */
 #define EMU_OUTPUT_ROUTER_DIR ".router" /* <id>.out/.router/<path>: the router's config files */
 #define EMU_OUTPUT_TASK_FILE ".task.json" /* <id>.out/.task.json: what the audit needs */
+/* <id>.out/.router.main: the path in the router of the config file it loads (its -c; absent:
+ * EMU_OUTPUT_ROUTER_DEFAULT), read by audit and report to load the snapshot from. */
+#define EMU_OUTPUT_ROUTER_MAIN ".router.main"
+#define EMU_OUTPUT_ROUTER_DEFAULT "/fluent-bit/etc/fluent-bit.conf"
+/* Reads out_dir/.router.main into main (n bytes): the router's main config path, or the
+ * default. Always usable. */
+void emu_output_router_main(const char *out_dir, char *main_path, size_t n);
 
 struct emu_output_writer {
     FILE *f;

@@ -44,6 +44,12 @@ struct runner_ctr {
     bool killed;
     struct emu_output_writer *out;  /* the copy of its output being written */
     struct emu_http_req *logs_req;  /* the logs stream feeding it */
+    uint64_t out_seen;              /* lines the follow stream gave */
+    uint64_t out_skip;              /* lines of the re-read to skip (already written) */
+    uint64_t out_followed;          /* out_seen when the follow stream ended */
+    char out_last_ts[48];           /* timestamp of the last line the follow gave */
+    uint64_t out_same_ts;           /* lines the follow gave with that timestamp */
+    bool out_reread;                /* the re-read after the follow ended was asked */
 };
 
 /* One image being ensured (the pause image included). */
@@ -87,6 +93,8 @@ struct emu_task_runner {
     int images_pending;
     int logs_inflight;    /* output copies still streaming */
     int64_t logs_wait_ms; /* when every container had stopped with copies still streaming */
+    int64_t logs_moved_ms; /* when the copies last received a line after that */
+    uint64_t logs_lines;   /* lines the copies held then */
     struct runner_image images[EMU_TASK_MAX_CONTAINERS + 1];
     struct emu_buf last_saved;
     struct emu_sweeper sweeper;
@@ -131,8 +139,6 @@ void emu__local_begin(struct emu_task_runner *r);
 
 /* Removes the FireLens resource dir (unless --keep). */
 void emu__local_cleanup(struct emu_task_runner *r);
-/* task_router_copy.c: copies the FireLens config dir's *.conf to <data>/tasks/<id>.router/. */
-int emu__local_save_config(struct emu_task_runner *r);
 
 /* Starts copying a started container's output to <id>.out/<name>.log (task_output.c). */
 void emu__output_start(struct runner_ctr *rc);
@@ -141,9 +147,13 @@ void emu__output_start(struct runner_ctr *rc);
 void emu__output_flush(struct emu_task_runner *r);
 /* Whether every output copy has ended; cuts those still streaming 10 s after first asked. */
 bool emu__output_drained(struct emu_task_runner *r, int64_t now);
-/* Keeps a copy of a router config file (its path inside the router) under <id>.out/.router. */
+/* Keeps a copy of a router config file (its path inside the router) under <id>.out/.router:
+ * the one snapshot of the config a task ran with, read by `audit` and `report`. */
 void emu__output_config(struct emu_task_runner *r, const char *target, const char *data,
                         size_t len);
+
+/* Records which of those files the router loads (its -c), in <id>.out/.router.main. */
+void emu__output_router_main(struct emu_task_runner *r, const char *target);
 
 /* Writes <id>.out/.task.json: each container's role, memory, stopTimeout and Docker log
  * options, for the audit's recommendations. */

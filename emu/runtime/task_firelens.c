@@ -136,6 +136,37 @@ static int fetch_external(struct emu_task_runner *r, const char *arn, char *why,
     return rv;
 }
 
+/* what-if storage.type=filesystem: [SERVICE] storage.path first, then the generated config
+ * with storage.type filesystem after each forward input's Name (never in a faithful run). */
+#define STORAGE_PATH "/var/log/flb-storage/"
+static int storage_fs(struct emu_task_runner *r, struct emu_buf *conf)
+{
+    struct emu_buf out;
+    emu_buf_init(&out, EMU_LOCAL_CONF_MAX);
+    static const char name_fwd[] = "    Name forward\n";
+    int rv = emu_buf_puts(&out, "\n[SERVICE]\n    storage.path " STORAGE_PATH "\n");
+    const char *p = conf->data ? conf->data : "";
+    const char *end = p + conf->len;
+    while (rv == 0 && p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t n = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
+        rv = emu_buf_append(&out, p, n);
+        if (rv == 0 && n == sizeof(name_fwd) - 1 && memcmp(p, name_fwd, n) == 0) {
+            rv = emu_buf_puts(&out, "    storage.type filesystem\n");
+        }
+        p += n;
+    }
+    if (rv == 0) {
+        emu_buf_done(conf);
+        *conf = out;
+        notice(r, "what-if: the router's forward inputs buffer in the filesystem (storage.type "
+                  "filesystem, storage.path " STORAGE_PATH ")\n");
+        return 0;
+    }
+    emu_buf_done(&out);
+    return rv;
+}
+
 /* Spec 1.1: the directories, external.conf, then fluent.conf. */
 static int write_resource(struct emu_task_runner *r, char *why, size_t why_len)
 {
@@ -171,6 +202,14 @@ static int write_resource(struct emu_task_runner *r, char *why, size_t why_len)
     if (rv == 0 && (rv = emu_render_router_config(r->td, r->opts.render_ctx, &conf, &diags)) < 0) {
         (void)snprintf(why, why_len, "ResourceInitializationError: cannot generate the "
                                      "firelens config: %s", emu_strerror(rv));
+    }
+    if (rv == 0 && r->opts.router_storage_fs) {
+        if (c->firelens_configuration.type != EMU_ROUTER_FLUENTBIT) {
+            (void)snprintf(why, why_len, "ResourceInitializationError: what-if storage.type "
+                                         "applies to a Fluent Bit router only");
+            rv = -EINVAL;
+        }
+        rv = rv ? rv : storage_fs(r, &conf);
     }
     const char *out = NULL;
     size_t out_len = 0;
@@ -408,7 +447,9 @@ static void on_image(int status, const struct emu_docker_reply *rep, void *ud)
         argv[n++] = cmd[i];
     }
     enum emu_router_type type = c->firelens_configuration.type;
-    enqueue(r, emu_local_config_path(argv, n, type, &r->arena));
+    const char *main_conf = emu_local_config_path(argv, n, type, &r->arena);
+    emu__output_router_main(r, main_conf ? main_conf : r->local.config_target);
+    enqueue(r, main_conf);
     if (r->local.n_queue == 0) {
         finish_images(r);
         return;
@@ -533,15 +574,11 @@ void emu__local_cleanup(struct emu_task_runner *r)
     if (!r->local.has_paths) {
         return;
     }
-    int rv = emu__local_save_config(r); /* for `fargate-emu report` */
-    if (rv < 0) {
-        emu_log_warn("task %s: cannot keep its router config: %s, ignoring", r->st->id,
-                     emu_strerror(rv));
-    }
+    /* The config it ran with stays in <id>.out/.router (emu__output_config). */
     if (r->st->keep) {
         return;
     }
-    rv = emu_task_remove_dir(r->local.paths.resource_dir);
+    int rv = emu_task_remove_dir(r->local.paths.resource_dir);
     if (rv < 0) {
         emu_log_warn("task %s: cannot remove %s: %s, ignoring", r->st->id,
                      r->local.paths.resource_dir, emu_strerror(rv));

@@ -2,12 +2,13 @@
 /* The runtime's copy of what each container wrote: <data-dir>/tasks/<id>.out/<name>.log, one
  * "<RFC3339Nano> <stdout|stderr> <line>" line per output line, read from Docker's dual-logging
  * copy through the logs endpoint while the task runs (so it survives container removal), with
- * a size ceiling (<name>.truncated when hit); plus a snapshot of the router's config files
- * under <id>.out/.router/<path in the router> for `fargate-emu audit`. */
+ * a size ceiling (<name>.truncated when hit); plus the one snapshot of the router's config
+ * files, <id>.out/.router/<path in the router>, that `audit` and `report` read. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "emu/base/err.h"
 #include "emu/base/file.h"
@@ -17,7 +18,11 @@
 #include "emu/runtime/runtime_int.h"
 
 /* How long the capture of a stopped task may lag before it is cut (ms). */
-#define OUTPUT_DRAIN_MS 10000
+/* After the last container stopped, a copy still streaming is cut when it has received
+ * nothing for OUTPUT_STALL_MS, or OUTPUT_DRAIN_MAX_MS after the stop whatever it does (a
+ * burst of a million lines takes seconds to read back on a loaded machine). */
+#define OUTPUT_STALL_MS 10000
+#define OUTPUT_DRAIN_MAX_MS 120000
 
 int emu_output_dir(const char *data_dir, const char *id, struct emu_buf *out)
 {
@@ -143,9 +148,77 @@ int emu_output_writer_close(struct emu_output_writer *w)
 static void on_out_line(int stream, const char *timestamp, const char *line, size_t len, void *ud)
 {
     struct runner_ctr *rc = ud;
+    if (rc->out_reread) {
+        /* The re-read starts at the last timestamp the follow gave: skip its lines. */
+        if (rc->out_skip > 0 && strcmp(timestamp, rc->out_last_ts) == 0) {
+            rc->out_skip--;
+            return;
+        }
+        rc->out_skip = 0;
+    }
+    else if (strcmp(timestamp, rc->out_last_ts) == 0) {
+        rc->out_same_ts++;
+    }
+    else {
+        (void)snprintf(rc->out_last_ts, sizeof(rc->out_last_ts), "%s", timestamp);
+        rc->out_same_ts = 1;
+    }
     if (rc->out) {
+        rc->out_seen++;
         emu_output_writer_line(rc->out, stream, timestamp, line, len);
     }
+}
+
+/* "2006-01-02T15:04:05.999999999Z" as Unix "SECONDS.NANOS" for the API's since; false when it
+ * is not of that shape. */
+static bool since_of(const char *ts, char *out, size_t n)
+{
+    struct tm tm;
+    memset(&tm, 0, sizeof(tm));
+    int used = 0;
+    if (sscanf(ts, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+               &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &used) != 6 || used != 19) {
+        return false;
+    }
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    const char *rest = ts + used;
+    char frac[10] = "000000000";
+    if (*rest == '.') {
+        size_t k = strspn(rest + 1, "0123456789");
+        memcpy(frac, rest + 1, k < 9 ? k : 9);
+        rest += 1 + k;
+    }
+    if (strcmp(rest, "Z") != 0) {
+        return false;
+    }
+    time_t secs = timegm(&tm);
+    int m = snprintf(out, n, "%lld.%s", (long long)secs, frac);
+    return secs >= 0 && m > 0 && (size_t)m < n;
+}
+
+static void on_logs_done(int status, const struct emu_docker_reply *rep, void *ud);
+
+/* Docker can end the follow stream of a stopped container before its dual-logging copy has
+ * every line (measured: the last 100-150 lines of a burst through a synchronous fluentd
+ * driver). Once the follow ended, one read of the copy from the last timestamp it gave on
+ * (since= is inclusive: the lines with that timestamp already written are skipped). */
+static bool reread(struct runner_ctr *rc)
+{
+    struct emu_task_runner *r = rc->r;
+    if (rc->out_reread || !rc->out) {
+        return false;
+    }
+    char since[64];
+    rc->out_reread = true;
+    rc->out_followed = rc->out_seen;
+    rc->out_skip = rc->out_same_ts;
+    if (!rc->out_last_ts[0] || !since_of(rc->out_last_ts, since, sizeof(since))) {
+        return false; /* nothing came, or a timestamp of another shape: keep what came */
+    }
+    return emu_docker_container_logs_since(r->docker, r->st->containers[rc->i].docker_name,
+                                           since, on_out_line, rc, on_logs_done, rc,
+                                           &rc->logs_req) == 0;
 }
 
 static void on_logs_done(int status, const struct emu_docker_reply *rep, void *ud)
@@ -153,6 +226,14 @@ static void on_logs_done(int status, const struct emu_docker_reply *rep, void *u
     struct runner_ctr *rc = ud;
     struct emu_task_runner *r = rc->r;
     rc->logs_req = NULL;
+    if (status == 0 && reread(rc)) {
+        return; /* still in flight: the re-read */
+    }
+    if (rc->out_reread && rc->out_seen > rc->out_followed) {
+        emu_log_debug("task %s: %llu lines of %s came after its logs stream ended", r->st->id,
+                      (unsigned long long)(rc->out_seen - rc->out_followed),
+                      r->st->containers[rc->i].name);
+    }
     r->logs_inflight--;
     if (status < 0 && status != -ECANCELED) {
         emu_log_debug("task %s: reading the output of %s: %s", r->st->id,
@@ -218,15 +299,25 @@ bool emu__output_drained(struct emu_task_runner *r, int64_t now)
     if (r->logs_inflight == 0) {
         return true;
     }
+    uint64_t lines = 0;
+    for (size_t i = 0; i < r->st->n_containers; i++) {
+        lines += r->ctrs[i].out ? r->ctrs[i].out->lines : 0;
+    }
     if (!r->logs_wait_ms) {
         r->logs_wait_ms = now;
+        r->logs_moved_ms = now;
+        r->logs_lines = lines;
     }
-    if (now - r->logs_wait_ms > OUTPUT_DRAIN_MS) {
+    if (lines != r->logs_lines) {
+        r->logs_lines = lines;
+        r->logs_moved_ms = now;
+    }
+    if (now - r->logs_moved_ms > OUTPUT_STALL_MS || now - r->logs_wait_ms > OUTPUT_DRAIN_MAX_MS) {
         for (size_t i = 0; i < r->st->n_containers; i++) {
             if (r->ctrs[i].logs_req) {
                 emu_log_warn("task %s: the output of %s did not end %d s after it stopped; its "
                              "copy may miss the last lines", r->st->id, r->st->containers[i].name,
-                             OUTPUT_DRAIN_MS / 1000);
+                             (int)((now - r->logs_wait_ms) / 1000));
                 emu_http_cancel(r->ctrs[i].logs_req);
                 r->ctrs[i].logs_req = NULL;
             }
@@ -238,7 +329,7 @@ bool emu__output_drained(struct emu_task_runner *r, int64_t now)
 void emu__output_config(struct emu_task_runner *r, const char *target, const char *data,
                         size_t len)
 {
-    if (!target || target[0] != '/' || strstr(target, "/../") || r->opts.no_output) {
+    if (!target || target[0] != '/' || strstr(target, "/../")) {
         return;
     }
     struct emu_buf p;
@@ -261,6 +352,40 @@ void emu__output_config(struct emu_task_runner *r, const char *target, const cha
                       emu_strerror(rv));
     }
     emu_buf_done(&p);
+}
+
+void emu__output_router_main(struct emu_task_runner *r, const char *target)
+{
+    struct emu_buf p;
+    if (!target || emu_output_dir(r->opts.data_dir, r->st->id, &p) < 0) {
+        return;
+    }
+    int rv = mkdir(p.data, 0700) < 0 && errno != EEXIST ? -errno : 0;
+    rv = rv ? rv : emu_buf_puts(&p, "/" EMU_OUTPUT_ROUTER_MAIN);
+    rv = rv ? rv : emu_file_write_atomic(p.data, target, strlen(target), 0644);
+    if (rv < 0) {
+        emu_log_debug("task %s: cannot record the router's config path: %s", r->st->id,
+                      emu_strerror(rv));
+    }
+    emu_buf_done(&p);
+}
+
+void emu_output_router_main(const char *out_dir, char *main_path, size_t n)
+{
+    char path[4200], *data = NULL;
+    size_t len = 0;
+    (void)snprintf(main_path, n, "%s", EMU_OUTPUT_ROUTER_DEFAULT);
+    int m = snprintf(path, sizeof(path), "%s/" EMU_OUTPUT_ROUTER_MAIN, out_dir);
+    if (m < 0 || (size_t)m >= sizeof(path) || emu_file_read(path, 4096, &data, &len) < 0) {
+        return;
+    }
+    while (len > 0 && (data[len - 1] == '\n' || data[len - 1] == ' ')) {
+        data[--len] = '\0';
+    }
+    if (len > 1 && len < n && data[0] == '/' && strlen(data) == len && !strstr(data, "/../")) {
+        memcpy(main_path, data, len + 1);
+    }
+    emu_free(data);
 }
 
 static void add_int(cJSON *o, const char *key, const struct emu_opt_int *v)

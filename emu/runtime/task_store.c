@@ -457,8 +457,8 @@ int emu_store_remove(const char *data_dir, const char *id)
         }
         emu_buf_done(&p);
     }
-    struct emu_buf dir; /* the router configs kept for `fargate-emu report` */
-    if (emu_store_paths(data_dir, id, ".router", &dir) == 0) {
+    struct emu_buf dir; /* the output copies and router config kept for audit and report */
+    if (emu_store_paths(data_dir, id, ".out", &dir) == 0) {
         int r = emu_task_remove_dir(dir.data);
         first = first ? first : r;
         emu_buf_done(&dir);

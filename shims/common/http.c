@@ -64,7 +64,11 @@ static void run_daemon(struct shim_http_server *srv)
  * target before any unescaping. Its return value becomes the request's *con_cls. */
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 {
-    return shim__request_new(cls, conn, uri);
+    struct shim_request *req = shim__request_new(cls, conn, uri);
+    if (req) {
+        shim__conn_request(req);
+    }
+    return req;
 }
 
 static size_t unescape_none(void *cls, struct MHD_Connection *c, char *s)
@@ -249,10 +253,12 @@ static shim_mhd_result on_access(void *cls, struct MHD_Connection *conn, const c
     if (!req->started) {
         req->started = true;
         int r = shim__request_load(req, method);
+        shim__conn_body(req, has_body(req)); /* the head is in */
         if (r < 0 || req->bad_request) {
             shim_respond_error_xml(req, r == EMU_E2BIG ? 400 : 400,
                                    r == EMU_E2BIG ? "RequestHeaderSectionTooLarge" : "InvalidURI",
-                                   r == EMU_E2BIG ? "Your request header section is too large."
+                                   r == EMU_E2BIG ? "Your request header section exceeds the maximum "
+                                                    "allowed size."
                                                   : "Couldn't parse the specified URI.",
                                    NULL);
         }
@@ -280,11 +286,13 @@ static shim_mhd_result on_access(void *cls, struct MHD_Connection *conn, const c
         return MHD_YES;
     }
     if (*upload_data_size > 0) {
+        shim__conn_body(req, true); /* progress */
         shim__request_feed(req, upload_data, *upload_data_size);
         *upload_data_size = 0;
         return MHD_YES;
     }
     if (!req->queued) {
+        shim__conn_body(req, false);
         shim__request_finish(req);
         return respond_or_suspend(req);
     }
@@ -303,6 +311,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                           req->method ? req->method : "-", req->path ? req->path : "-",
                           (int)toe);
         }
+        shim__conn_request_end(req);
         shim__respond_log(req);
         if (req->srv->journal_fd1 && req->started) {
             shim__journal_request(req->srv, req);
@@ -360,6 +369,11 @@ static void on_acceptable(uv_poll_t *p, int status, int events)
                 emu_log_debug("%s: accept: %s", srv->name, strerror(errno));
             }
             break;
+        }
+        if (!shim__conn_admit(srv)) {
+            emu_log_debug("%s: every connection slot is busy, refusing a connection", srv->name);
+            close(fd);
+            continue;
         }
         /* MHD owns fd from here, closing it itself if it cannot take it (connection limit). */
         if (MHD_add_connection(srv->daemon, fd, (const struct sockaddr *)&ss, len) != MHD_YES) {
@@ -447,6 +461,19 @@ void shim__listen_close(struct shim_http_server *srv)
     uv_close((uv_handle_t *)&l->poll, on_listener_closed); /* the fd closes after libuv let go */
 }
 
+static struct shim_http_limits limits_default = {
+    SHIM_HTTP_MAX_CONNECTIONS, SHIM_HTTP_HEAD_TIMEOUT_MS, SHIM_HTTP_BODY_TIMEOUT_MS};
+
+void shim_http_set_limits(const struct shim_http_limits *l)
+{
+    limits_default.max_connections = l->max_connections ? l->max_connections
+                                                        : SHIM_HTTP_MAX_CONNECTIONS;
+    limits_default.head_timeout_ms = l->head_timeout_ms ? l->head_timeout_ms
+                                                        : SHIM_HTTP_HEAD_TIMEOUT_MS;
+    limits_default.body_timeout_ms = l->body_timeout_ms ? l->body_timeout_ms
+                                                        : SHIM_HTTP_BODY_TIMEOUT_MS;
+}
+
 static int parse_address(const struct shim_http_config *cfg, struct sockaddr_storage *ss,
                          socklen_t *ret_len)
 {
@@ -506,13 +533,18 @@ int shim_http_start(uv_loop_t *loop, const struct shim_http_config *cfg,
     srv->name = cfg->name ? cfg->name : "http";
     srv->on_request = cfg->on_request;
     srv->ctx = cfg->ctx;
+    srv->max_conns = cfg->max_connections ? cfg->max_connections : limits_default.max_connections;
+    srv->max_header_bytes = cfg->max_header_bytes;
+    srv->head_timeout_ms = limits_default.head_timeout_ms;
+    srv->body_timeout_ms = limits_default.body_timeout_ms;
     struct MHD_OptionItem opts[] = {
         {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)on_uri, srv},
         {MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t)unescape_none, NULL},
         {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, srv},
         {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)on_mhd_log, srv},
         {MHD_OPTION_CONNECTION_MEMORY_LIMIT, SHIM_HTTP_CONN_MEMORY, NULL},
-        {MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections ? cfg->max_connections : 1024, NULL},
+        {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)shim__conn_notify, srv},
+        {MHD_OPTION_CONNECTION_LIMIT, srv->max_conns + SHIM_CONN_SLACK, NULL},
         {MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s ? cfg->timeout_s : 300, NULL},
         {MHD_OPTION_END, 0, NULL},
     };
@@ -545,7 +577,8 @@ int shim_http_start(uv_loop_t *loop, const struct shim_http_config *cfg,
     (void)uv_timer_init(loop, &srv->timer);
     srv->timer.data = srv;
     srv->handles_open++;
-    r = uv_poll_start(&srv->poll, UV_READABLE, on_poll);
+    r = shim__conn_guard_start(srv);
+    r = r ? r : uv_poll_start(&srv->poll, UV_READABLE, on_poll);
     r = r ? r : shim__listen_open(srv);
     r = r ? r : shim__fault_start(srv);
     r = r || !cfg->journal ? r : shim__journal_open(srv, cfg->journal);
@@ -571,6 +604,7 @@ void shim_http_stop(struct shim_http_server *srv)
     srv->stopping = true;
     shim__listen_close(srv);
     shim__fault_stop(srv);
+    shim__conn_guard_stop(srv);
     /* Close the poll handle first: libuv forgets the epoll fd before MHD closes it. */
     uv_close((uv_handle_t *)&srv->poll, on_handle_closed);
     uv_close((uv_handle_t *)&srv->timer, on_handle_closed);

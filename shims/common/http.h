@@ -47,8 +47,11 @@ struct shim_http_config {
     uint16_t port;       /* 0 = pick a free port */
     const char *device;  /* IPv4 only: listen on this interface alone (SO_BINDTODEVICE, so
                           * several servers can share address:port on different bridges) */
-    unsigned max_connections; /* 0 = 1024 */
+    unsigned max_connections; /* 0 = the process default (shim_http_set_limits, 1024) */
     unsigned timeout_s;       /* idle connection timeout; 0 = 300 */
+    /* Header names and values (+4 bytes each) over this get 400 RequestHeaderSectionTooLarge;
+     * 0 = no limit of ours (a head over SHIM_HTTP_CONN_MEMORY still gets MHD's 431). */
+    size_t max_header_bytes;
     shim_request_fn on_request;
     void *ctx;
     struct shim_faults *faults;      /* fault injection engine (borrowed), or NULL */
@@ -58,6 +61,18 @@ struct shim_http_config {
      * "target","status"}; status 0 = no response), for `fargate-emu report`; NULL = none. */
     const char *journal;
 };
+
+/* Connection limits, process-wide defaults for every server started afterwards (the CLI sets
+ * them once). Zero fields keep the built-in default. */
+#define SHIM_HTTP_MAX_CONNECTIONS 1024
+#define SHIM_HTTP_HEAD_TIMEOUT_MS 20000 /* whole request head, from its first byte */
+#define SHIM_HTTP_BODY_TIMEOUT_MS 20000 /* longest gap in a request body (S3 RequestTimeout) */
+struct shim_http_limits {
+    unsigned max_connections;
+    unsigned head_timeout_ms;
+    unsigned body_timeout_ms;
+};
+void shim_http_set_limits(const struct shim_http_limits *limits);
 
 /* Binds and starts serving on loop. Returns 0 and the server, or a negative errno (-EADDRINUSE,
  * -EINVAL for a bad address, -ENOMEM, -EIO when libmicrohttpd refuses to start). */

@@ -13,6 +13,7 @@
 
 struct shim_listener;
 struct shim_delay;
+struct shim_conn;
 
 struct shim_http_server {
     uv_loop_t *loop;
@@ -40,6 +41,16 @@ struct shim_http_server {
     bool down;
     /* Failed-request journal (journal.c): fd + 1, 0 = none. */
     int journal_fd1;
+    /* Connection guard (conn.c). */
+    struct shim_conn *conns; /* every open connection (linked list) */
+    unsigned n_conns;
+    unsigned conns_cut;      /* of them, cut and waiting for MHD to close them */
+    unsigned max_conns;
+    size_t max_header_bytes; /* 0 = none */
+    unsigned head_timeout_ms;
+    unsigned body_timeout_ms;
+    uint64_t timeouts;       /* connections cut so far */
+    uv_timer_t guard_timer;
 };
 
 struct shim_request {
@@ -84,7 +95,27 @@ struct shim_request {
     /* Fault injection. */
     struct shim_delay *delay; /* injected latency running, NULL when none */
     bool reset;               /* close the connection with a TCP RST, no response */
+    struct shim_conn *gconn;  /* its connection's guard record, NULL if none */
 };
+
+/* Connections MHD may hold beyond max_conns: ones cut by the guard, not closed yet. */
+#define SHIM_CONN_SLACK 256
+
+/* conn.c: the guard's timer; 0 or a negative errno. Stop closes it (shim__server_handle_closed). */
+int shim__conn_guard_start(struct shim_http_server *srv);
+void shim__conn_guard_stop(struct shim_http_server *srv);
+/* conn.c: MHD_OPTION_NOTIFY_CONNECTION callback (cls = server): tracks every connection. */
+void shim__conn_notify(void *cls, struct MHD_Connection *mconn, void **socket_context,
+                       enum MHD_ConnectionNotificationCode toe);
+/* conn.c: whether a newly accepted connection may be added (may cut the longest-waiting
+ * connection to make room). */
+bool shim__conn_admit(struct shim_http_server *srv);
+/* conn.c: a request line arrived on req's connection (links req and its guard record). */
+void shim__conn_request(struct shim_request *req);
+/* conn.c: the head is in: the body is now received (body true) or the request is handled. */
+void shim__conn_body(struct shim_request *req, bool body);
+/* conn.c: the request completed; its connection waits for the next one. */
+void shim__conn_request_end(struct shim_request *req);
 
 /* journal.c: opens cfg->journal (0, or a negative errno), appends one line for a request that
  * failed (status >= 400, reset, or no response), closes. */

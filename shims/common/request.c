@@ -120,6 +120,15 @@ int shim__request_load(struct shim_request *req, const char *method)
         (void)MHD_get_connection_values(req->conn, MHD_HEADER_KIND, collect_header, &w);
         req->n_headers = w.n < want ? w.n : want;
     }
+    if (req->srv->max_header_bytes) {
+        size_t total = 0;
+        for (size_t i = 0; i < req->n_headers; i++) {
+            total += strlen(req->headers[i].name) + strlen(req->headers[i].value) + 4;
+        }
+        if (total > req->srv->max_header_bytes) {
+            return EMU_E2BIG;
+        }
+    }
     return 0;
 }
 

@@ -20,6 +20,7 @@ struct shim_faults;
 #define SHIM_S3_DEFAULT_REGION "us-east-1"
 #define SHIM_S3_DEFAULT_BASE_DOMAIN "localhost"
 #define SHIM_S3_MAX_OBJECT_SIZE (5ull * 1024 * 1024 * 1024) /* S3's single PUT limit */
+#define SHIM_S3_MAX_HEADER_BYTES 8192 /* S3: "the PUT request header is limited to 8 KB" */
 
 struct shim_s3_config {
     const char *root;        /* store directory (created if missing) */

@@ -316,6 +316,7 @@ int shim_s3_start(uv_loop_t *loop, const struct shim_s3_config *cfg, struct shim
         struct shim_http_config hc = {
             .journal = jn > 0 && (size_t)jn < sizeof(journal) ? journal : NULL,
             .name = "s3",
+            .max_header_bytes = SHIM_S3_MAX_HEADER_BYTES,
             .address = cfg->address,
             .port = cfg->port,
             .on_request = on_request,

@@ -36,7 +36,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             emu_audit_router_line(&ev, "app-firelens-0123", ol.text, ol.len);
             uint64_t h = emu_audit_hash(ol.text, ol.len);
             if (n++ % 2 == 0) {
-                (void)emu_audit_match_written(m, h, ol.stream == 2);
+                (void)emu_audit_match_written_on(m, h, ol.stream == 2, ol.stream);
             }
             else {
                 emu_audit_match_arrived(m, h);

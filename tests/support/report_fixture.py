@@ -96,9 +96,10 @@ CWL_CONF = """[OUTPUT]
 
 
 def router(root):
-    d = os.path.join(root, "tasks", TASK + ".router")
-    write(os.path.join(d, "fluent.conf"), ROUTER_CONF % TASK)
-    write(os.path.join(d, "image-0.conf"), CWL_CONF)
+    # The runtime's snapshot: each file at its path inside the router.
+    d = os.path.join(root, "tasks", TASK + ".out", ".router", "fluent-bit", "etc")
+    write(os.path.join(d, "fluent-bit.conf"), ROUTER_CONF % TASK)
+    write(os.path.join(d, "extra.conf"), CWL_CONF)
 
 
 def s3_object(root, bucket, key, body, mtime):

@@ -28,13 +28,17 @@ done
 for try in $(seq 1 50); do
   fe report "$id" --json >"$work/running.json" 2>"$work/err" ||
     fail "report (running): $(cat "$work/err")"
-  python3 - "$work/running.json" "$n" >"$work/running.out" 2>&1 <<'PY' && break
+  python3 - "$work/running.json" "$n" "$id" >"$work/running.out" 2>&1 <<'PY' && break
 import json, sys
 r = json.load(open(sys.argv[1]))
 c = {x["name"]: x for x in r["containers"]}
 assert c["nginx"]["recordedFrom"] in ("output-file", "docker-logs"), c["nginx"]
 assert c["nginx"]["stdoutLines"] >= int(sys.argv[2]), c["nginx"]
-assert r["routerConfig"].startswith("data/firelens/"), r["routerConfig"]
+# The runtime's one snapshot of the router config, written when the task started; the s3
+# output is in the seed image's own config (the router's -c), loaded from .router.main.
+assert r["routerConfig"] == "tasks/%s.out/.router" % sys.argv[3], r["routerConfig"]
+assert any(d["config"].startswith("tasks/%s.out/.router/fluent-bit/alt/fluent-bit.conf:" %
+           sys.argv[3]) for d in r["destinations"]), r["destinations"]
 print("running: nginx wrote %d lines (%s)" % (c["nginx"]["lines"], c["nginx"]["recordedFrom"]))
 PY
   [ "$try" -lt 50 ] || fail "running report: $(cat "$work/running.out")"
@@ -54,7 +58,7 @@ path, recs_path, tid, n, marker = sys.argv[1], sys.argv[2], sys.argv[3], int(sys
 r = json.load(open(path))
 recs = [json.loads(l) for l in open(recs_path) if l.strip()]
 assert r["task"]["taskId"] == tid and r["task"]["lastStatus"] == "STOPPED", r["task"]
-assert r["routerConfig"] == "tasks/%s.router" % tid, r["routerConfig"]
+assert r["routerConfig"] == "tasks/%s.out/.router" % tid, r["routerConfig"]
 d = [x for x in r["destinations"] if x["name"] == "s3://fargate-firelens-s3-logs"]
 assert len(d) == 1, r["destinations"]
 d = d[0]

@@ -41,16 +41,15 @@ wait_status() { # task status timeout_s
   done
   fail "task $1 did not reach $2 within $3 s (now $(desc "$1" "print(t['lastStatus'])"))"
 }
-# Nothing of ours may remain: containers, networks (by label) and task dirs (the router configs
-# kept for `report`, <id>.router, and the containers' output copies, <id>.out, stay on purpose).
+# Nothing of ours may remain: containers, networks (by label) and task dirs (the containers'
+# output copies and the router config snapshot, <id>.out, stay on purpose for audit and report).
 assert_clean() {
   local left
   left=$(dk ps -a -q --filter label=fargate-emu.task-id)
   [ -z "$left" ] || fail "containers left behind: $(dk ps -a --filter label=fargate-emu.task-id)"
   left=$(dk network ls -q --filter label=fargate-emu.task-id)
   [ -z "$left" ] || fail "networks left behind: $left"
-  left=$(find "$data/tasks" -mindepth 1 -maxdepth 1 -type d ! -name '*.router' ! -name '*.out' \
-    2>/dev/null)
+  left=$(find "$data/tasks" -mindepth 1 -maxdepth 1 -type d ! -name '*.out' 2>/dev/null)
   [ -z "$left" ] || fail "task dirs left behind: $left"
   san_check
 }

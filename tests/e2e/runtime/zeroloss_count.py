@@ -4,7 +4,8 @@
 # the sequence number of every `zl=<n>` in a record's log, and prints sent/delivered/duplicated/
 # lost for sequence numbers 1..SENT. --exact fails unless every one arrived exactly once;
 # --prefix fails unless what arrived is exactly 1..k once each (loss only after the last record
-# the router took); --max-lost N fails past N lost. Exit 1 on failure, with the numbers.
+# the router took); --max-lost N fails past N lost or on any duplicate. Exit 1 on failure,
+# with the numbers.
 import argparse
 import collections
 import json
@@ -43,5 +44,5 @@ if a.prefix:
         holes = sorted(set(range(1, max(seen, default=0) + 1)) - set(seen))[:10]
         print("%s: not a prefix: first holes %s" % (a.name, holes))
 if a.max_lost is not None:
-    ok = ok and lost <= a.max_lost
+    ok = ok and lost <= a.max_lost and dups == 0
 sys.exit(0 if ok else 1)

@@ -100,6 +100,42 @@ static void test_writer_split(void **state)
     assert_int_equal(emu_task_remove_dir(dir), 0);
 }
 
+/* Docker reads stdout and stderr apart: lines arriving out of order across the two streams
+ * are not reordered, within one they are; a lost stderr line is lost. */
+static void test_match_streams(void **state)
+{
+    (void)state;
+    struct emu_audit_match *m;
+    assert_int_equal(emu_audit_match_new(&m), 0);
+    const char *w[] = {"o1", "e1", "o2", "e2", "o3", "e3"};
+    for (size_t i = 0; i < 6; i++) {
+        assert_int_equal(emu_audit_match_written_on(m, h(w[i]), false, i % 2 ? 2 : 1), 0);
+    }
+    const char *a[] = {"o1", "o2", "e1", "o3", "e2"}; /* e3 lost */
+    for (size_t i = 0; i < 5; i++) {
+        emu_audit_match_arrived(m, h(a[i]));
+    }
+    struct emu_audit_counts c;
+    emu_audit_match_counts(m, &c);
+    assert_int_equal(c.delivered, 5);
+    assert_int_equal(c.reordered, 0);
+    assert_int_equal(c.lost, 1);
+    assert_true(emu_audit_match_lost(m, 5));
+    assert_false(emu_audit_match_lost(m, 1));
+    emu_audit_match_free(m);
+    assert_int_equal(emu_audit_match_new(&m), 0);
+    for (size_t i = 0; i < 6; i++) {
+        assert_int_equal(emu_audit_match_written_on(m, h(w[i]), false, i % 2 ? 2 : 1), 0);
+    }
+    const char *b[] = {"o2", "o1", "e1", "e2", "e3", "o3"}; /* o1 after o2: one reordered */
+    for (size_t i = 0; i < 6; i++) {
+        emu_audit_match_arrived(m, h(b[i]));
+    }
+    emu_audit_match_counts(m, &c);
+    assert_int_equal(c.reordered, 1);
+    emu_audit_match_free(m);
+}
+
 static void test_match(void **state)
 {
     (void)state;
@@ -305,7 +341,9 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_out_parse),   cmocka_unit_test(test_writer_split),
-        cmocka_unit_test(test_match),       cmocka_unit_test(test_match_large),
+        cmocka_unit_test(test_match),
+        cmocka_unit_test(test_match_streams),
+        cmocka_unit_test(test_match_large),
         cmocka_unit_test(test_router_log),  cmocka_unit_test(test_attribution),
         cmocka_unit_test(test_conf),        cmocka_unit_test(test_record_log),
     };

@@ -116,6 +116,12 @@ static void test_paths_and_env(void **state)
                         "/fluent-bit/etc/fluent-bit.conf");
     const char *argv2[] = {"fluentd", "--config=/etc/f.conf"};
     assert_string_equal(emu_local_config_path(argv2, 2, EMU_ROUTER_FLUENTD, &a), "/etc/f.conf");
+    /* An interpreter's -c takes code, not a config path: the image's default stays. */
+    const char *argv3[] = {"python3", "-c", "import os\nprint(1)"};
+    assert_string_equal(emu_local_config_path(argv3, 3, EMU_ROUTER_FLUENTD, &a),
+                        "/fluentd/etc/fluent.conf");
+    const char *argv4[] = {"sh", "-c", "exec fluent-bit -c /x.conf", "-c", "/y.conf"};
+    assert_string_equal(emu_local_config_path(argv4, 5, EMU_ROUTER_FLUENTBIT, &a), "/y.conf");
     assert_string_equal(emu_local_resolve("/fluent-bit/alt/a.conf", "b.conf", &a),
                         "/fluent-bit/alt/b.conf");
     assert_string_equal(emu_local_resolve("/x/a.conf", "/abs.conf", &a), "/abs.conf");

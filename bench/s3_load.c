@@ -42,6 +42,7 @@ struct opts {
     long count;
     long conc;
     long size;
+    long keys; /* > 0: request i uses key i % keys (overwrites) */
 };
 
 static double now_s(void)
@@ -217,7 +218,8 @@ static int worker(const struct opts *o, long first, long step, int go, int out)
     int errors = 0;
     for (long i = first; i < o->count; i += step) {
         char path[256];
-        snprintf(path, sizeof(path), "/%s/%s%06ld", o->bucket, o->prefix, i);
+        snprintf(path, sizeof(path), "/%s/%s%06ld", o->bucket, o->prefix,
+                 o->keys > 0 ? i % o->keys : i);
         struct emu_buf head;
         emu_buf_init(&head, 64 * 1024);
         uint64_t got = 0;
@@ -333,10 +335,11 @@ int main(int argc, char **argv)
         .count = strtol(arg(argc, argv, "--count", "1000"), NULL, 10),
         .conc = strtol(arg(argc, argv, "--concurrency", "16"), NULL, 10),
         .size = strtol(arg(argc, argv, "--size", "1024"), NULL, 10),
+        .keys = strtol(arg(argc, argv, "--keys", "0"), NULL, 10),
     };
     if (o.port <= 0 || o.conc < 1 || o.conc > MAX_CONC || o.size < 0 || o.size > 1 << 24) {
         fprintf(stderr, "usage: s3_load --port P [--op put|get|mb] [--count N] "
-                        "[--concurrency C] [--size B] [--key PREFIX] [--file PATH]\n");
+                        "[--concurrency C] [--size B] [--key PREFIX] [--keys N] [--file PATH]\n");
         return 2;
     }
     double t0 = now_s();

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole test suite the way CI does: an ASan+UBSan, -Werror build with gcc, every ctest
 # (unit, golden fixtures, fuzz corpus replays, lint, e2e when Docker is available), then a short
-# libFuzzer session per fuzz target with clang when FUZZ_SECONDS is set.
+# libFuzzer session per fuzz target with clang when FUZZ_SECONDS is set (tests/fuzz/run-all).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${BUILD_DIR:-build-test}
@@ -18,14 +18,10 @@ if [ -n "${FUZZ_SECONDS:-}" ]; then
   CC=clang cmake -S . -B "$fbuild" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEMU_FUZZ=ON -DEMU_WERROR=ON \
       -DEMU_SANITIZER=address,undefined -DEMU_TESTS=ON >/dev/null
   cmake --build "$fbuild" -j"$jobs" >/dev/null
-  for f in "$fbuild"/tests/fuzz_*; do
-    [ -x "$f" ] || continue
-    name=$(basename "$f"); target=${name#fuzz_}
-    corpus=$(mktemp -d)
-    cp -r fixtures/fuzz/"$target"/. "$corpus"/ 2>/dev/null || true
-    echo "fuzz: $target for ${FUZZ_SECONDS}s"
-    "$f" -max_total_time="$FUZZ_SECONDS" -max_len=65536 -rss_limit_mb=2048 \
-         -print_final_stats=1 "$corpus" 2>&1 | tail -n 3
-    rm -rf "$corpus"
-  done
+  # tests/fuzz/run-all on a copy of the corpora: the table, findings fail the run.
+  corpus=$(mktemp -d)
+  cp -r fixtures/fuzz/. "$corpus"/
+  FUZZ_BUILD=$fbuild FUZZ_CORPUS_ROOT=$corpus FUZZ_ARGS="-max_len=65536" \
+    tests/fuzz/run-all "$(awk -v s="$FUZZ_SECONDS" 'BEGIN { print s / 60 }')"
+  rm -rf "$corpus"
 fi

@@ -83,3 +83,13 @@ void emu_mem_fail_after(long n)
 {
     fail_countdown = n;
 }
+
+/* Defined by the ASan/LSan runtime when linked in; a weak reference is NULL otherwise. */
+extern void __lsan_do_leak_check(void) __attribute__((weak));
+
+void emu_mem_leak_check(void)
+{
+    if (__lsan_do_leak_check) {
+        __lsan_do_leak_check();
+    }
+}

@@ -20,4 +20,9 @@ long emu_mem_outstanding(void);
 /* Makes the Nth allocation from now fail (1 = the next one); 0 disables injection. */
 void emu_mem_fail_after(long n);
 
+/* In a LeakSanitizer build, checks for leaks now as the end-of-process check would (a report on
+ * stderr, the exit code of the sanitizer's `exitcode` when it finds one); elsewhere nothing. For
+ * processes that end with _exit(), where the sanitizer's atexit check never runs. */
+void emu_mem_leak_check(void);
+
 #endif

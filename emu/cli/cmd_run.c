@@ -15,6 +15,7 @@
 #include "emu/base/file.h"
 #include "emu/base/json.h"
 #include "emu/base/log.h"
+#include "emu/base/mem.h"
 #include "emu/base/random.h"
 #include "emu/cli/cli_audit.h"
 #include "emu/cli/cli_live.h"
@@ -401,7 +402,10 @@ int emu_cli_run_detach(const struct emu_cli_global *g, struct run_opts *opts, st
         (void)dup2(fd, 1);
         (void)dup2(fd, 2);
         job->st.supervisor_pid = (long)getpid();
-        _exit(emu_cli_supervise(g, opts, job, false));
+        int code = emu_cli_supervise(g, opts, job, false);
+        /* _exit skips the sanitizer's leak check at exit: run it here, into <id>.log. */
+        emu_mem_leak_check();
+        _exit(code);
     }
     (void)waitpid(pid, NULL, 0);
     return emu_cli_await_running(job, g->json);

@@ -231,6 +231,15 @@ static int start_shims(struct serve *sv, const struct serve_opts *o)
         .faults = sv->faults.engine,
         .max_store_bytes = sv->s3_max_bytes,
     };
+    /* Tuning and test knob: the dead bytes that make a pack worth compacting ("off": never). */
+    const char *compact = getenv("FARGATE_EMU_S3_COMPACT_BYTES");
+    if (compact && *compact) {
+        char *end;
+        unsigned long long v = strtoull(compact, &end, 10);
+        s3cfg.compact_min_dead = strcmp(compact, "off") == 0 ? UINT64_MAX
+                                 : *end || v == 0       ? 0
+                                                        : v;
+    }
     r = r ? r : shim_s3_start(&sv->loop.loop, &s3cfg, &sv->s3);
     if (r < 0) {
         r = emu_log_errno(r, "Failed to start the S3 endpoint on %s:%u (data in '%s')",

@@ -35,6 +35,8 @@ struct shim_s3_config {
     uint64_t max_store_bytes; /* the store as a disk of this size (500 InternalError when
                                * full); 0 = no cap */
     struct shim_faults *faults; /* fault injection (borrowed, outlives the shim), or NULL */
+    uint64_t compact_min_dead; /* a pack is rewritten past this many dead bytes (and half its
+                                * size); 0 = 8 MiB, UINT64_MAX = never */
 };
 
 /* Opens the store and starts serving. Returns 0, or a negative errno (the store could not be

@@ -179,6 +179,7 @@ void s3__commit_async(struct s3_call *c, int (*fill)(struct s3_call *c), const c
         c->meta.ver = s3_version_next();
     }
     size_t len = 0;
+    s3_pack_release(c->pack);
     c->pack = NULL;
     if (r == 0 && !rel && !fill && s3_writer_mem(c->w, &len) &&
         s3_bucket_pack_mine(c->b, &c->pack) < 0) {

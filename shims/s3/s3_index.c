@@ -56,8 +56,25 @@ static struct s3_entry *lookup(const struct s3_bucket *b, const char *key)
     return i < b->n_ents && strcmp(b->ents[i]->key, key) == 0 ? b->ents[i] : NULL;
 }
 
+/* Compaction accounting: the bytes of the pack record an entry points at. */
+static void live_add(struct s3_bucket *b, const struct s3_entry *e, bool add)
+{
+    if (e->pack < 0 || e->dead) {
+        return;
+    }
+    struct s3_pack *p = b->packs[e->pack];
+    uint64_t n = S3_PACK_HDR + e->meta_len + e->size;
+    if (add) {
+        p->live += n;
+        return;
+    }
+    p->live -= n < p->live ? n : p->live;
+    b->compact_due = b->compact_due || s3_pack_compact_due(b, p);
+}
+
 static void remove_at(struct s3_bucket *b, size_t i)
 {
+    live_add(b, b->ents[i], false);
     emu_free(b->ents[i]->key);
     emu_free(b->ents[i]);
     memmove(b->ents + i, b->ents + i + 1, (b->n_ents - i - 1) * sizeof(*b->ents));
@@ -101,11 +118,14 @@ static int apply(struct s3_bucket *b, const char *key, const struct s3_entry *sr
         b->n_ents++;
         *e = *src;
         e->key = k;
+        live_add(b, e, true);
         return 0;
     }
+    live_add(b, e, false);
     char *k = e->key;
     *e = *src;
     e->key = k;
+    live_add(b, e, true);
     return 0;
 }
 
@@ -142,6 +162,7 @@ static int on_record(void *ud, struct s3_pack *p, uint64_t off, const struct s3_
         }
         memcpy(key, payload, rec->meta_len);
         key[rec->meta_len] = '\0';
+        __atomic_add_fetch(&p->tomb, S3_PACK_HDR + rec->meta_len, __ATOMIC_RELAXED);
         struct s3_entry e = {.ver = rec->ver, .pack = -1, .dead = true};
         return apply(x->b, key, &e, x->keep_dead);
     }
@@ -172,7 +193,7 @@ static bool pack_known(const struct s3_bucket *b, const char *name)
     return false;
 }
 
-static int packs_add(struct s3_bucket *b, struct s3_pack *p)
+int s3_bucket_packs_add(struct s3_bucket *b, struct s3_pack *p)
 {
     struct s3_pack **n = emu_realloc(b->packs, (b->n_packs + 1) * sizeof(*n));
     if (!n) {
@@ -199,8 +220,12 @@ static int packs_scan(struct s3_bucket *b, bool keep_dead)
     struct dirent *de;
     while (r == 0 && (de = readdir(d))) {
         size_t n = strlen(de->d_name);
+        if (!b->loaded && strncmp(de->d_name, ".c-", 3) == 0 && s3_store_alone(b->st)) {
+            (void)unlinkat(b->packs_fd, de->d_name, 0); /* a compaction a crash cut short */
+        }
         if (de->d_name[0] == '.' || n < 6 || n >= 40 || strcmp(de->d_name + n - 5, ".pack") ||
-            pack_known(b, de->d_name)) {
+            pack_known(b, de->d_name) ||
+            (b->compacting && strcmp(de->d_name, b->compact_out) == 0)) {
             continue;
         }
         int fd = openat(b->packs_fd, de->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
@@ -211,7 +236,7 @@ static int packs_scan(struct s3_bucket *b, bool keep_dead)
             }
             continue;
         }
-        r = packs_add(b, p);
+        r = s3_bucket_packs_add(b, p);
         if (r < 0) {
             s3_pack_free(p);
         }
@@ -255,14 +280,15 @@ int s3_bucket_pack_mine(struct s3_bucket *b, struct s3_pack **ret)
     }
     if (b->mine && !s3_pack_broken(b->mine)) {
         *ret = b->mine;
+        b->mine->users++;
         return 0;
     }
-    struct scan_ctx x = {b, false};
     for (size_t i = 0; i < b->n_packs; i++) {
         struct s3_pack *p = b->packs[i];
-        if (!p->mine && s3_pack_take(p, b->packs_fd, on_record, &x) == 0) {
+        if (!p->mine && s3_bucket_take_pack(b, p) == 0) {
             b->mine = p;
             *ret = p;
+            p->users++;
             return 0;
         }
     }
@@ -273,32 +299,38 @@ int s3_bucket_pack_mine(struct s3_bucket *b, struct s3_pack **ret)
     memcpy(name + 16, ".pack", 6);
     struct s3_pack *p = NULL;
     r = s3_pack_create(b->packs_fd, name, &p);
-    r = r ? r : packs_add(b, p);
+    r = r ? r : s3_bucket_packs_add(b, p);
     if (r < 0) {
         s3_pack_free(p);
         return r;
     }
     b->mine = p;
     *ret = p;
+    p->users++;
     return 0;
 }
 
-int s3_pack_put_object(struct s3_pack *pack, const struct s3_meta *m, const void *data,
-                       size_t len, uint64_t *ret_off, uint32_t *ret_meta_len)
+int s3_bucket_take_pack(struct s3_bucket *b, struct s3_pack *p)
 {
-    struct emu_buf json;
-    emu_buf_init(&json, S3_PACK_MAX_META);
-    int r = s3_meta_encode(m, &json);
-    if (r == 0 && json.len <= S3_FOOTER_SIZE) {
-        r = EMU_EINVAL;
+    struct scan_ctx x = {b, false};
+    return s3_pack_take(p, b->packs_fd, on_record, &x);
+}
+
+void s3_pack_release(struct s3_pack *p)
+{
+    if (p && p->users > 0) {
+        p->users--;
     }
-    if (r == 0) {
-        *ret_meta_len = (uint32_t)(json.len - S3_FOOTER_SIZE); /* the JSON, no file footer */
-        r = s3_pack_append(pack, S3_PACK_PUT, m->ver, json.data, *ret_meta_len, data, len,
-                           ret_off);
-    }
-    emu_buf_done(&json);
-    return r;
+}
+
+struct s3_entry *s3_index_lookup(struct s3_bucket *b, const char *key)
+{
+    return lookup(b, key);
+}
+
+int s3_index_pack_of(const struct s3_bucket *b, const struct s3_pack *p)
+{
+    return pack_index(b, p);
 }
 
 int s3_index_put_pack(struct s3_bucket *b, const struct s3_meta *m, struct s3_pack *pack,
@@ -406,6 +438,9 @@ int s3_bucket_index(struct s3_bucket *b)
         }
     }
     b->n_ents = n;
+    for (size_t i = 0; i < b->n_packs; i++) {
+        b->compact_due = b->compact_due || s3_pack_compact_due(b, b->packs[i]);
+    }
     if (r == 0) {
         b->loaded = true;
     }
@@ -575,5 +610,6 @@ int s3_object_delete(struct s3_bucket *b, const char *key)
     if (r == 0) {
         s3_object_delete_apply(b, key, ver);
     }
+    s3_pack_release(pack);
     return r;
 }

@@ -152,6 +152,12 @@ struct s3_pack {
     uint64_t synced; /* bytes durable */
     bool busy;       /* a leader is in fdatasync */
     int err;         /* the pack failed: no more appends */
+    uint64_t tomb;   /* bytes of delete records (atomic: appends count theirs on the pool) */
+    /* compaction state (s3_compact.c), loop only: */
+    uint64_t live;   /* bytes of the records the index points at */
+    int users;       /* handed out by s3_bucket_pack_mine, not yet released */
+    bool retired;    /* compacted away: fd closed, name gone, no entry points here */
+    bool compact_failed;
 };
 /* Pure: the header at p (avail bytes). Returns the record length, 0 if avail is short of a
  * header, -EBADMSG for anything that is not a record header within the ceilings. */
@@ -196,6 +202,9 @@ struct s3_bucket {
     struct s3_pack **packs;  /* every pack seen, in the order found */
     size_t n_packs;
     struct s3_pack *mine;    /* the one this process appends to, or NULL */
+    bool compact_due;        /* a pack crossed the compaction threshold (s3_compact.c) */
+    bool compacting;         /* a compaction of one of its packs runs on the pool */
+    char compact_out[40];    /* its output's name while it runs (not a pack to scan) */
 };
 
 int s3_store_open(const char *root, struct s3_store **ret);
@@ -207,6 +216,9 @@ struct s3_quota;
 int s3_quota_new(int root_fd, uint64_t max, struct s3_quota **ret);
 void s3_quota_free(struct s3_quota *q);
 int s3_quota_reserve(struct s3_quota *q, uint64_t len);
+/* Space was given back (a compaction): the next reservation walks the store again. */
+void s3_quota_stale(struct s3_quota *q);
+void s3_store_quota_stale(struct s3_store *st);
 /* Walks the store now; the bytes in it. */
 uint64_t s3_quota_used(struct s3_quota *q);
 void s3_store_free(struct s3_store *st);
@@ -246,6 +258,33 @@ int s3_pack_put_object(struct s3_pack *pack, const struct s3_meta *m, const void
 /* Loop: records a committed pack object in the index (when newer than what is there). */
 int s3_index_put_pack(struct s3_bucket *b, const struct s3_meta *m, struct s3_pack *pack,
                       uint64_t off, uint32_t meta_len);
+/* Gives back a pack s3_bucket_pack_mine handed out (NULL: nothing), once its append is
+ * applied to the index or abandoned. Loop only. */
+void s3_pack_release(struct s3_pack *p);
+/* Index helpers for compaction. */
+struct s3_entry *s3_index_lookup(struct s3_bucket *b, const char *key);
+int s3_index_pack_of(const struct s3_bucket *b, const struct s3_pack *p);
+/* Takes over (flock) a pack this process does not append to, as s3_bucket_pack_mine does. */
+int s3_bucket_take_pack(struct s3_bucket *b, struct s3_pack *p);
+int s3_bucket_packs_add(struct s3_bucket *b, struct s3_pack *p);
+
+/* ---- compaction of pack files (s3_compact.c) ---- */
+/* Dead bytes over which a pack is rewritten (and over half its size). */
+#define S3_COMPACT_MIN_DEAD (8u * 1024u * 1024u)
+/* Bytes of p no index entry nor delete record needs. Loop only. */
+uint64_t s3_pack_dead(struct s3_pack *p, uint64_t *ret_size);
+/* Whether p is worth compacting under the store's threshold. Loop only. */
+bool s3_pack_compact_due(struct s3_bucket *b, struct s3_pack *p);
+/* Starts compacting one due pack of b: on the libuv thread pool when loop is given (done(ud)
+ * runs on the loop when it has finished; returns 0), synchronously otherwise. 1 when no pack
+ * can be compacted now, -errno when it could not start. */
+int s3_compact_start(uv_loop_t *loop, struct s3_bucket *b, void (*done)(void *ud), void *ud);
+/* The store's compaction threshold: 0 = the default, UINT64_MAX = never. */
+void s3_store_set_compact_min(struct s3_store *st, uint64_t min_dead);
+uint64_t s3_store_compact_min(const struct s3_store *st);
+/* Whether this process was alone on the store when it opened it (leftovers may be cleared). */
+bool s3_store_alone(const struct s3_store *st);
+
 /* Frees the packs of b (bucket teardown). */
 void s3_bucket_packs_free(struct s3_bucket *b);
 /* Relative path of key's file inside the bucket directory: "objects/ab/<sha256>". */
@@ -383,7 +422,9 @@ struct shim_s3 {
     char *base_domain;
     struct shim_auth auth;
     uint64_t max_object_size;
-    size_t calls;  /* live s3_calls: a stopped service is freed when the last one goes */
+    uv_loop_t *loop;
+    size_t calls;  /* live s3_calls and compactions: a stopped service is freed when the last
+                    * one goes */
     bool stopped;
 };
 

@@ -285,6 +285,9 @@ int s3_pack_append(struct s3_pack *p, unsigned type, uint64_t ver, const void *m
     }
     if (r == 0) {
         p->end = off + S3_PACK_HDR + meta_len + data_len;
+        if (type == S3_PACK_DEL) {
+            __atomic_add_fetch(&p->tomb, S3_PACK_HDR + meta_len, __ATOMIC_RELAXED);
+        }
     }
     uint64_t mine = p->end;
     while (r == 0 && p->synced < mine) {
@@ -314,5 +317,23 @@ int s3_pack_append(struct s3_pack *p, unsigned type, uint64_t ver, const void *m
     if (r == 0) {
         *ret_off = off;
     }
+    return r;
+}
+
+int s3_pack_put_object(struct s3_pack *pack, const struct s3_meta *m, const void *data,
+                       size_t len, uint64_t *ret_off, uint32_t *ret_meta_len)
+{
+    struct emu_buf json;
+    emu_buf_init(&json, S3_PACK_MAX_META);
+    int r = s3_meta_encode(m, &json);
+    if (r == 0 && json.len <= S3_FOOTER_SIZE) {
+        r = EMU_EINVAL;
+    }
+    if (r == 0) {
+        *ret_meta_len = (uint32_t)(json.len - S3_FOOTER_SIZE); /* the JSON, no file footer */
+        r = s3_pack_append(pack, S3_PACK_PUT, m->ver, json.data, *ret_meta_len, data, len,
+                           ret_off);
+    }
+    emu_buf_done(&json);
     return r;
 }

@@ -119,6 +119,15 @@ int s3_quota_reserve(struct s3_quota *q, uint64_t len)
     return r;
 }
 
+void s3_quota_stale(struct s3_quota *q)
+{
+    if (q) {
+        uv_mutex_lock(&q->mu);
+        q->walked_ms = 0; /* the next reservation walks the store again */
+        uv_mutex_unlock(&q->mu);
+    }
+}
+
 uint64_t s3_quota_used(struct s3_quota *q)
 {
     if (!q) {

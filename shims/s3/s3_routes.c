@@ -118,6 +118,14 @@ static void service_free(struct shim_s3 *s3)
     emu_free(s3);
 }
 
+static void compaction_done(void *ud)
+{
+    struct shim_s3 *s3 = ud;
+    if (--s3->calls == 0 && s3->stopped) {
+        service_free(s3);
+    }
+}
+
 static void call_free(void *p)
 {
     struct s3_call *c = p;
@@ -130,6 +138,12 @@ static void call_free(void *p)
     }
     emu_free(c->parts);
     s3_writer_free(c->w);
+    s3_pack_release(c->pack);
+    /* Overwrites and deletes leave dead records in the packs: rewrite one past the threshold. */
+    if (c->b && c->b->compact_due && !s3->stopped &&
+        s3_compact_start(s3->loop, c->b, compaction_done, s3) == 0) {
+        s3->calls++;
+    }
     s3_bucket_unref(c->b);
     shim_payload_done(&c->payload);
     s3_cksum_done(&c->ck);
@@ -286,12 +300,16 @@ int shim_s3_start(uv_loop_t *loop, const struct shim_s3_config *cfg, struct shim
     char *sk = cfg->secret_key ? emu_strdup(cfg->secret_key) : NULL;
     s3->auth = (struct shim_auth){ak, sk, NULL, "s3", true, cfg->allow_anonymous};
     s3->max_object_size = cfg->max_object_size ? cfg->max_object_size : SHIM_S3_MAX_OBJECT_SIZE;
+    s3->loop = loop;
     int r = (!s3->region || !s3->base_domain || (cfg->access_key && !ak) ||
              (cfg->secret_key && !sk))
                 ? EMU_ENOMEM
                 : 0;
     r = r ? r : s3_store_open(cfg->root, &s3->store);
     r = r ? r : s3_store_set_max_bytes(s3->store, cfg->max_store_bytes);
+    if (r == 0) {
+        s3_store_set_compact_min(s3->store, cfg->compact_min_dead);
+    }
     char journal[4200];
     int jn = snprintf(journal, sizeof(journal), "%s/failed-requests.jsonl", cfg->root);
     if (r == 0) {

@@ -40,7 +40,28 @@ struct s3_store {
     size_t n;
     size_t cap;
     struct s3_quota *quota; /* --s3-max-bytes, or NULL */
+    uint64_t compact_min;   /* dead bytes that make a pack worth rewriting; 0 = default */
 };
+
+void s3_store_set_compact_min(struct s3_store *st, uint64_t min_dead)
+{
+    st->compact_min = min_dead;
+}
+
+uint64_t s3_store_compact_min(const struct s3_store *st)
+{
+    return st->compact_min ? st->compact_min : S3_COMPACT_MIN_DEAD;
+}
+
+void s3_store_quota_stale(struct s3_store *st)
+{
+    s3_quota_stale(st->quota);
+}
+
+bool s3_store_alone(const struct s3_store *st)
+{
+    return st->alone;
+}
 
 int s3_store_set_max_bytes(struct s3_store *st, uint64_t max)
 {

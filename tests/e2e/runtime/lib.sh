@@ -11,6 +11,12 @@ fi
 export DOCKER_HOST=$EMU_E2E_DOCKER_HOST
 work=$(mktemp -d /tmp/fe-rt-XXXXXX)
 data=$work/data
+# Sanitizer builds: every report of every fargate-emu process of the test (the detached
+# supervisors whose stderr is <id>.log, `serve` in the background, commands run 2>/dev/null)
+# goes to a file under $work/san as well as its usual place, and fails the test (san_check).
+mkdir -p "$work/san"
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=1:log_path=$work/san/asan"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}print_stacktrace=1:log_path=$work/san/ubsan"
 BUSYBOX=fargate-emu/busybox:local
 
 fe() { "$FARGATE_EMU" "$@" --data-dir "$data"; }
@@ -45,10 +51,47 @@ assert_clean() {
   [ -z "$left" ] || fail "networks left behind: $left"
   left=$(find "$data/tasks" -mindepth 1 -maxdepth 1 -type d ! -name '*.out' 2>/dev/null)
   [ -z "$left" ] || fail "task dirs left behind: $left"
+  san_check
+}
+# No sanitizer report (AddressSanitizer, LeakSanitizer, UBSan's runtime errors) from any process
+# of the test: the log_path files above, and the supervisors' <id>.log in case a process ran with
+# other options. Waits (5 s at most) for the supervisors to exit first: they check leaks then.
+san_reports() {
+  local i pid f
+  for i in $(seq 50); do
+    pid=
+    for f in "$data"/tasks/*.json; do
+      [ -f "$f" ] || continue
+      pid=$(sed -n 's/.*"supervisorPid": *\([0-9][0-9]*\).*/\1/p' "$f" | head -n1)
+      [ -n "$pid" ] && [ "$pid" -gt 0 ] && kill -0 "$pid" 2>/dev/null && break
+      pid=
+    done
+    [ -z "$pid" ] && break
+    sleep 0.1
+  done
+  for f in "$work"/san/*; do
+    [ -s "$f" ] && { echo "== $f"; cat "$f"; }
+  done
+  for f in "$data"/tasks/*.log; do
+    [ -f "$f" ] && grep -qE 'ERROR: (LeakSanitizer|AddressSanitizer)|runtime error:' "$f" &&
+      { echo "== $f"; grep -A40 -E 'ERROR: (LeakSanitizer|AddressSanitizer)|runtime error:' "$f"; }
+  done
+}
+san_check() {
+  local out
+  out=$(san_reports)
+  [ -z "$out" ] || { echo "$out" >&2; fail "sanitizer report(s) above"; }
 }
 cleanup() {
-  local id
+  local rc=$? id out
   for id in $(fe ps 2>/dev/null | awk 'NR>1{print $1}'); do fe stop "$id" >/dev/null 2>&1; done
+  out=$(san_reports)
+  if [ -n "$out" ]; then
+    echo "$out" >&2
+    echo "FAIL: sanitizer report(s) above" >&2
+    [ "$rc" -eq 0 ] || [ "$rc" -eq 77 ] && rc=1
+  fi
   rm -rf "$work"
+  exit "$rc"
 }
 trap cleanup EXIT

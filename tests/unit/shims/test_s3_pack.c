@@ -76,6 +76,7 @@ static void put_small(struct s3_bucket *b, const char *key, const char *body, ui
     uint32_t ml = 0;
     assert_int_equal(s3_pack_put_object(p, &m, body, m.size, &off, &ml), 0);
     assert_int_equal(s3_index_put_pack(b, &m, p, off, ml), 0);
+    s3_pack_release(p);
     s3_meta_done(&m);
 }
 

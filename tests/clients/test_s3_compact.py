@@ -22,6 +22,20 @@ EMU = os.environ.get("FARGATE_EMU", "fargate-emu")
 AK, SK = "fargate-emu", "fargate-emu-secret"
 
 
+STARTED = []
+
+
+@pytest.fixture(autouse=True)
+def no_server_left_behind():
+    """A failing assertion must not leave a serve running after the test."""
+    yield
+    while STARTED:
+        proc = STARTED.pop()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=30)
+
+
 class Serve:
     """`fargate-emu serve` with its stderr in a file (compactions log a line each)."""
 
@@ -35,6 +49,7 @@ class Serve:
         self.proc = subprocess.Popen([EMU, "serve", "--s3", "127.0.0.1:0", "--data-dir", data,
                                       *extra], stdout=subprocess.PIPE, stderr=self.err,
                                      text=True, env=env)
+        STARTED.append(self.proc)
         line = self.proc.stdout.readline()
         assert line, open(self.err_path).read()
         self.endpoint = json.loads(line)["s3"]["endpoint"]

@@ -168,8 +168,8 @@ static void on_logs_done(int status, const struct emu_docker_reply *rep, void *u
  * synchronous fluentd driver), and under load Docker 20.10's follow skipped lines in the middle
  * of a burst (1,053 of 30,000 and 2,111 of 100,000 in two runs, every skipped line present in
  * a plain read of the same container). So once the follow ended, the whole copy is read again
- * without follow into .<name>.final.log, which replaces the followed copy when it has at least
- * as many lines. */
+ * without follow into .<name>.final.log, which replaces the followed copy once read to the
+ * end (the follow also repeated lines: 565,290 lines for a container that wrote 500,000). */
 static bool reread(struct runner_ctr *rc)
 {
     struct emu_task_runner *r = rc->r;
@@ -208,23 +208,22 @@ static bool reread(struct runner_ctr *rc)
     return true;
 }
 
-/* The full re-read ended (status): it replaces the followed copy when it read to the end and
- * has at least its lines; otherwise the followed copy stays. */
+/* The full re-read ended (status): it replaces the followed copy when it read to the end;
+ * otherwise the followed copy stays. */
 static void settle_final(struct runner_ctr *rc, int status)
 {
     struct emu_task_runner *r = rc->r;
     struct emu_output_writer *f = rc->out_final;
     int rf = emu_output_writer_close(f);
-    bool use = status == 0 && rf == 0 && rc->out && f->lines >= rc->out->lines;
+    bool use = status == 0 && rf == 0 && rc->out;
     if (use && rename(f->path, rc->out->path) == 0) {
         if (f->truncated) {
             (void)rename(f->trunc_path, rc->out->trunc_path);
         }
-        if (f->lines > rc->out->lines) {
-            emu_log_debug("task %s: the logs stream of %s missed %llu of %llu lines; the copy "
-                          "is the full read", r->st->id, r->st->containers[rc->i].name,
-                          (unsigned long long)(f->lines - rc->out->lines),
-                          (unsigned long long)f->lines);
+        if (f->lines != rc->out->lines) {
+            emu_log_debug("task %s: the logs stream of %s gave %llu lines, the full read %llu; "
+                          "the copy is the full read", r->st->id, r->st->containers[rc->i].name,
+                          (unsigned long long)rc->out->lines, (unsigned long long)f->lines);
         }
     }
     else {

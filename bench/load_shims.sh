@@ -14,7 +14,7 @@ events=${4:-10}
 emu=$build/emu/cli/fargate-emu
 load=$build/bench/shim_load
 work=$(mktemp -d "${BENCH_DIR:-/tmp}/loadshims.XXXXXX")
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 ulimit -n 8192 2>/dev/null || true
 
 hwm() { awk '/^VmHWM:/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }

@@ -2,8 +2,9 @@
 # Shim load for CloudWatch Logs and STS: signed PutLogEvents batches (EVENTS events of 100 bytes)
 # and GetCallerIdentity calls through bench/shim_load at 16 and at 500 (or $CONC) concurrent
 # keep-alive connections against one `fargate-emu serve`, with ops/s, errors, p50 and p99
-# latency, the server's peak RSS (VmHWM) after each phase and its open sockets at the peak; then
-# the events stored (`fargate-emu logs --count`) against those the calls that got 200 carried.
+# latency, the server's peak RSS (VmHWM) after each phase, its open sockets at the peak and the
+# CPU time it used in the phase; then the events stored (`fargate-emu logs --count`) against
+# those the calls that got 200 carried.
 # Usage: bench/load_shims.sh BUILD_DIR [COUNT] [CONC] [EVENTS]
 #   BUILD_DIR holds emu/cli/fargate-emu and bench/shim_load (a Release or RelWithDebInfo build).
 set -eu
@@ -19,6 +20,8 @@ ulimit -n 8192 2>/dev/null || true
 
 hwm() { awk '/^VmHWM:/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
 conns() { ls -l "/proc/$1/fd" 2>/dev/null | grep -c socket || true; }
+# CPU seconds (user + system) the process used so far.
+cpu() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$1/stat"; }
 field() { sed -E "s/.*\"$1\":([0-9]+).*/\\1/" <<< "$2"; }
 
 "$emu" serve --data-dir "$work/emu" > "$work/ready" 2> "$work/emu.log" &
@@ -31,8 +34,9 @@ echo "{\"phase\":\"idle\",\"rss_mib\":$(hwm $pid)}"
 # phase NAME PORT CONC ARGS...: one shim_load run, the peak socket count sampled meanwhile;
 # sets $out to its JSON line.
 phase() {
-  local name=$1 port=$2 c=$3 peak=0 n
+  local name=$1 port=$2 c=$3 peak=0 n cpu0
   shift 3
+  cpu0=$(cpu "$pid")
   "$load" --port "$port" --count "$count" --concurrency "$c" "$@" > "$work/out" 2> "$work/err" &
   local lp=$!
   while kill -0 "$lp" 2>/dev/null; do
@@ -41,7 +45,7 @@ phase() {
   done
   wait "$lp" || true
   out=$(cat "$work/out")
-  echo "{\"phase\":\"$name\",\"server_sockets_peak\":$peak,\"rss_mib\":$(hwm $pid),${out#\{}"
+  echo "{\"phase\":\"$name\",\"server_sockets_peak\":$peak,\"rss_mib\":$(hwm $pid),\"server_cpu_s\":$(awk -v a="$cpu0" -v b="$(cpu "$pid")" 'BEGIN { printf "%.2f", b - a }'),${out#\{}"
   head -n 3 "$work/err" >&2
 }
 

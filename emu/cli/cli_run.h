@@ -7,6 +7,7 @@
 #include "emu/base/mem.h"
 #include "emu/cli/cli.h"
 #include "emu/cli/cli_fault.h"
+#include "emu/cli/cli_http_limits.h"
 #include "emu/cli/cli_iam.h"
 #include "emu/cli/cli_tasks.h"
 #include "emu/model/metadata.h"
@@ -36,6 +37,7 @@ struct run_opts {
     struct emu_cli_fault_opts faults; /* --fault, --fault-seed */
     const char *restart_attempt_period; /* --restart-attempt-period S */
     const char *s3_max_bytes;
+    struct emu_cli_http_limit_opts limits; /* --client-timeout, --max-connections */
     bool enforce_iam;
     struct emu_cli_list task_role_policy;      /* --task-role-policy, repeatable */
     struct emu_cli_list execution_role_policy; /* --execution-role-policy, repeatable */
@@ -62,6 +64,8 @@ struct run_job {
     struct emu_render_ctx ctx; /* what the plan was built with */
     bool adopt;                /* resume: take over the running task in st */
     uint64_t s3_max_bytes;     /* --s3-max-bytes */
+    unsigned client_timeout_ms; /* --client-timeout; 0 = the shims' default */
+    unsigned max_connections;   /* --max-connections; 0 = the shims' default */
     const char *taskdef_json;  /* the final task definition (arena), for resume */
     struct emu_cli_iam iam;     /* --enforce-iam: the task role */
     struct emu_cli_iam exec_iam; /* --enforce-iam: the execution role (awslogs) */

@@ -172,6 +172,8 @@ static int on_network(const char *gateway, struct emu_local_endpoints *ep, char 
         te->metadata_port = s->ep.md && !s->ep.addr_added ? shim_md_port(s->ep.md) : 0;
         (void)snprintf(te->credentials_id, sizeof(te->credentials_id), "%s", s->ep.cred_id);
         te->s3_max_bytes = s->job->s3_max_bytes;
+        te->client_timeout_ms = s->job->client_timeout_ms;
+        te->max_connections = s->job->max_connections;
         fprintf(stderr, "fargate-emu: local endpoints for task %s on the task network's "
                         "gateway: S3 %s, CloudWatch Logs %s, STS %s\n", s->job->st.id,
                 s->ep.s3_url, s->ep.logs_url, s->ep.sts_url);
@@ -302,6 +304,12 @@ int emu_cli_supervise(const struct emu_cli_global *g, const struct run_opts *opt
     /* A closed output pipe (`run ... | head`) must not kill the supervisor mid-task: that would
      * leave the containers and the task network behind. Writes then fail with EPIPE. */
     (void)signal(SIGPIPE, SIG_IGN);
+    /* --client-timeout, --max-connections: for every endpoint this supervisor starts. */
+    shim_http_set_limits(&(struct shim_http_limits){
+        .max_connections = job->max_connections,
+        .head_timeout_ms = job->client_timeout_ms,
+        .body_timeout_ms = job->client_timeout_ms,
+    });
     emu_cli_live_init(&s.live, stdout, live && isatty(STDOUT_FILENO));
     if (emu_cli_docker_open(g, "run", &s.d) < 0) {
         char why[EMU_REASON_MAX];

@@ -97,6 +97,8 @@ static int resume(const struct emu_cli_global *g, const struct resume_opts *opts
     job->file = job->st.taskdef_path;
     job->adopt = true;
     job->s3_max_bytes = job->st.endpoints.s3_max_bytes;
+    job->client_timeout_ms = job->st.endpoints.client_timeout_ms;
+    job->max_connections = job->st.endpoints.max_connections;
     struct run_opts ro = {.detach = opts->detach, .keep = job->st.keep};
     if (opts->detach) {
         job->st.supervisor_pid = 0; /* the new supervisor writes its own */

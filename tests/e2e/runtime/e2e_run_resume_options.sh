@@ -5,8 +5,9 @@
 # rule's remaining count, the seed, the live rule and the IAM decisions are the same after the
 # resume (the policy file is deleted first, so they come from <id>.resume.json). Its awslogs
 # container writes lines across the kill: the CloudWatch Logs stream and the audit output copy
-# (<id>.out/app.log) hold each line exactly once. The host's calls use boto3 against the task's
-# S3 endpoint with the long-term keys, which --enforce-iam evaluates as the task role.
+# (<id>.out/app.log) hold each line exactly once, also after a second kill and resume. The
+# host's calls use boto3 against the task's S3 endpoint with the long-term keys, which
+# --enforce-iam evaluates as the task role.
 . "$(dirname "$0")/lib.sh"
 ep() { python3 -c "import json; e=json.load(open('$data/tasks/$id.json'))['endpoints']; print('http://%s:%d' % (e['gateway'], e['s3Port']))"; }
 sup() { python3 -c "import json; print(json.load(open('$data/tasks/$id.json'))['supervisorPid'])"; }
@@ -46,7 +47,7 @@ JSON
 cat >"$work/td.json" <<JSON
 {"family": "fe-resume-opts", "networkMode": "awsvpc", "requiresCompatibilities": ["FARGATE"],
  "cpu": "256", "memory": "512", "containerDefinitions": [
-  {"name": "app", "image": "$BUSYBOX", "essential": true,
+  {"name": "app", "image": "$BUSYBOX", "essential": true, "stopTimeout": 2,
    "logConfiguration": {"logDriver": "awslogs", "options": {"awslogs-group": "/ecs/ro",
      "awslogs-region": "us-east-1", "awslogs-stream-prefix": "ecs",
      "awslogs-create-group": "true"}},
@@ -70,7 +71,12 @@ for _ in $(seq 1 100); do
 done
 grep -q '"awslogs":\[{' "$data/tasks/$id.resume.json" || fail "no awslogs position kept"
 [ "$(stat -c %a "$data/tasks/$id.resume.json")" = 600 ] || fail "resume.json is not 0600"
-sleep 1.5 # the fault engine's state is saved every second when it changed
+# The fault engine's state is saved within a second of a change: wait for the live rule.
+for _ in $(seq 1 30); do
+  grep -q 'GetLogEvents' "$data/tasks/$id.resume.json" && break
+  sleep 0.1
+done
+grep -q 'GetLogEvents' "$data/tasks/$id.resume.json" || fail "the live fault rule was not kept"
 
 kill -9 "$(sup)"
 t0=$(date +%s%N)
@@ -97,6 +103,23 @@ assert put["remaining"] == 0 and put["injected"] == 4 and put["state"] == "spent
 assert rules["logs:GetLogEvents:count=9:code=ThrottlingException"]["remaining"] == 9
 PY
 
+# The resumed supervisor is killed and resumed again: it kept everything in its turn
+# (its own awslogs batch first, 5 s after it took over).
+pos() { python3 -c "import json; print(json.load(open('$data/tasks/$id.resume.json'))['awslogs'])"; }
+first=$(pos)
+for _ in $(seq 1 100); do
+  [ "$(pos)" != "$first" ] && break
+  sleep 0.1
+done
+[ "$(pos)" != "$first" ] || fail "the resumed supervisor did not record its awslogs delivery"
+kill -9 "$(sup)"
+sleep 0.5
+fe resume --detach "$id" >"$work/resume2.out" 2>"$work/resume2.err" ||
+  fail "second resume: $(cat "$work/resume2.err")"
+calls "$(ep)" put_object:fe-ro:c1:ok get_object:fe-ro:secret/x:AccessDenied \
+  delete_bucket:fe-ro::AccessDenied >"$work/after2.txt" 2>&1 ||
+  fail "after the second resume: $(cat "$work/after2.txt")"
+fe fault --task "$id" --json list | grep -q '"seed":7,' || fail "seed lost at the second resume"
 sleep 1 # lines after the resume too
 dk exec "$(cname "$id" app)" touch /tmp/stop || fail "cannot stop the writer"
 for _ in $(seq 1 100); do

@@ -5,7 +5,8 @@
 # rule's remaining count, the seed, the live rule and the IAM decisions are the same after the
 # resume (the policy file is deleted first, so they come from <id>.resume.json). Its awslogs
 # container writes lines across the kill: the CloudWatch Logs stream and the audit output copy
-# (<id>.out/app.log) hold each line exactly once, also after a second kill and resume. The
+# (<id>.out/app.log) hold each line exactly once, also after a second kill and a resume with
+# `--s3-max-bytes 1M` (a 2 MiB PutObject then gets InternalError, a small one passes). The
 # host's calls use boto3 against the task's S3 endpoint with the long-term keys, which
 # --enforce-iam evaluates as the task role.
 . "$(dirname "$0")/lib.sh"
@@ -25,7 +26,9 @@ for call in sys.argv[2:]:
     kw = {"Bucket": bucket}
     if key:
         kw["Key"] = key
-    if op == "put_object":
+    if op == "put_big": # 2 MiB
+        op, kw["Body"] = "put_object", b"y" * (2 << 20)
+    elif op == "put_object":
         kw["Body"] = b"x"
     try:
         getattr(s3, op)(**kw)
@@ -114,9 +117,13 @@ done
 [ "$(pos)" != "$first" ] || fail "the resumed supervisor did not record its awslogs delivery"
 kill -9 "$(sup)"
 sleep 0.5
-fe resume --detach "$id" >"$work/resume2.out" 2>"$work/resume2.err" ||
+# This time with a store cap (the task ran without one): a 2 MiB object no longer fits.
+fe resume --detach --s3-max-bytes 1M "$id" >"$work/resume2.out" 2>"$work/resume2.err" ||
   fail "second resume: $(cat "$work/resume2.err")"
-calls "$(ep)" put_object:fe-ro:c1:ok get_object:fe-ro:secret/x:AccessDenied \
+python3 -c "import json; assert json.load(open('$data/tasks/$id.json'))['endpoints']['s3MaxBytes'] == 1 << 20" ||
+  fail "resume --s3-max-bytes not recorded"
+calls "$(ep)" put_object:fe-ro:c1:ok put_big:fe-ro:c2:InternalError \
+  get_object:fe-ro:secret/x:AccessDenied \
   delete_bucket:fe-ro::AccessDenied >"$work/after2.txt" 2>&1 ||
   fail "after the second resume: $(cat "$work/after2.txt")"
 fe fault --task "$id" --json list | grep -q '"seed":7,' || fail "seed lost at the second resume"

@@ -66,8 +66,19 @@ bool emu_output_is_timestamp(const char *s, size_t len, size_t *ret_len)
     return true;
 }
 
+static int writer_open(struct emu_output_writer *w, const char *dir, const char *name,
+                       uint64_t max_bytes, bool append);
+
 int emu_output_writer_open(struct emu_output_writer *w, const char *dir, const char *name,
                            uint64_t max_bytes)
+{
+    return writer_open(w, dir, name, max_bytes, false);
+}
+
+/* Opens <dir>/<name>.log, truncated or (append) to go on after what it holds, which counts
+ * against the ceiling. */
+static int writer_open(struct emu_output_writer *w, const char *dir, const char *name,
+                       uint64_t max_bytes, bool append)
 {
     memset(w, 0, sizeof(*w));
     w->max = max_bytes ? max_bytes : EMU_OUTPUT_MAX_DEFAULT;
@@ -79,9 +90,13 @@ int emu_output_writer_open(struct emu_output_writer *w, const char *dir, const c
     if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
         return -errno;
     }
-    w->f = fopen(w->path, "w");
+    w->f = fopen(w->path, append ? "a" : "w");
     if (!w->f) {
         return -errno;
+    }
+    if (append) {
+        struct stat st;
+        w->written = fstat(fileno(w->f), &st) == 0 ? (uint64_t)st.st_size : 0;
     }
     (void)setvbuf(w->f, NULL, _IOFBF, 64u * 1024u);
     return 0;
@@ -148,6 +163,10 @@ int emu_output_writer_close(struct emu_output_writer *w)
 static void on_out_line(int stream, const char *timestamp, const char *line, size_t len, void *ud)
 {
     struct runner_ctr *rc = ud;
+    if (rc->out_replay > 0) {
+        rc->out_replay--; /* a resumed follow gives the previous runs' lines again */
+        return;
+    }
     if (rc->out_reread) {
         /* The re-read starts at the last timestamp the follow gave: skip its lines. */
         if (rc->out_skip > 0 && strcmp(timestamp, rc->out_last_ts) == 0) {
@@ -198,6 +217,7 @@ static bool since_of(const char *ts, char *out, size_t n)
 }
 
 static void on_logs_done(int status, const struct emu_docker_reply *rep, void *ud);
+static bool resume(struct runner_ctr *rc);
 
 /* Docker can end the follow stream of a stopped container before its dual-logging copy has
  * every line (measured: the last 100-150 lines of a burst through a synchronous fluentd
@@ -239,6 +259,10 @@ static void on_logs_done(int status, const struct emu_docker_reply *rep, void *u
         emu_log_debug("task %s: reading the output of %s: %s", r->st->id,
                       r->st->containers[rc->i].name,
                       rep && rep->message ? rep->message : emu_strerror(status));
+    }
+    if (rc->out_resume && status != -ECANCELED && resume(rc)) {
+        emu__runner_settle(r);
+        return;
     }
     if (rc->out) {
         int rv = emu_output_writer_close(rc->out);
@@ -292,6 +316,55 @@ void emu__output_start(struct runner_ctr *rc)
         return;
     }
     r->logs_inflight++;
+}
+
+/* A restarted container's copy goes on: Docker's logs endpoint follows the new run but gives
+ * the whole log again (every run), so the lines already written are skipped by count; the
+ * copy is appended to (reopened when the previous capture had already closed it). */
+static bool resume(struct runner_ctr *rc)
+{
+    struct emu_task_runner *r = rc->r;
+    rc->out_resume = false;
+    if (r->opts.no_output) {
+        return false;
+    }
+    if (!rc->out) {
+        struct emu_buf dir;
+        if (emu_output_dir(r->opts.data_dir, r->st->id, &dir) < 0) {
+            return false;
+        }
+        rc->out = emu_calloc(1, sizeof(*rc->out));
+        int rv = rc->out ? writer_open(rc->out, dir.data, r->st->containers[rc->i].name,
+                                       r->opts.output_max, true)
+                         : -ENOMEM;
+        emu_buf_done(&dir);
+        if (rv < 0) {
+            emu_free(rc->out);
+            rc->out = NULL;
+            return false;
+        }
+    }
+    rc->out_replay = rc->out_seen;
+    rc->out_reread = false;
+    rc->out_skip = 0;
+    if (emu_docker_container_logs_req(r->docker, r->st->containers[rc->i].docker_name, true,
+                                      on_out_line, rc, on_logs_done, rc, &rc->logs_req) < 0) {
+        return false;
+    }
+    r->logs_inflight++;
+    return true;
+}
+
+void emu__output_restarted(struct runner_ctr *rc)
+{
+    if (rc->r->opts.no_output) {
+        return;
+    }
+    rc->out_resume = true;
+    if (!rc->logs_req && !resume(rc)) {
+        emu_log_warn("task %s: cannot record the output of %s after its restart, ignoring",
+                     rc->r->st->id, rc->r->st->containers[rc->i].name);
+    }
 }
 
 bool emu__output_drained(struct emu_task_runner *r, int64_t now)

@@ -87,8 +87,8 @@ _fargate_emu()
             vals="--reason --data-dir --docker-host --log-level --region --cluster"
             ;;
         resume)
-            opts="--detach --data-dir --docker-host --log-level --region --cluster --json --help"
-            vals="--data-dir --docker-host --log-level --region --cluster"
+            opts="--detach --s3-max-bytes --data-dir --docker-host --log-level --region --cluster --json --help"
+            vals="--s3-max-bytes --data-dir --docker-host --log-level --region --cluster"
             ;;
         wait)
             opts="--data-dir --docker-host --log-level --region --cluster --json --help"

@@ -91,7 +91,11 @@ int emu_cli_endpoints_start(struct emu_cli_endpoints *e, uv_loop_t *loop, const 
         .secret_key = SHIM_S3_DEFAULT_SECRET_KEY,
     };
     r = e->job ? emu_cli_metadata_start(e, loop, gateway, ep, why, why_len) : 0;
-    return r == 0 && e->job ? emu_cli_awslogs_start(e, loop, why, why_len) : r;
+    r = r == 0 && e->job ? emu_cli_awslogs_start(e, loop, why, why_len) : r;
+    if (r == 0 && e->job) {
+        emu_cli_resume_save_start(e, loop);
+    }
+    return r;
 }
 
 int emu_cli_endpoints_bucket(struct emu_cli_endpoints *e, const char *bucket, FILE *out)
@@ -125,6 +129,7 @@ int emu_cli_endpoints_read(struct emu_cli_endpoints *e, const char *bucket, cons
 void emu_cli_endpoints_stop(struct emu_cli_endpoints *e)
 {
     emu_cli_awslogs_stop(e);
+    emu_cli_resume_save_stop(e);
     emu_cli_metadata_stop(e);
     shim_s3_stop(e->s3);
     shim_cwl_stop(e->cwl);
@@ -335,6 +340,7 @@ int emu_cli_supervise(const struct emu_cli_global *g, const struct run_opts *opt
     /* Fault injection: the specs were checked before detaching; the control socket is
      * <data-dir>/tasks/<id>.ctl, reached by `fargate-emu fault --task ID`. */
     int r = emu_cli_faults_init(&s.faults, "run", &opts->faults, (int64_t)uv_now(loop));
+    r = r ? r : emu_cli_resume_restore_faults(job, s.faults.engine, loop);
     struct emu_buf ctl;
     if (r == 0 && emu_store_paths(job->data_dir, job->st.id, EMU_CLI_FAULT_TASK_SUFFIX,
                                   &ctl) == 0) {

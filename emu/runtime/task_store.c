@@ -453,7 +453,8 @@ int emu_store_list(const char *data_dir, char (**ret_ids)[33], size_t *ret_n)
 
 int emu_store_remove(const char *data_dir, const char *id)
 {
-    static const char *const suffixes[] = {".json", ".stop", ".log", ".taskdef.json"};
+    static const char *const suffixes[] = {".json", ".stop", ".log", ".taskdef.json",
+                                           ".resume.json"};
     int first = 0;
     for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
         struct emu_buf p;

@@ -224,7 +224,7 @@ enum emu_audit_stage_kind {
 struct emu_audit_stage {
     enum emu_audit_stage_kind kind;
     uint64_t lines;
-    char evidence[800];
+    char evidence[1024];
 };
 
 struct emu_audit_attr_in {
@@ -242,6 +242,7 @@ struct emu_audit_attr_in {
     bool m_in_shared;       /* other awsfirelens containers feed the router too */
     const struct emu_audit_minst *m_out; /* the output's counters, NULL when absent */
     bool m_out_shared;      /* other containers' tags match that output too */
+    bool m_out_s3;          /* that output is s3 (counts records entering its upload buffer) */
 };
 
 /* Splits lost lines over stages; returns how many stages. Pure. */

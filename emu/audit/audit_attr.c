@@ -112,13 +112,17 @@ static void out_metrics(const struct emu_audit_attr_in *in, char *out, size_t n)
     if (!in->m_present || !in->m_out) {
         return;
     }
+    bool s3_blind = in->m_out_s3 && in->m_out->dropped_records < in->router.dropped_tag;
     (void)snprintf(out, n, "; the router's metrics (%s%s) count for output %s: proc_records %"
                    PRIu64 ", dropped_records %" PRIu64 ", retries_failed %" PRIu64 ", errors %"
-                   PRIu64 "%s", in->m_time, in->m_final ? ", after the app stopped" : "",
+                   PRIu64 "%s%s", in->m_time, in->m_final ? ", after the app stopped" : "",
                    in->m_out->name, in->m_out->proc_records, in->m_out->dropped_records,
                    in->m_out->retries_failed, in->m_out->errors,
                    in->m_out_shared ? " (other containers' records too: the counters are per "
-                                      "output, not per tag)" : "");
+                                      "output, not per tag)" : "",
+                   s3_blind ? " (the s3 output counts records as they enter its upload buffer, "
+                              "so uploads it gives up are not in dropped_records, as with "
+                              "Fluent Bit: fluent/fluent-bit#6141)" : "");
 }
 
 size_t emu_audit_attribute(const struct emu_audit_attr_in *in, struct emu_audit_stage *out)
@@ -128,7 +132,7 @@ size_t emu_audit_attribute(const struct emu_audit_attr_in *in, struct emu_audit_
     if (rem == 0) {
         return 0;
     }
-    char om[300];
+    char om[600];
     out_metrics(in, om, sizeof(om));
     /* The output stage: the records of the tag the log says were given up, or the output's
      * dropped_records when no other container's records go through it. */

@@ -43,6 +43,9 @@ static uint64_t u64_or0(const cJSON *o, const char *k)
 static void take_kind(struct emu_audit_metrics *m, const cJSON *kind, bool output)
 {
     const cJSON *inst;
+    if (!cJSON_IsObject(kind)) {
+        return; /* absent, or not Fluent Bit's shape */
+    }
     cJSON_ArrayForEach(inst, kind)
     {
         size_t *n = output ? &m->n_outputs : &m->n_inputs;

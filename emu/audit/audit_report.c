@@ -150,10 +150,10 @@ static void metrics_status(const struct emu_audit_result *res, char *out, size_t
 {
     const struct emu_audit_metrics *m = &res->metrics;
     if (m->present) {
-        (void)snprintf(out, n, "read %s at %s (%s), reading %" PRIu64 " of %" PRIu64 "",
+        (void)snprintf(out, n, "read %s at %s (%s; %" PRIu64 " readings, %" PRIu64 " failed)",
                        m->url, m->time, m->final ? "after the app containers stopped, before "
                        "the router was stopped" : "while the task ran: not the final counts",
-                       m->readings, m->readings + m->failures);
+                       m->readings, m->failures);
     }
     else if (!res->conf.http_server && !m->file) {
         (void)snprintf(out, n, "not available: the router's config does not turn HTTP_Server "

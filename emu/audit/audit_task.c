@@ -339,7 +339,9 @@ int emu_audit_task(const char *data_dir, const struct emu_task_state *st,
             .m_final = m->final, .m_time = m->time, .m_in_records = res->m_in_records,
             .m_in_shared = res->n_feeding > 1,
             .m_out = ac->m_out >= 0 ? &m->outputs[ac->m_out] : NULL,
-            .m_out_shared = ac->m_out_shared};
+            .m_out_shared = ac->m_out_shared,
+            .m_out_s3 = ac->out_index >= 0 &&
+                        strcmp(res->conf.outputs[ac->out_index].plugin, "s3") == 0};
         ac->n_stages = ac->destination[0] ? emu_audit_attribute(&in, ac->stages) : 0;
     }
     if (r >= 0) {

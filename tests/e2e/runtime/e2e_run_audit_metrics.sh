@@ -23,6 +23,9 @@ opts.update(json.loads(extra))
 app = {"name": "app", "image": "fargate-emu/busybox:local", "essential": True,
        "command": ["sh", "-c", cmd], "dependsOn": [{"containerName": "log_router",
        "condition": "START"}], "logConfiguration": {"logDriver": "awsfirelens", "options": opts}}
+if fam == "am-ok":  # a secret: a rerun needs --secrets-file as run did
+    app["secrets"] = [{"name": "TOKEN", "valueFrom":
+                       "arn:aws:ssm:us-east-1:123456789012:parameter/am/token"}]
 router = {"name": "log_router", "image": "fargate-emu/emu-router:local", "essential": True,
           "memoryReservation": 50, "firelensConfiguration": {"type": "fluentbit", "options": {
               "config-file-type": "file",
@@ -38,8 +41,10 @@ td_ok=$(taskdef am-ok am-ok 'for i in $(seq 1 150); do echo ok-$i; echo ok-err-$
 td_fault=$(taskdef am-fault am-fault \
   'for i in $(seq 1 100); do echo lost-$i; done; sleep 5; for i in $(seq 1 100); do echo kept-$i; done; sleep 3' \
   '{"retry_limit": "1"}')
+echo '{"/am/token": "t0k"}' >"$work/secrets.json"
 start=$(date +%s)
-(fe run --audit --json --no-validate --image-map-file "$imap" "$td_ok" >"$work/ok.out" \
+(fe run --audit --json --no-validate --image-map-file "$imap" --secrets-file "$work/secrets.json" \
+   "$td_ok" >"$work/ok.out" \
    2>"$work/ok.err"; echo $? >"$work/ok.rc") &
 (fe run --audit --json --no-validate --image-map-file "$imap" \
    --fault 's3:PutObject:count=2:status=503:code=SlowDown' --fault-seed 7 "$td_fault" \
@@ -116,6 +121,37 @@ print("fault: 200 written, 100 delivered, 100 lost at the router output; metrics
 PY
 grep -q "fault injection seed 7" "$work/fault.err" || fail "no fault summary: $(cat "$work/fault.err")"
 
-cat "$work/ok.txt"; python3 -c "import json,sys; print(json.dumps(json.load(open(sys.argv[1]))['containers'][0]['stages'], indent=1))" "$work/fault.json"
+
+# `audit --what-if` reruns with run's options: the secret (without --secrets-file the rerun
+# cannot start) and the fault (the rerun loses the same 100 lines at its output). Both at once.
+fid=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['taskId'])" "$work/fault.json")
+fe audit --secrets-file "$work/secrets.json" "$id" >/dev/null 2>"$work/usage.err"
+[ $? -eq 2 ] && grep -q "need --what-if" "$work/usage.err" || fail "rerun options without --what-if: $(cat "$work/usage.err")"
+start=$(date +%s)
+(fe audit --json --what-if app-stop-timeout=5 --image-map-file "$imap" \
+   --secrets-file "$work/secrets.json" "$id" >"$work/wi-ok.json" 2>"$work/wi-ok.err"
+ echo $? >"$work/wi-ok.rc") &
+(fe audit --json --what-if app-stop-timeout=5 --image-map-file "$imap" \
+   --fault 's3:PutObject:count=2:status=503:code=SlowDown' --fault-seed 7 "$fid" \
+   >"$work/wi-fault.json" 2>"$work/wi-fault.err"; echo $? >"$work/wi-fault.rc") &
+(fe audit --json --what-if app-stop-timeout=5 --image-map-file "$imap" "$id" \
+   >"$work/wi-nosecret.json" 2>"$work/wi-nosecret.err"; echo $? >"$work/wi-nosecret.rc") &
+wait
+echo "two audit --what-if reruns in $(( $(date +%s) - start )) s"
+[ "$(cat "$work/wi-ok.rc")" = 0 ] || fail "audit --what-if --secrets-file: $(cat "$work/wi-ok.err")"
+[ "$(cat "$work/wi-nosecret.rc")" = 1 ] && grep -q "unable to pull secrets" "$work/wi-nosecret.err" ||
+  fail "a rerun without --secrets-file: $(cat "$work/wi-nosecret.rc" "$work/wi-nosecret.err")"
+[ "$(cat "$work/wi-fault.rc")" = 1 ] || fail "audit --what-if --fault: $(cat "$work/wi-fault.err")"
+python3 - "$work/wi-ok.json" "$work/wi-fault.json" <<'PY' || fail "what-if reruns: $(cat "$work/wi-ok.json" "$work/wi-fault.json")"
+import json, sys
+ok, fa = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+c = ok["whatIf"]["containers"][0]
+assert (c["written"], c["delivered"], c["lost"]) == (300, 300, 0), c
+assert ok["whatIf"]["routerMetrics"]["inputRecords"] == 300, ok["whatIf"]["routerMetrics"]
+c = fa["whatIf"]["containers"][0]
+assert (c["written"], c["delivered"], c["lost"]) == (200, 100, 100), c
+assert c["stages"][0]["stage"].startswith("router output") and c["stages"][0]["lines"] == 100, c
+print("audit --what-if carried --secrets-file (300 of 300 delivered) and --fault (100 lost at the output again)")
+PY
 assert_clean
 echo PASS

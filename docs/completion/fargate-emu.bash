@@ -27,7 +27,7 @@ _fargate_emu()
             COMPREPLY=($(compgen -W "FARGATE EC2" -- "$cur"))
             return 0
             ;;
-        validate:--tftpl|validate:--var-file|validate:--tf-plan|render:--image-map-file|render:--tftpl|render:--var-file|render:--tf-plan|run:--secrets-file|run:--image-map-file|run:--task-role-policy|run:--execution-role-policy|run:--tftpl|run:--var-file|run:--tf-plan|audit:--image-map-file|audit:--secrets-file|audit:--task-role-policy|audit:--execution-role-policy|report:--html|report:--prices|serve:--task-role-policy)
+        validate:--tftpl|validate:--var-file|validate:--tf-plan|render:--image-map-file|render:--secrets-file|render:--tftpl|render:--var-file|render:--tf-plan|run:--secrets-file|run:--image-map-file|run:--task-role-policy|run:--execution-role-policy|run:--tftpl|run:--var-file|run:--tf-plan|audit:--image-map-file|audit:--secrets-file|audit:--task-role-policy|audit:--execution-role-policy|report:--html|report:--prices|serve:--task-role-policy)
             compopt -o filenames 2>/dev/null
             COMPREPLY=($(compgen -f -- "$cur"))
             return 0
@@ -67,8 +67,8 @@ _fargate_emu()
             vals="--launch-type --tftpl --var --var-json --var-file --tf-plan --resource --family --cpu --memory --network-mode --requires-compatibilities --task-role-arn --execution-role-arn --data-dir --docker-host --log-level --region --cluster"
             ;;
         render)
-            opts="--what --task-arn --task-id --account-id --launch-type --ec2-instance-id --no-validate --local --image-map-file --tftpl --var --var-json --var-file --tf-plan --resource --family --cpu --memory --network-mode --requires-compatibilities --task-role-arn --execution-role-arn --data-dir --docker-host --log-level --region --cluster --json --help"
-            vals="--what --task-arn --task-id --account-id --launch-type --ec2-instance-id --image-map-file --tftpl --var --var-json --var-file --tf-plan --resource --family --cpu --memory --network-mode --requires-compatibilities --task-role-arn --execution-role-arn --data-dir --docker-host --log-level --region --cluster"
+            opts="--what --task-arn --task-id --account-id --launch-type --ec2-instance-id --no-validate --local --image-map-file --secrets-file --show-secrets --tftpl --var --var-json --var-file --tf-plan --resource --family --cpu --memory --network-mode --requires-compatibilities --task-role-arn --execution-role-arn --data-dir --docker-host --log-level --region --cluster --json --help"
+            vals="--what --task-arn --task-id --account-id --launch-type --ec2-instance-id --image-map-file --secrets-file --tftpl --var --var-json --var-file --tf-plan --resource --family --cpu --memory --network-mode --requires-compatibilities --task-role-arn --execution-role-arn --data-dir --docker-host --log-level --region --cluster"
             ;;
         run)
             opts="--detach --wait --timeout --publish --secrets-file --keep --pull --image-map --image-map-file --pause-image --what --task-arn --task-id --account-id --launch-type --ec2-instance-id --no-validate --fault --fault-seed --restart-attempt-period --enforce-iam --task-role-policy --execution-role-policy --s3-max-bytes --audit --max-loss --what-if --tftpl --var --var-json --var-file --tf-plan --resource --family --cpu --memory --network-mode --requires-compatibilities --task-role-arn --execution-role-arn --data-dir --docker-host --log-level --region --cluster --json --help"

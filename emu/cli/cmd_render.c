@@ -18,6 +18,7 @@
 #include "emu/cli/commands.h"
 #include "emu/model/ids.h"
 #include "emu/cli/cli_render_init.h"
+#include "emu/cli/cli_render_secrets.h"
 #include "emu/model/local.h"
 #include "emu/model/render.h"
 #include "emu/model/validate.h"
@@ -44,6 +45,8 @@ struct render_opts {
     bool no_validate;
     bool local;
     const char *image_map_file;
+    const char *secrets_file;
+    bool show_secrets;
 };
 
 #define OPT(field) EMU_OPT_COMMAND, offsetof(struct render_opts, field)
@@ -73,6 +76,13 @@ static const struct emu_cli_option render_options[] = {
     {"image-map-file", "FILE", OPT(image_map_file), NULL,
      "with --local: the image map `run` is given (which image the router really is)",
      EMU_OPT_SCALAR},
+    {"secrets-file", "FILE", OPT(secrets_file), NULL,
+     "with --what containers|all: resolve the containers' secrets and the log-driver "
+     "secretOptions through this file as `run` does (an error names each one missing); values "
+     "are shown as " EMU_CLI_SECRET_MASK, EMU_OPT_SCALAR},
+    {"show-secrets", NULL, OPT(show_secrets), NULL,
+     "with --secrets-file: show the secret values instead of " EMU_CLI_SECRET_MASK,
+     EMU_OPT_SCALAR},
     {NULL, NULL, 0, 0, NULL, NULL, EMU_OPT_SCALAR},
 };
 
@@ -85,6 +95,7 @@ struct render_job {
     const struct emu_cli_global *g;
     const char *image_map_file;
     bool json;
+    struct emu_cli_render_secrets secrets;
 };
 
 static int render_log_options_json(struct render_job *job, cJSON **ret)
@@ -135,7 +146,8 @@ static cJSON *order_array(const struct emu_task_plan *plan, const size_t *order)
     return a;
 }
 
-static cJSON *plan_to_json(const struct emu_task_plan *plan)
+static cJSON *plan_to_json(const struct emu_task_plan *plan,
+                           const struct emu_cli_render_secrets *sec)
 {
     cJSON *root = cJSON_CreateObject();
     if (!root) {
@@ -169,9 +181,17 @@ static cJSON *plan_to_json(const struct emu_task_plan *plan)
         for (size_t e = 0; env && e < cp->extra_env.n; e++) {
             cJSON *kv = cJSON_CreateObject();
             cJSON_AddItemToArray(env, kv);
-            cJSON_AddStringToObject(kv, "name", cp->extra_env.items[e].key);
-            cJSON_AddStringToObject(kv, "value", cp->extra_env.items[e].value);
+            const char *from = NULL;
+            const char *key = cp->extra_env.items[e].key;
+            cJSON_AddStringToObject(kv, "name", key);
+            cJSON_AddStringToObject(kv, "value", emu_cli_render_secret_env(
+                                                     sec, cp, key, cp->extra_env.items[e].value,
+                                                     &from));
+            if (from) {
+                cJSON_AddStringToObject(kv, "valueFrom", from);
+            }
         }
+        emu_cli_render_secrets_json(sec, cp, o);
         if (cp->socket_owner) {
             cJSON_AddStringToObject(o, "socketDirOwner", cp->socket_owner);
         }
@@ -191,7 +211,8 @@ static cJSON *plan_to_json(const struct emu_task_plan *plan)
     return root;
 }
 
-static int plan_to_text(const struct emu_task_plan *plan, struct emu_buf *out)
+static int plan_to_text(const struct emu_task_plan *plan,
+                        const struct emu_cli_render_secrets *sec, struct emu_buf *out)
 {
     int r = emu_buf_puts(out, "start order:");
     for (size_t i = 0; r == 0 && i < plan->n_containers; i++) {
@@ -217,9 +238,14 @@ static int plan_to_text(const struct emu_task_plan *plan, struct emu_buf *out)
             r = emu_buf_printf(out, "  bind %s\n", cp->extra_binds.items[b]);
         }
         for (size_t e = 0; r == 0 && e < cp->extra_env.n; e++) {
-            r = emu_buf_printf(out, "  env %s=%s\n", cp->extra_env.items[e].key,
-                               cp->extra_env.items[e].value);
+            const char *from = NULL;
+            const char *key = cp->extra_env.items[e].key;
+            const char *v =
+                emu_cli_render_secret_env(sec, cp, key, cp->extra_env.items[e].value, &from);
+            r = from ? emu_buf_printf(out, "  env %s=%s (from %s)\n", key, v, from)
+                     : emu_buf_printf(out, "  env %s=%s\n", key, v);
         }
+        r = r ? r : emu_cli_render_secrets_text(sec, cp, out);
         if (r == 0 && cp->socket_owner) {
             r = emu_buf_printf(out, "  socket dir owner %s\n", cp->socket_owner);
         }
@@ -311,7 +337,7 @@ static int render_parts(struct render_job *job, const char *what, struct emu_buf
             goto out;
         }
         if (job->json) {
-            cJSON *pj = plan_to_json(&plan);
+            cJSON *pj = plan_to_json(&plan, &job->secrets);
             if (!pj) {
                 r = EMU_ENOMEM;
                 goto out;
@@ -326,7 +352,7 @@ static int render_parts(struct render_job *job, const char *what, struct emu_buf
         }
         else {
             r = all ? emu_buf_puts(out, "==> containers <==\n") : 0;
-            r = r ? r : plan_to_text(&plan, out);
+            r = r ? r : plan_to_text(&plan, &job->secrets, out);
         }
     }
     if (r == 0 && job->json && (all || strcmp(what, "router-config") == 0)) {
@@ -803,6 +829,14 @@ static int exec_render(const struct emu_cli_global *g, void *optsp, int argc, ch
         return EMU_EXIT_USAGE;
     }
     const char *what = opts->what ? opts->what : "router-config";
+    if ((opts->show_secrets && !opts->secrets_file) ||
+        (opts->secrets_file && (opts->local || strcmp(what, "taskdef") == 0 ||
+                                strcmp(what, "router-config") == 0 ||
+                                strcmp(what, "log-options") == 0))) {
+        fprintf(stderr, "fargate-emu render: --show-secrets needs --secrets-file, which goes "
+                        "with --what containers or all (the other parts hold no secret values)\n");
+        return EMU_EXIT_USAGE;
+    }
     if (opts->local && (g->json || opts->what)) {
         fprintf(stderr, "fargate-emu render: --local prints diffs: not with --json or --what\n");
         return EMU_EXIT_USAGE;
@@ -839,6 +873,22 @@ static int exec_render(const struct emu_cli_global *g, void *optsp, int argc, ch
                 "(--no-validate renders it anyway)\n",
                 file);
         goto out;
+    }
+    struct emu_secret_map secret_map = {0};
+    job.secrets.arena = &job.arena;
+    job.secrets.show = opts->show_secrets;
+    if (opts->secrets_file) {
+        if (emu_cli_render_secrets_load(opts->secrets_file, &job.arena, &secret_map) < 0) {
+            exit_code = EMU_EXIT_USAGE;
+            goto out;
+        }
+        job.secrets.map = &secret_map;
+        if (emu_cli_render_secrets_check(&job.secrets, td, &diags) > 0) {
+            emu_cli_print_diags(file, &diags, false, true);
+            fprintf(stderr, "%s: not rendered: secrets missing from --secrets-file %s\n", file,
+                    opts->secrets_file);
+            goto out;
+        }
     }
     job.region = g->region ? g->region : DEFAULT_REGION;
     job.g = g;
@@ -899,8 +949,8 @@ const struct emu_cli_command emu_cmd_render = {
     .usage = "[--what router-config|log-options|containers|all|taskdef] [--json] [--local] "
              "[--cluster NAME] [--task-arn ARN | --task-id ID] [--region R] [--account-id N] "
              "[--launch-type FARGATE|EC2] [--ec2-instance-id ID] [--data-dir DIR] "
-             "(TASKDEF | --tftpl FILE [--var NAME=VALUE]... | --tf-plan FILE [--resource "
-             "ADDRESS])",
+             "[--secrets-file FILE [--show-secrets]] (TASKDEF | --tftpl FILE "
+             "[--var NAME=VALUE]... | --tf-plan FILE [--resource ADDRESS])",
     .description = "Derives, without running anything, what the ECS agent derives from a task "
                    "definition: the FireLens router's fluent.conf byte for byte, the Docker "
                    "`fluentd` log options of every awsfirelens container, the containers' start "

@@ -68,6 +68,10 @@ struct emu_container_plan {
     size_t n_depends_on;
     struct emu_str_list extra_binds;   /* "host:container" strings appended to Binds */
     struct emu_kv_list extra_env;      /* FLUENT_HOST/PORT, FLUENT_UID, log secrets */
+    /* The log-driver secrets among extra_env (router only): key "<name>_<idx>", value the
+     * secret's valueFrom, which `run` resolves through --secrets-file as the agent resolves it
+     * through SSM or Secrets Manager; extra_env holds the valueFrom in their place. */
+    struct emu_kv_list log_secrets;
     struct emu_log_config_out log_config; /* type NULL unless uses_firelens */
     const char *socket_owner;          /* router user to chown the socket dir to, or NULL */
 };
@@ -79,6 +83,10 @@ struct emu_task_plan {
     size_t *stop_order;  /* indices, dependents first (router last) */
     const char *fluent_host_note; /* bridge mode: FLUENT_HOST is the router's bridge IP */
 };
+
+/* The valueFrom of the log-driver secret behind extra_env key `key` of cp, or NULL when that
+ * entry is not a secret. */
+const char *emu_render_log_secret_from(const struct emu_container_plan *cp, const char *key);
 
 /* Builds the plan into arena-owned memory. A dependency cycle or unknown dependency goes to
  * diags and returns -EINVAL. */

@@ -397,3 +397,13 @@ int emu_render_router_config(const struct emu_taskdef *td, const struct emu_rend
     emu_arena_done(&a);
     return r;
 }
+
+const char *emu_render_log_secret_from(const struct emu_container_plan *cp, const char *key)
+{
+    for (size_t i = 0; key && i < cp->log_secrets.n; i++) {
+        if (strcmp(cp->log_secrets.items[i].key, key) == 0) {
+            return cp->log_secrets.items[i].value;
+        }
+    }
+    return NULL;
+}

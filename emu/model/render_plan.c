@@ -376,13 +376,15 @@ static int router_extras(struct planner *p, size_t i, struct emu_container_plan 
     if (c != emu_taskdef_router(td)) {
         return 0; /* log secrets go to the first router only */
     }
+    size_t secrets_cap = 0;
     for (size_t k = 0; k < td->n_containers; k++) {
         const struct emu_secret_list *s = &td->containers[k].log_configuration.secret_options;
         for (size_t j = 0; j < s->n; j++) {
             const char *name = s->items[j].name ? s->items[j].name : "";
             char *key = emu_arena_printf(p->a, "%s_%zu", name, k);
             const char *value = s->items[j].value_from ? s->items[j].value_from : "";
-            if (!key || emu_render_kv_set(p->a, &cp->extra_env, &cap, key, value) < 0) {
+            if (!key || emu_render_kv_set(p->a, &cp->extra_env, &cap, key, value) < 0 ||
+                emu_render_kv_set(p->a, &cp->log_secrets, &secrets_cap, key, value) < 0) {
                 return -ENOMEM;
             }
         }

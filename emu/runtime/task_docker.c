@@ -179,10 +179,16 @@ static int build_env(const struct emu_task_docker_ctx *ctx, size_t i, struct emu
     for (size_t k = 0; r == 0 && k < c->secrets.n; k++) {
         r = secret_env(ctx, &c->secrets.items[k], a, &env, why, why_len);
     }
-    const struct emu_kv_list *extra = &ctx->plan->containers[i].extra_env;
-    for (size_t k = 0; r == 0 && k < extra->n; k++) {
-        r = strv_add(a, &env,
-                     emu_arena_printf(a, "%s=%s", extra->items[k].key, extra->items[k].value));
+    const struct emu_container_plan *cp = &ctx->plan->containers[i];
+    for (size_t k = 0; r == 0 && k < cp->extra_env.n; k++) {
+        const char *key = cp->extra_env.items[k].key;
+        const char *from = emu_render_log_secret_from(cp, key);
+        if (from) { /* a log-driver secret: the router gets its value, as the agent gives it */
+            const struct emu_secret s = {.name = key, .value_from = from};
+            r = secret_env(ctx, &s, a, &env, why, why_len);
+            continue;
+        }
+        r = strv_add(a, &env, emu_arena_printf(a, "%s=%s", key, cp->extra_env.items[k].value));
     }
     out->env = env.items;
     out->n_env = env.n;

@@ -180,6 +180,12 @@ static void test_plan_awsvpc(void **state)
                         "/config/external.conf:/fluent-bit/etc/external.conf");
     assert_int_equal(rp->extra_env.n, 1);
     assert_string_equal(env_get(rp, "apikey_0"), "arn:aws:ssm:us-west-2:1:parameter/k");
+    /* ... marked as a secret, which `run` resolves (the router must get the value). */
+    assert_int_equal(rp->log_secrets.n, 1);
+    assert_string_equal(emu_render_log_secret_from(rp, "apikey_0"),
+                        "arn:aws:ssm:us-west-2:1:parameter/k");
+    assert_null(emu_render_log_secret_from(rp, "FLUENT_UID"));
+    assert_null(emu_render_log_secret_from(ap, "FLUENT_HOST"));
     assert_null(env_get(rp, "FLUENT_UID"));
     assert_string_equal(rp->socket_owner, "1000:1000");
     assert_null(rp->log_config.type);

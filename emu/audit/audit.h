@@ -300,6 +300,7 @@ struct emu_audit_result {
     struct emu_audit_conf conf;
     struct emu_audit_metrics metrics; /* the router's /api/v1/metrics */
     uint64_t m_in_records;  /* what its forward inputs received (metrics) */
+    size_t m_in_found;      /* forward inputs of the config found in the metrics */
     size_t n_feeding;       /* awsfirelens containers feeding the router */
     uint64_t written_all;   /* lines they wrote */
     int router_memory_mib; /* memoryReservation or memory, 0 unknown */

@@ -177,10 +177,17 @@ static void print_metrics(const struct emu_audit_result *res, FILE *f)
     if (!res->metrics.present) {
         return;
     }
-    fprintf(f, "    inputs (%zu forward) received %" PRIu64 " records; %zu container(s) feeding "
-            "the router wrote %" PRIu64 " lines%s\n", res->conf.n_forward, res->m_in_records,
-            res->n_feeding, res->written_all, res->n_feeding > 1 ? " (the counters are per "
-            "input, not per container: compared for all of them together)" : "");
+    if (res->m_in_found == 0) {
+        fprintf(f, "    none of the config's %zu forward input(s) is in the metrics (instance "
+                "names differ): the inputs' records are not used\n", res->conf.n_forward);
+    }
+    else {
+        fprintf(f, "    inputs (%zu forward) received %" PRIu64 " records; %zu container(s) "
+                "feeding the router wrote %" PRIu64 " lines%s\n", res->m_in_found,
+                res->m_in_records, res->n_feeding, res->written_all, res->n_feeding > 1
+                ? " (the counters are per input, not per container: compared for all of them "
+                  "together)" : "");
+    }
     for (size_t i = 0; i < res->metrics.n_outputs; i++) {
         const struct emu_audit_minst *o = &res->metrics.outputs[i];
         fprintf(f, "    output %s: proc_records %" PRIu64 ", dropped_records %" PRIu64
@@ -254,6 +261,7 @@ static void metrics_json(const struct emu_audit_result *res, cJSON *root)
     (void)cJSON_AddStringToObject(o, "time", m->time);
     (void)cJSON_AddBoolToObject(o, "final", m->final);
     add_u64(o, "inputRecords", res->m_in_records);
+    add_u64(o, "forwardInputs", res->m_in_found);
     add_u64(o, "written", res->written_all);
     add_u64(o, "containers", res->n_feeding);
     cJSON *arr = cJSON_AddArrayToObject(o, "outputs");

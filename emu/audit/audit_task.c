@@ -198,10 +198,12 @@ static void metrics_evidence(struct emu_audit_result *res)
         res->n_feeding += first && res->ctrs[i].recorded;
     }
     res->m_in_records = 0;
+    res->m_in_found = 0;
     for (size_t f = 0; f < res->conf.n_forward; f++) {
         const struct emu_audit_minst *x = emu_audit_metrics_find(&res->metrics, false,
                                                                  res->conf.forward[f]);
         res->m_in_records += x ? x->records : 0;
+        res->m_in_found += x != NULL;
     }
     for (size_t i = 0; i < res->n_ctrs; i++) {
         struct emu_audit_ctr *ac = &res->ctrs[i];
@@ -335,7 +337,7 @@ int emu_audit_task(const char *data_dir, const struct emu_task_state *st,
         struct emu_audit_attr_in in = {
             .lost = ac->counts.lost, .tail_lost = ac->counts.tail_lost, .router = ac->router,
             .exited = ac->exited, .exit_gap_ms = ac->exit_gap_ms, .async = ac->async,
-            .written_all = res->written_all, .m_present = m->present && m->n_inputs > 0,
+            .written_all = res->written_all, .m_present = m->present && res->m_in_found > 0,
             .m_final = m->final, .m_time = m->time, .m_in_records = res->m_in_records,
             .m_in_shared = res->n_feeding > 1,
             .m_out = ac->m_out >= 0 ? &m->outputs[ac->m_out] : NULL,

@@ -234,7 +234,15 @@ static void test_report(void **state)
     cJSON_Delete(j);
     /* Used: when, what. */
     assert_int_equal(emu_audit_metrics_parse(DOC, sizeof(DOC) - 1, &res->metrics), 0);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len); /* no forward input of the config found: said */
+    emu_audit_print(res, f);
+    (void)fclose(f);
+    assert_non_null(strstr(text, "none of the config's 0 forward input(s) is in the metrics"));
+    free(text);
     res->m_in_records = 300;
+    res->m_in_found = 2;
     res->written_all = 300;
     res->n_feeding = 2;
     res->conf.n_forward = 2;
@@ -245,9 +253,7 @@ static void test_report(void **state)
     assert_int_equal((int)get(m, "inputRecords")->valuedouble, 300);
     assert_int_equal(cJSON_GetArraySize(get(m, "outputs")), 2);
     cJSON_Delete(j);
-    char *text = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&text, &len);
+    f = open_memstream(&text, &len);
     emu_audit_print(res, f);
     (void)fclose(f);
     assert_non_null(strstr(text, "router metrics: read http://172.18.0.2:2020/api/v1/metrics at "

@@ -12,7 +12,7 @@ conc=${3:-500}
 emu=$build/emu/cli/fargate-emu
 load=$build/bench/s3_load
 work=$(mktemp -d "${BENCH_DIR:-/tmp}/loadbench.XXXXXX")
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 ulimit -n 8192 2>/dev/null || true
 
 hwm() { awk '/^VmHWM:/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }

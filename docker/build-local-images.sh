@@ -5,9 +5,13 @@
 # fargate-emu/emu-router:init (the same with the init process, as aws-for-fluent-bit:init-*),
 # fargate-emu/fluent-bit-s3:local (docker/fluent-bit-s3 built FROM it) and
 # fargate-emu/nginx:local (Debian's nginx package, logging to stdout/stderr).
-# Usage: build-local-images.sh [DOCKER_HOST] [all|base]   (default: $DOCKER_HOST, else the
+# Usage: build-local-images.sh [DOCKER_HOST] [all|base|asan]   (default: $DOCKER_HOST, else the
 # system socket; `base` = busybox and pause only). EMU_ROUTER=path uses a built emu-router
 # (and emu-router-init beside it, or EMU_ROUTER_INIT).
+# `asan` builds only fargate-emu/emu-router:asan and fargate-emu/fluent-bit-s3:asan from
+# EMU_ROUTER, which must be an ASan(+UBSan) build (the CI build dir's emu-router): the same
+# layout with the sanitizer runtimes and every library ldd names in the rootfs, and
+# ASAN_OPTIONS/UBSAN_OPTIONS set so reports go to the router's stderr (docs/reliability.md).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 host=${1:-${DOCKER_HOST:-unix:///var/run/docker.sock}}
@@ -31,28 +35,30 @@ if ! file -L /bin/busybox 2>/dev/null | grep -q 'statically linked' &&
 fi
 
 # busybox: /bin with the applets the tests use, /tmp, /etc/passwd for `user`.
-rootfs=$work/busybox
-mkdir -p "$rootfs/bin" "$rootfs/tmp" "$rootfs/etc"
-cp /bin/busybox "$rootfs/bin/busybox"
-for applet in $(/bin/busybox --list); do
-  [ "$applet" = busybox ] || ln -sf busybox "$rootfs/bin/$applet"
-done
-chmod 1777 "$rootfs/tmp"
-printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' \
-  >"$rootfs/etc/passwd"
-printf 'root:x:0:\nnogroup:x:65534:\n' >"$rootfs/etc/group"
-tar -C "$rootfs" -c . | "${docker[@]}" import \
-  -c 'CMD ["/bin/sh"]' -c 'ENV PATH=/bin' - fargate-emu/busybox:local >/dev/null
-echo "build-local-images: fargate-emu/busybox:local"
+if [ "$what" != asan ]; then
+  rootfs=$work/busybox
+  mkdir -p "$rootfs/bin" "$rootfs/tmp" "$rootfs/etc"
+  cp /bin/busybox "$rootfs/bin/busybox"
+  for applet in $(/bin/busybox --list); do
+    [ "$applet" = busybox ] || ln -sf busybox "$rootfs/bin/$applet"
+  done
+  chmod 1777 "$rootfs/tmp"
+  printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' \
+    >"$rootfs/etc/passwd"
+  printf 'root:x:0:\nnogroup:x:65534:\n' >"$rootfs/etc/group"
+  tar -C "$rootfs" -c . | "${docker[@]}" import \
+    -c 'CMD ["/bin/sh"]' -c 'ENV PATH=/bin' - fargate-emu/busybox:local >/dev/null
+  echo "build-local-images: fargate-emu/busybox:local"
 
-# pause: one static binary FROM scratch.
-ctx=$work/pause
-mkdir -p "$ctx"
-gcc -static -O2 -o "$ctx/pause" "$here/pause/pause.c"
-strip "$ctx/pause" 2>/dev/null || true
-cp "$here/pause/Dockerfile" "$ctx/Dockerfile"
-DOCKER_BUILDKIT=0 "${docker[@]}" build -q -t fargate-emu/pause:local "$ctx" >/dev/null 2>&1
-echo "build-local-images: fargate-emu/pause:local"
+  # pause: one static binary FROM scratch.
+  ctx=$work/pause
+  mkdir -p "$ctx"
+  gcc -static -O2 -o "$ctx/pause" "$here/pause/pause.c"
+  strip "$ctx/pause" 2>/dev/null || true
+  cp "$here/pause/Dockerfile" "$ctx/Dockerfile"
+  DOCKER_BUILDKIT=0 "${docker[@]}" build -q -t fargate-emu/pause:local "$ctx" >/dev/null 2>&1
+  echo "build-local-images: fargate-emu/pause:local"
+fi
 
 [ "$what" = base ] && exit 0
 
@@ -77,6 +83,64 @@ add_busybox() {
   chmod 1777 "$root/tmp"
 }
 
+# The emu-router rootfs in $1 from binary $2: aws-for-fluent-bit's layout and configs.
+router_rootfs() {
+  local rootfs=$1
+  copy_with_libs "$rootfs" "$2" /fluent-bit/bin/fluent-bit
+  add_busybox "$rootfs"
+  mkdir -p "$rootfs/fluent-bit/etc" "$rootfs/fluent-bit/parsers"
+  cp "$here/emu-router/fluent-bit.conf" "$rootfs/fluent-bit/etc/fluent-bit.conf"
+  cp "$here/emu-router/parsers.conf" "$rootfs/fluent-bit/parsers/parsers.conf"
+  # The image's built-in configs (/fluent-bit/configs) and the init snippets (/ecs), and a
+  # config for config-file-type file tests (multiline partial_message, s3 output; multiline
+  # parsers).
+  mkdir -p "$rootfs/fluent-bit/configs" "$rootfs/ecs"
+  cp "$here"/emu-router/configs/*.conf "$rootfs/fluent-bit/configs/"
+  cp "$here"/emu-router/ecs/*.conf "$rootfs/ecs/"
+  cp "$here/emu-router/e2e-partial.conf" "$rootfs/fluent-bit/configs/e2e-partial.conf"
+  cp "$here/emu-router/e2e-multiline.conf" "$rootfs/fluent-bit/configs/e2e-multiline.conf"
+  printf 'root:x:0:0:root:/root:/bin/sh\n' >"$rootfs/etc/passwd"
+  printf 'root:x:0:\n' >"$rootfs/etc/group"
+}
+router_cmd='CMD ["/fluent-bit/bin/fluent-bit", "-e", "/fluent-bit/firehose.so", "-e", "/fluent-bit/cloudwatch.so", "-e", "/fluent-bit/kinesis.so", "-c", "/fluent-bit/etc/fluent-bit.conf"]'
+
+# fluent-bit-s3 image tagged $1 FROM router image $2 (the seed's router image, built as a user
+# would from docker/fluent-bit-s3/); FROM the real aws-for-fluent-bit when the daemon has it
+# and $3 is "real", else FROM $2.
+build_fluent_bit_s3() {
+  local base=public.ecr.aws/aws-observability/aws-for-fluent-bit:2.32.4 ctx=$work/fluent-bit-s3-$3
+  mkdir -p "$ctx"
+  cp "$here/fluent-bit-s3/s3.conf" "$ctx/s3.conf"
+  if [ "$3" = real ] && "${docker[@]}" image inspect "$base" >/dev/null 2>&1; then
+    cp "$here/fluent-bit-s3/Dockerfile" "$ctx/Dockerfile"
+  else
+    sed "s|^FROM .*|FROM $2|" "$here/fluent-bit-s3/Dockerfile" >"$ctx/Dockerfile"
+  fi
+  DOCKER_BUILDKIT=0 "${docker[@]}" build -q -t "$1" "$ctx" >/dev/null 2>&1
+  echo "build-local-images: $1 ($(sed -n 's/^FROM //p' "$ctx/Dockerfile"))"
+}
+
+# The sanitized variant: the ASan+UBSan emu-router (EMU_ROUTER) with its runtimes (libasan,
+# libubsan, and whatever else ldd names: libstdc++, libgcc_s, libc, the loader) in the rootfs.
+# Reports go to stderr, so the runtime's output copy (<data-dir>/tasks/<id>.out/<router>.log),
+# `docker logs` and the router's log driver all have them; LeakSanitizer runs when the router
+# exits (it returns from main, no _exit).
+if [ "$what" = asan ]; then
+  router=${EMU_ROUTER:?asan: EMU_ROUTER must name an ASan build of emu-router}
+  case $(ldd "$router") in *libasan*) ;; *) false ;; esac ||
+    { echo "build-local-images: $router is not an ASan build (no libasan in ldd)" >&2; exit 1; }
+  rootfs=$work/emu-router-asan
+  router_rootfs "$rootfs" "$router"
+  tar -C "$rootfs" -c . | "${docker[@]}" import \
+    -c 'ENV PATH=/bin:/fluent-bit/bin' \
+    -c 'ENV ASAN_OPTIONS=detect_leaks=1:print_summary=1' \
+    -c 'ENV UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1' \
+    -c "$router_cmd" - fargate-emu/emu-router:asan >/dev/null
+  echo "build-local-images: fargate-emu/emu-router:asan ($router)"
+  build_fluent_bit_s3 fargate-emu/fluent-bit-s3:asan fargate-emu/emu-router:asan stand-in
+  exit 0
+fi
+
 # emu-router: a Release build without sanitizers unless EMU_ROUTER names one.
 # The init image's process: EMU_ROUTER_INIT, else emu-router-init beside EMU_ROUTER.
 router=${EMU_ROUTER:-}
@@ -89,23 +153,9 @@ if [ -z "$router" ] || [ ! -x "$router_init" ]; then
   router_init=$rb/emu/router/emu-router-init
 fi
 rootfs=$work/emu-router
-copy_with_libs "$rootfs" "$router" /fluent-bit/bin/fluent-bit
-add_busybox "$rootfs"
-mkdir -p "$rootfs/fluent-bit/etc" "$rootfs/fluent-bit/parsers"
-cp "$here/emu-router/fluent-bit.conf" "$rootfs/fluent-bit/etc/fluent-bit.conf"
-cp "$here/emu-router/parsers.conf" "$rootfs/fluent-bit/parsers/parsers.conf"
-# The image's built-in configs (/fluent-bit/configs) and the init snippets (/ecs), and a config
-# for config-file-type file tests (multiline partial_message, s3 output; multiline parsers).
-mkdir -p "$rootfs/fluent-bit/configs" "$rootfs/ecs"
-cp "$here"/emu-router/configs/*.conf "$rootfs/fluent-bit/configs/"
-cp "$here"/emu-router/ecs/*.conf "$rootfs/ecs/"
-cp "$here/emu-router/e2e-partial.conf" "$rootfs/fluent-bit/configs/e2e-partial.conf"
-cp "$here/emu-router/e2e-multiline.conf" "$rootfs/fluent-bit/configs/e2e-multiline.conf"
-printf 'root:x:0:0:root:/root:/bin/sh\n' >"$rootfs/etc/passwd"
-printf 'root:x:0:\n' >"$rootfs/etc/group"
+router_rootfs "$rootfs" "$router"
 tar -C "$rootfs" -c . | "${docker[@]}" import \
-  -c 'ENV PATH=/bin:/fluent-bit/bin' \
-  -c 'CMD ["/fluent-bit/bin/fluent-bit", "-e", "/fluent-bit/firehose.so", "-e", "/fluent-bit/cloudwatch.so", "-e", "/fluent-bit/kinesis.so", "-c", "/fluent-bit/etc/fluent-bit.conf"]' \
+  -c 'ENV PATH=/bin:/fluent-bit/bin' -c "$router_cmd" \
   - fargate-emu/emu-router:local >/dev/null
 echo "build-local-images: fargate-emu/emu-router:local"
 
@@ -119,20 +169,7 @@ tar -C "$rootfs" -c . | "${docker[@]}" import \
   - fargate-emu/emu-router:init >/dev/null
 echo "build-local-images: fargate-emu/emu-router:init"
 
-# The seed's router image, built as a user would from docker/fluent-bit-s3/; FROM the real
-# aws-for-fluent-bit when the daemon has it, else FROM the emu-router stand-in.
-base=public.ecr.aws/aws-observability/aws-for-fluent-bit:2.32.4
-ctx=$work/fluent-bit-s3
-mkdir -p "$ctx"
-cp "$here/fluent-bit-s3/s3.conf" "$ctx/s3.conf"
-if "${docker[@]}" image inspect "$base" >/dev/null 2>&1; then
-  cp "$here/fluent-bit-s3/Dockerfile" "$ctx/Dockerfile"
-else
-  sed "s|^FROM .*|FROM fargate-emu/emu-router:local|" "$here/fluent-bit-s3/Dockerfile" \
-    >"$ctx/Dockerfile"
-fi
-DOCKER_BUILDKIT=0 "${docker[@]}" build -q -t fargate-emu/fluent-bit-s3:local "$ctx" >/dev/null 2>&1
-echo "build-local-images: fargate-emu/fluent-bit-s3:local ($(sed -n 's/^FROM //p' "$ctx/Dockerfile"))"
+build_fluent_bit_s3 fargate-emu/fluent-bit-s3:local fargate-emu/emu-router:local real
 
 # nginx from Debian's package (downloaded, unpacked, never installed: no service starts).
 cache=${EMU_IMAGE_CACHE:-$repo/build-images/debs}

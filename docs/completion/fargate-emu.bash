@@ -71,8 +71,8 @@ _fargate_emu()
             vals="--what --task-arn --task-id --account-id --launch-type --ec2-instance-id --image-map-file --secrets-file --tftpl --var --var-json --var-file --tf-plan --resource --family --cpu --memory --network-mode --requires-compatibilities --task-role-arn --execution-role-arn --data-dir --docker-host --log-level --region --cluster"
             ;;
         run)
-            opts="--detach --wait --timeout --publish --secrets-file --keep --pull --image-map --image-map-file --pause-image --what --task-arn --task-id --account-id --launch-type --ec2-instance-id --no-validate --fault --fault-seed --restart-attempt-period --enforce-iam --task-role-policy --execution-role-policy --s3-max-bytes --audit --max-loss --what-if --tftpl --var --var-json --var-file --tf-plan --resource --family --cpu --memory --network-mode --requires-compatibilities --task-role-arn --execution-role-arn --data-dir --docker-host --log-level --region --cluster --json --help"
-            vals="--timeout --publish --secrets-file --pull --image-map --image-map-file --pause-image --what --task-arn --task-id --account-id --launch-type --ec2-instance-id --fault --fault-seed --restart-attempt-period --task-role-policy --execution-role-policy --s3-max-bytes --max-loss --what-if --tftpl --var --var-json --var-file --tf-plan --resource --family --cpu --memory --network-mode --requires-compatibilities --task-role-arn --execution-role-arn --data-dir --docker-host --log-level --region --cluster"
+            opts="--detach --wait --timeout --publish --secrets-file --keep --pull --image-map --image-map-file --pause-image --what --task-arn --task-id --account-id --launch-type --ec2-instance-id --no-validate --fault --fault-seed --restart-attempt-period --enforce-iam --task-role-policy --execution-role-policy --s3-max-bytes --client-timeout --max-connections --audit --max-loss --what-if --tftpl --var --var-json --var-file --tf-plan --resource --family --cpu --memory --network-mode --requires-compatibilities --task-role-arn --execution-role-arn --data-dir --docker-host --log-level --region --cluster --json --help"
+            vals="--timeout --publish --secrets-file --pull --image-map --image-map-file --pause-image --what --task-arn --task-id --account-id --launch-type --ec2-instance-id --fault --fault-seed --restart-attempt-period --task-role-policy --execution-role-policy --s3-max-bytes --client-timeout --max-connections --max-loss --what-if --tftpl --var --var-json --var-file --tf-plan --resource --family --cpu --memory --network-mode --requires-compatibilities --task-role-arn --execution-role-arn --data-dir --docker-host --log-level --region --cluster"
             ;;
         ps)
             opts="--all --data-dir --docker-host --log-level --region --cluster --json --help"
@@ -87,8 +87,8 @@ _fargate_emu()
             vals="--reason --data-dir --docker-host --log-level --region --cluster"
             ;;
         resume)
-            opts="--detach --data-dir --docker-host --log-level --region --cluster --json --help"
-            vals="--data-dir --docker-host --log-level --region --cluster"
+            opts="--detach --s3-max-bytes --data-dir --docker-host --log-level --region --cluster --json --help"
+            vals="--s3-max-bytes --data-dir --docker-host --log-level --region --cluster"
             ;;
         wait)
             opts="--data-dir --docker-host --log-level --region --cluster --json --help"

@@ -8,6 +8,13 @@
 
 #include "emu/audit/audit.h"
 
+/* Said when records arrived that match no line of the output copy. */
+#define EMU_AUDIT_CACHE_NOTE                                                                    \
+    "records arrived that are not in Docker's dual-logging copy, so the copy lacks lines the "  \
+    "container wrote: Docker caches output through a non-blocking ring buffer that drops "     \
+    "lines under a burst (moby daemon/logger/loggerutils/cache/local_cache.go, NewRingLogger); " \
+    "written and lost are lower bounds"
+
 #define DOC_STOP "https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ContainerDefinition.html"
 #define DOC_THROUGHPUT \
     "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/firelens-docker-buffer-limit.html"
@@ -126,6 +133,9 @@ static void print_ctr(const struct emu_audit_ctr *c, FILE *f)
     if (k->unexpected || k->filtered_delivered) {
         fprintf(f, "    %" PRIu64 " records matched no written line; %" PRIu64 " lines the grep "
                 "rules exclude arrived anyway\n", k->unexpected, k->filtered_delivered);
+    }
+    if (k->unexpected) {
+        fprintf(f, "    note: %s\n", EMU_AUDIT_CACHE_NOTE);
     }
     if (c->truncated) {
         fprintf(f, "    the copy of its output hit its size ceiling: later lines are not "
@@ -313,6 +323,9 @@ cJSON *emu_audit_json(const struct emu_audit_result *res)
         add_u64(o, "unexpected", c->counts.unexpected);
         (void)cJSON_AddStringToObject(o, "metricsOutput", c->m_out >= 0 ?
                                       res->metrics.outputs[c->m_out].name : "");
+        if (c->counts.unexpected) {
+            cJSON_AddStringToObject(o, "writtenNote", EMU_AUDIT_CACHE_NOTE);
+        }
         cJSON *st = cJSON_AddArrayToObject(o, "stages");
         for (size_t s = 0; st && s < c->n_stages; s++) {
             cJSON *x = cJSON_CreateObject();

@@ -23,11 +23,18 @@
 #define BATCH_BYTES (1024u * 1024u)
 #define EVENT_OVERHEAD 26u
 
+/* A line's place in the container's output: the same-th line Docker stamped ns. */
+struct pos {
+    int64_t ns;
+    uint64_t same;
+};
+
 struct pending {
     int64_t ts;
     size_t seq; /* arrival order, so equal timestamps keep it */
     char *msg;
     size_t len;
+    struct pos last; /* the event's last line */
 };
 
 struct awslog_ctr {
@@ -39,6 +46,12 @@ struct awslog_ctr {
     OnigRegex re; /* the event start pattern, NULL = none */
     bool following;
     bool ended;
+    bool feeding;    /* inside the joiner's feed of the line at cur */
+    struct pos cur;  /* the line being fed */
+    struct pos fed;  /* the last line fed whole */
+    struct pos sent; /* the last line of the last event delivered (kept for resume) */
+    struct pos skip_at; /* resume: lines at skip_at.ns still to skip (skip_at.same of them) */
+    int64_t from_ns;    /* resume: follow from this Docker timestamp on, 0 = from the start */
     struct pending ev[BATCH_EVENTS];
     size_t n_ev;
     size_t bytes;
@@ -67,6 +80,7 @@ static void put(struct awslog_ctr *c)
     if (c->n_ev == 0) {
         return;
     }
+    struct pos last = c->ev[c->n_ev - 1].last; /* arrival order: the furthest line */
     /* PutLogEvents wants chronological order; Docker's driver sorts each batch too. */
     qsort(c->ev, c->n_ev, sizeof(c->ev[0]), cmp_ts);
     struct shim_cwl_event *in = emu_calloc(c->n_ev, sizeof(*in));
@@ -87,6 +101,14 @@ static void put(struct awslog_ctr *c)
     emu_free(in);
     c->n_ev = 0;
     c->bytes = 0;
+    /* Delivered (or refused for good): a resumed supervisor starts after it. Saved at once;
+     * puts come at most every 10,000 events, 1 MiB or 5 s per container. */
+    if (last.ns > 0 && (last.ns != c->sent.ns || last.same != c->sent.same)) {
+        c->sent = last;
+        if (c->owner && c->owner->e->on_progress) {
+            c->owner->e->on_progress(c->owner->e);
+        }
+    }
 }
 
 static void emit(void *ud, int64_t ts, const char *msg, size_t len)
@@ -103,47 +125,68 @@ static void emit(void *ud, int64_t ts, const char *msg, size_t len)
         return;
     }
     memcpy(copy, msg, len);
-    c->ev[c->n_ev] = (struct pending){ts, c->n_ev, copy, len};
+    /* Without a start pattern the event is the line being fed; with one, feeding a start
+     * line emits the event before it, and a flush emits what was fed. */
+    struct pos last = c->feeding && !c->re ? c->cur : c->fed;
+    c->ev[c->n_ev] = (struct pending){ts, c->n_ev, copy, len, last};
     c->n_ev++;
     c->bytes += len + EVENT_OVERHEAD;
     c->events++;
 }
 
-/* Docker's RFC 3339 timestamp ("2026-11-24T14:04:16.153456789Z") in Unix ms. */
-static int64_t docker_ms(const char *t)
+/* Docker's RFC 3339 timestamp ("2026-11-24T14:04:16.153456789Z") in Unix ns; 0 when it has
+ * another shape. */
+static int64_t docker_ns(const char *t)
 {
     struct tm tm;
     memset(&tm, 0, sizeof(tm));
     int used = 0;
     if (!t || sscanf(t, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-                     &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &used) != 6) {
-        return (int64_t)time(NULL) * 1000;
+                     &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &used) != 6 || used != 19) {
+        return 0;
     }
     tm.tm_year -= 1900;
     tm.tm_mon -= 1;
     const char *p = t + used;
-    int64_t ms = (int64_t)timegm(&tm) * 1000;
+    time_t secs = timegm(&tm);
+    if (secs <= 0 || secs > 9000000000LL) {
+        return 0;
+    }
+    int64_t frac = 0;
+    int digits = 0;
     if (*p == '.') {
-        int digits = 0, frac = 0;
         for (p++; *p >= '0' && *p <= '9'; p++) {
-            if (digits < 3) {
+            if (digits < 9) {
                 frac = frac * 10 + (*p - '0');
                 digits++;
             }
         }
-        while (digits++ < 3) {
-            frac *= 10;
-        }
-        ms += frac;
     }
-    return ms;
+    while (digits++ < 9) {
+        frac *= 10;
+    }
+    return (int64_t)secs * 1000000000LL + frac;
 }
 
 static void on_line(int stream, const char *timestamp, const char *line, size_t len, void *ud)
 {
     struct awslog_ctr *c = ud;
     (void)stream;
-    (void)emu_awslogs_joiner_feed(&c->j, docker_ms(timestamp), line, len);
+    int64_t ns = docker_ns(timestamp);
+    if (c->skip_at.same > 0) {
+        /* Resumed from since=skip_at.ns (inclusive): its first lines were delivered. */
+        if (ns == c->skip_at.ns) {
+            c->skip_at.same--;
+            return;
+        }
+        c->skip_at.same = 0;
+    }
+    c->cur = (struct pos){ns, ns == c->fed.ns ? c->fed.same + 1 : 1};
+    c->feeding = true;
+    (void)emu_awslogs_joiner_feed(&c->j, ns > 0 ? ns / 1000000 : (int64_t)time(NULL) * 1000,
+                                  line, len);
+    c->feeding = false;
+    c->fed = ns > 0 ? c->cur : c->fed;
 }
 
 static void on_logs_end(int status, const struct emu_docker_reply *rep, void *ud)
@@ -302,6 +345,12 @@ int emu_cli_awslogs_start(struct emu_cli_endpoints *e, uv_loop_t *loop, char *wh
                                                               "stream name");
             return r;
         }
+        const struct emu_cli_awslogs_pos *at = emu_cli_resume_state_awslogs(job->resumed,
+                                                                            def->name);
+        if (at && at->ns > 0) {
+            c->sent = c->fed = c->skip_at = (struct pos){at->ns, at->same};
+            c->from_ns = at->ns;
+        }
         fprintf(stderr, "fargate-emu: awslogs: %s -> cloudwatch://%s/%s%s\n", def->name,
                 c->o.group, c->stream[0] ? c->stream : "<container ID>",
                 c->o.non_blocking ? " (mode non-blocking: nothing is dropped locally)" : "");
@@ -329,9 +378,38 @@ void emu_cli_awslogs_task_changed(struct emu_cli_endpoints *e, struct emu_docker
                                      sizeof(c->stream));
             (void)shim_cwl_prepare(e->cwl, c->o.group, true, c->stream);
         }
+        if (c->from_ns > 0) {
+            /* Resumed: what the dead supervisor delivered is not sent again. */
+            char since[40];
+            (void)snprintf(since, sizeof(since), "%lld.%09lld",
+                           (long long)(c->from_ns / 1000000000LL),
+                           (long long)(c->from_ns % 1000000000LL));
+            c->following = emu_docker_container_logs_from(d, s->docker_id, since, true, on_line,
+                                                          c, on_logs_end, c, NULL) == 0;
+            continue;
+        }
         c->following = emu_docker_container_logs(d, s->docker_id, true, on_line, c, on_logs_end,
                                                  c) == 0;
     }
+}
+
+size_t emu_cli_awslogs_positions(const struct emu_cli_endpoints *e,
+                                 struct emu_cli_awslogs_pos *out, size_t max)
+{
+    const struct emu_cli_awslogs *a = e->awslogs;
+    size_t n = 0;
+    for (size_t i = 0; a && i < a->n && n < max; i++) {
+        const struct awslog_ctr *c = a->ctrs[i];
+        if (c->sent.ns <= 0) {
+            continue;
+        }
+        (void)snprintf(out[n].container, sizeof(out[n].container), "%s",
+                       e->job->st.containers[c->idx].name);
+        out[n].ns = c->sent.ns;
+        out[n].same = c->sent.same;
+        n++;
+    }
+    return n;
 }
 
 static void free_awslogs(uv_handle_t *h)

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* --enforce-iam: loads the task role's policies and decides each shim call against them,
  * answering with the caller's ARN the way AWS's AccessDenied messages name it. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "emu/base/err.h"
 #include "emu/base/file.h"
+#include "emu/base/json.h"
 #include "emu/base/log.h"
 #include "emu/base/mem.h"
 #include "emu/cli/cli_iam.h"
@@ -21,6 +23,7 @@ void emu_cli_iam_init(struct emu_cli_iam *iam)
 {
     memset(iam, 0, sizeof(*iam));
     emu_iam_policies_init(&iam->task_role);
+    emu_buf_init(&iam->kept, EMU_JSON_MAX_INPUT);
 }
 
 static bool authorize(void *ud, const char *key_id, const char *action, const char *resource,
@@ -60,6 +63,21 @@ static int add_document(struct emu_cli_iam *iam, const char *cmd, const char *fl
         return r;
     }
     iam->n_documents++;
+    r = iam->kept.len ? emu_buf_putc(&iam->kept, ',') : 0;
+    r = r ? r : emu_buf_puts(&iam->kept, "{\"origin\":");
+    r = r ? r : emu_json_write_string(origin, &iam->kept);
+    r = r ? r : emu_buf_puts(&iam->kept, ",\"document\":");
+    struct emu_buf doc;
+    emu_buf_init(&doc, len + 1);
+    r = r ? r : emu_buf_append(&doc, json, len);
+    r = r ? r : emu_json_write_string(doc.data ? doc.data : "", &iam->kept);
+    emu_buf_done(&doc);
+    r = r ? r : emu_buf_putc(&iam->kept, '}');
+    if (r < 0) {
+        fprintf(stderr, "fargate-emu %s: %s%s: cannot keep it for resume: %s\n", cmd, flag,
+                origin, emu_strerror(r));
+        return r;
+    }
     if (iam->task_role.n_conditional > conditional_before) {
         emu_log_warn("IAM: %zu statement(s) in %s have Condition blocks, which fargate-emu does "
                      "not evaluate: they are not applied, and each call they match is reported",
@@ -150,6 +168,38 @@ int emu_cli_iam_add_plan_role(struct emu_cli_iam *iam, const char *cmd, const ch
     return 0;
 }
 
+int emu_cli_iam_kept_json(const struct emu_cli_iam *iam, struct emu_buf *out)
+{
+    int r = emu_buf_putc(out, '[');
+    r = r ? r : emu_buf_append(out, iam->kept.data ? iam->kept.data : "", iam->kept.len);
+    return r ? r : emu_buf_putc(out, ']');
+}
+
+int emu_cli_iam_add_kept(struct emu_cli_iam *iam, const char *cmd, const struct cJSON *kept)
+{
+    if (!cJSON_IsArray(kept)) {
+        fprintf(stderr, "fargate-emu %s: the kept policies are not an array\n", cmd);
+        return -EINVAL;
+    }
+    const cJSON *e;
+    cJSON_ArrayForEach(e, kept)
+    {
+        const cJSON *o = cJSON_GetObjectItemCaseSensitive(e, "origin");
+        const cJSON *d = cJSON_GetObjectItemCaseSensitive(e, "document");
+        if (!cJSON_IsString(o) || !cJSON_IsString(d)) {
+            fprintf(stderr, "fargate-emu %s: a kept policy lacks its origin or document\n",
+                    cmd);
+            return -EINVAL;
+        }
+        int r = add_document(iam, cmd, "kept policy ", o->valuestring, d->valuestring,
+                             strlen(d->valuestring));
+        if (r < 0) {
+            return r;
+        }
+    }
+    return 0;
+}
+
 enum emu_iam_decision emu_cli_iam_decide(const struct emu_cli_iam *iam, const char *action,
                                          const char *resource)
 {
@@ -176,4 +226,5 @@ void emu_cli_iam_done(struct emu_cli_iam *iam)
         iam->installed = false;
     }
     emu_iam_policies_done(&iam->task_role);
+    emu_buf_done(&iam->kept);
 }

@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "emu/aws/iam.h"
+#include "emu/base/buf.h"
 #include "emu/cli/cli.h"
 
 struct emu_tf_role;
@@ -16,6 +17,7 @@ struct emu_cli_iam {
     struct emu_iam_policies task_role;
     size_t n_documents;
     bool installed;
+    struct emu_buf kept; /* every document added, as {"origin":..,"document":..},... (resume) */
 };
 
 /* Empties it (no policy: every call would be denied). */
@@ -38,6 +40,16 @@ int emu_cli_iam_add_plan_role(struct emu_cli_iam *iam, const char *cmd, const ch
  * as the execution role's awslogs calls). */
 enum emu_iam_decision emu_cli_iam_decide(const struct emu_cli_iam *iam, const char *action,
                                          const char *resource);
+
+/* Appends the documents added so far as a JSON array of {"origin","document"} objects, the
+ * form emu_cli_iam_add_kept reads back (a resumed supervisor enforces the same policies even
+ * when the files changed or the plan is gone). */
+int emu_cli_iam_kept_json(const struct emu_cli_iam *iam, struct emu_buf *out);
+
+/* Adds the documents of such an array (cJSON array). Prints "fargate-emu CMD: ..." on a bad
+ * entry; returns 0 or a negative errno. */
+struct cJSON;
+int emu_cli_iam_add_kept(struct emu_cli_iam *iam, const char *cmd, const struct cJSON *kept);
 
 /* Installs the authorizer every shim calls; emu_cli_iam_done removes it. */
 void emu_cli_iam_install(struct emu_cli_iam *iam);

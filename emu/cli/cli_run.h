@@ -7,7 +7,9 @@
 #include "emu/base/mem.h"
 #include "emu/cli/cli.h"
 #include "emu/cli/cli_fault.h"
+#include "emu/cli/cli_http_limits.h"
 #include "emu/cli/cli_iam.h"
+#include "emu/cli/cli_resume_state.h"
 #include "emu/cli/cli_tasks.h"
 #include "emu/model/metadata.h"
 #include "emu/runtime/runtime.h"
@@ -36,6 +38,7 @@ struct run_opts {
     struct emu_cli_fault_opts faults; /* --fault, --fault-seed */
     const char *restart_attempt_period; /* --restart-attempt-period S */
     const char *s3_max_bytes;
+    struct emu_cli_http_limit_opts limits; /* --client-timeout, --max-connections */
     bool enforce_iam;
     struct emu_cli_list task_role_policy;      /* --task-role-policy, repeatable */
     struct emu_cli_list execution_role_policy; /* --execution-role-policy, repeatable */
@@ -62,6 +65,8 @@ struct run_job {
     struct emu_render_ctx ctx; /* what the plan was built with */
     bool adopt;                /* resume: take over the running task in st */
     uint64_t s3_max_bytes;     /* --s3-max-bytes */
+    unsigned client_timeout_ms; /* --client-timeout; 0 = the shims' default */
+    unsigned max_connections;   /* --max-connections; 0 = the shims' default */
     const char *taskdef_json;  /* the final task definition (arena), for resume */
     struct emu_cli_iam iam;     /* --enforce-iam: the task role */
     struct emu_cli_iam exec_iam; /* --enforce-iam: the execution role (awslogs) */
@@ -69,6 +74,8 @@ struct run_job {
     long creds_duration_s;      /* task role credentials' lifetime; 0 = the default 6 h */
     bool no_firelens_async;     /* what-if fluentd-async=false (ECS_ENABLE_FIRELENS_ASYNC) */
     bool router_storage_fs;     /* what-if storage.type=filesystem on the router's input */
+    /* resume: what the dead supervisor kept (<id>.resume.json), NULL for run */
+    const struct emu_cli_resume_state *resumed;
 };
 
 /* The endpoints a supervisor serves to its task (cli_endpoints.c). */
@@ -113,6 +120,13 @@ struct emu_cli_endpoints {
     bool stats_inflight[EMU_TASK_MAX_CONTAINERS];
     struct emu_docker *docker;            /* for the stats refreshes */
     struct emu_cli_awslogs *awslogs; /* cli_awslogs.c */
+    /* <id>.resume.json kept current (cli_resume_save.c) */
+    void (*on_progress)(struct emu_cli_endpoints *e); /* an awslogs batch was delivered */
+    uv_loop_t *loop;
+    uv_timer_t save_timer;
+    bool save_timer_on;
+    uint64_t save_stamp;
+    bool save_warned;
 };
 
 /* awslogs containers: validates their options and log group (a missing group without
@@ -123,6 +137,21 @@ int emu_cli_awslogs_start(struct emu_cli_endpoints *e, uv_loop_t *loop, char *wh
 void emu_cli_awslogs_task_changed(struct emu_cli_endpoints *e, struct emu_docker *d);
 /* Delivers what is pending and frees everything. */
 void emu_cli_awslogs_stop(struct emu_cli_endpoints *e);
+/* The position each awslogs container's delivery reached (those with one); returns how many
+ * of max were filled. */
+size_t emu_cli_awslogs_positions(const struct emu_cli_endpoints *e,
+                                 struct emu_cli_awslogs_pos *out, size_t max);
+
+/* Writes <id>.resume.json now and then every second when the fault engine changed (and after
+ * each awslogs delivery through on_progress); a write failure is warned about once. */
+void emu_cli_resume_save_start(struct emu_cli_endpoints *e, uv_loop_t *loop);
+void emu_cli_resume_save(struct emu_cli_endpoints *e);
+/* Writes a last time and stops the timer (the loop must run again to close it). */
+void emu_cli_resume_save_stop(struct emu_cli_endpoints *e);
+/* resume: puts the kept fault engine state back into engine (the clock of loop). 0 or a
+ * negative errno after printing why. */
+int emu_cli_resume_restore_faults(const struct run_job *job, struct shim_faults *engine,
+                                  uv_loop_t *loop);
 
 /* Adds 169.254.170.2 to the bridge holding gateway, serves the metadata and credentials
  * endpoint there, mints the task role's credentials; fills ep->metadata/credentials_uri. */

@@ -91,7 +91,11 @@ int emu_cli_endpoints_start(struct emu_cli_endpoints *e, uv_loop_t *loop, const 
         .secret_key = SHIM_S3_DEFAULT_SECRET_KEY,
     };
     r = e->job ? emu_cli_metadata_start(e, loop, gateway, ep, why, why_len) : 0;
-    return r == 0 && e->job ? emu_cli_awslogs_start(e, loop, why, why_len) : r;
+    r = r == 0 && e->job ? emu_cli_awslogs_start(e, loop, why, why_len) : r;
+    if (r == 0 && e->job) {
+        emu_cli_resume_save_start(e, loop);
+    }
+    return r;
 }
 
 int emu_cli_endpoints_bucket(struct emu_cli_endpoints *e, const char *bucket, FILE *out)
@@ -125,6 +129,7 @@ int emu_cli_endpoints_read(struct emu_cli_endpoints *e, const char *bucket, cons
 void emu_cli_endpoints_stop(struct emu_cli_endpoints *e)
 {
     emu_cli_awslogs_stop(e);
+    emu_cli_resume_save_stop(e);
     emu_cli_metadata_stop(e);
     shim_s3_stop(e->s3);
     shim_cwl_stop(e->cwl);
@@ -172,6 +177,8 @@ static int on_network(const char *gateway, struct emu_local_endpoints *ep, char 
         te->metadata_port = s->ep.md && !s->ep.addr_added ? shim_md_port(s->ep.md) : 0;
         (void)snprintf(te->credentials_id, sizeof(te->credentials_id), "%s", s->ep.cred_id);
         te->s3_max_bytes = s->job->s3_max_bytes;
+        te->client_timeout_ms = s->job->client_timeout_ms;
+        te->max_connections = s->job->max_connections;
         fprintf(stderr, "fargate-emu: local endpoints for task %s on the task network's "
                         "gateway: S3 %s, CloudWatch Logs %s, STS %s\n", s->job->st.id,
                 s->ep.s3_url, s->ep.logs_url, s->ep.sts_url);
@@ -302,6 +309,12 @@ int emu_cli_supervise(const struct emu_cli_global *g, const struct run_opts *opt
     /* A closed output pipe (`run ... | head`) must not kill the supervisor mid-task: that would
      * leave the containers and the task network behind. Writes then fail with EPIPE. */
     (void)signal(SIGPIPE, SIG_IGN);
+    /* --client-timeout, --max-connections: for every endpoint this supervisor starts. */
+    shim_http_set_limits(&(struct shim_http_limits){
+        .max_connections = job->max_connections,
+        .head_timeout_ms = job->client_timeout_ms,
+        .body_timeout_ms = job->client_timeout_ms,
+    });
     emu_cli_live_init(&s.live, stdout, live && isatty(STDOUT_FILENO));
     if (emu_cli_docker_open(g, "run", &s.d) < 0) {
         char why[EMU_REASON_MAX];
@@ -327,6 +340,7 @@ int emu_cli_supervise(const struct emu_cli_global *g, const struct run_opts *opt
     /* Fault injection: the specs were checked before detaching; the control socket is
      * <data-dir>/tasks/<id>.ctl, reached by `fargate-emu fault --task ID`. */
     int r = emu_cli_faults_init(&s.faults, "run", &opts->faults, (int64_t)uv_now(loop));
+    r = r ? r : emu_cli_resume_restore_faults(job, s.faults.engine, loop);
     struct emu_buf ctl;
     if (r == 0 && emu_store_paths(job->data_dir, job->st.id, EMU_CLI_FAULT_TASK_SUFFIX,
                                   &ctl) == 0) {

@@ -13,6 +13,7 @@
 
 struct resume_opts {
     bool detach;
+    const char *s3_max_bytes;
 };
 
 #define OPT(field) EMU_OPT_COMMAND, offsetof(struct resume_opts, field)
@@ -20,6 +21,9 @@ struct resume_opts {
 static const struct emu_cli_option resume_options[] = {
     {"detach", NULL, OPT(detach), NULL,
      "return once the new supervisor has taken the task over and print its ID", EMU_OPT_SCALAR},
+    {"s3-max-bytes", "SIZE", OPT(s3_max_bytes), NULL,
+     "cap the local S3 store at SIZE bytes from now on (K, M, G suffixes; 0 = no cap) instead "
+     "of the cap the task ran with", EMU_OPT_SCALAR},
     {NULL, NULL, 0, 0, NULL, NULL, EMU_OPT_SCALAR},
 };
 
@@ -76,8 +80,46 @@ static int replan(struct run_job *job)
     return r;
 }
 
+/* What the dead supervisor kept: IAM enforcement and its policies are installed here, the
+ * fault rules by the supervisor (its loop's clock), the awslogs positions by cli_awslogs.c. */
+static int restore_kept(struct run_job *job, struct emu_cli_resume_state *rs)
+{
+    char err[256] = "";
+    int r = emu_cli_resume_state_load(job->data_dir, job->st.id, rs, err, sizeof(err));
+    if (r == -ENOENT) {
+        fprintf(stderr, "fargate-emu resume: task %s has no %s (started by an older "
+                        "fargate-emu): its --fault rules, --enforce-iam policies and awslogs "
+                        "positions are not restored\n", job->st.id, EMU_CLI_RESUME_SUFFIX);
+        return 0;
+    }
+    if (r < 0) {
+        fprintf(stderr, "fargate-emu resume: task %s: cannot read %s/tasks/%s%s: %s (the "
+                        "task keeps running; `fargate-emu stop` removes it)\n", job->st.id,
+                job->data_dir, job->st.id, EMU_CLI_RESUME_SUFFIX,
+                err[0] ? err : emu_strerror(r));
+        return r;
+    }
+    job->resumed = rs;
+    if (!rs->enforce_iam) {
+        return 0;
+    }
+    r = emu_cli_iam_add_kept(&job->iam, "resume", rs->task_role);
+    if (r == 0 && rs->exec_role) {
+        r = emu_cli_iam_add_kept(&job->exec_iam, "resume", rs->exec_role);
+        job->exec_iam_on = true;
+    }
+    if (r < 0) {
+        return r;
+    }
+    emu_cli_iam_install(&job->iam);
+    fprintf(stderr, "fargate-emu: task %s: IAM enforcement restored (%zu task role "
+                    "document(s)%s)\n", job->st.id, job->iam.n_documents,
+            job->exec_iam_on ? ", the execution role's too" : "");
+    return 0;
+}
+
 static int resume(const struct emu_cli_global *g, const struct resume_opts *opts,
-                  struct run_job *job, const char *task)
+                  struct run_job *job, struct emu_cli_resume_state *rs, const char *task)
 {
     if (emu_cli_data_dir(g, "resume", job->data_dir, sizeof(job->data_dir)) < 0) {
         return EMU_EXIT_USAGE;
@@ -91,12 +133,21 @@ static int resume(const struct emu_cli_global *g, const struct resume_opts *opts
         fprintf(stderr, "fargate-emu resume: task %s %s\n", job->st.id, no);
         return EMU_EXIT_FAILURE;
     }
-    if (replan(job) < 0) {
+    if (replan(job) < 0 || restore_kept(job, rs) < 0) {
         return EMU_EXIT_FAILURE;
     }
     job->file = job->st.taskdef_path;
     job->adopt = true;
     job->s3_max_bytes = job->st.endpoints.s3_max_bytes;
+    job->client_timeout_ms = job->st.endpoints.client_timeout_ms;
+    job->max_connections = job->st.endpoints.max_connections;
+    if (opts->s3_max_bytes && strcmp(opts->s3_max_bytes, "0") == 0) {
+        job->s3_max_bytes = 0; /* lift the cap */
+    }
+    else if (opts->s3_max_bytes && emu_cli_parse_bytes("resume", "--s3-max-bytes",
+                                                  opts->s3_max_bytes, &job->s3_max_bytes) < 0) {
+        return EMU_EXIT_USAGE;
+    }
     struct run_opts ro = {.detach = opts->detach, .keep = job->st.keep};
     if (opts->detach) {
         job->st.supervisor_pid = 0; /* the new supervisor writes its own */
@@ -120,8 +171,12 @@ static int exec_resume(const struct emu_cli_global *g, void *optsp, int argc, ch
     emu_arena_init(&job->arena, 0);
     emu_docker_image_map_init(&job->image_map);
     emu_cli_iam_init(&job->iam);
-    int code = resume(g, optsp, job, argv[0]);
+    emu_cli_iam_init(&job->exec_iam);
+    struct emu_cli_resume_state rs = {0};
+    int code = resume(g, optsp, job, &rs, argv[0]);
     emu_cli_iam_done(&job->iam);
+    emu_cli_iam_done(&job->exec_iam);
+    emu_cli_resume_state_done(&rs);
     emu_task_state_done(&job->st);
     emu_taskdef_free(job->td);
     emu_docker_image_map_done(&job->image_map);
@@ -149,14 +204,19 @@ const struct emu_cli_command emu_cmd_resume = {
     .name = "resume",
     .summary = "Take a task over again after its supervisor died: its endpoints come back on "
                "the same addresses and delivery resumes; nothing is recreated.",
-    .usage = "[--detach] [--data-dir DIR] [--docker-host URL] TASK",
+    .usage = "[--detach] [--s3-max-bytes SIZE] [--data-dir DIR] [--docker-host URL] TASK",
     .description = "A task whose supervisor was killed keeps running in Docker (shown as "
                    "`(lost)` by `ps`), but its S3, CloudWatch Logs, STS and metadata endpoints "
                    "went with the supervisor, so its router retries into the void. `resume` "
                    "starts a new supervisor that serves those endpoints again on the addresses "
                    "the task's containers were given (from <data-dir>/tasks/<id>.json), waits "
                    "on the running containers again, and stops the task as `run` would (an "
-                   "essential container's exit, `stop`, Ctrl-C). A task that was still starting "
+                   "essential container's exit, `stop`, Ctrl-C). The endpoints behave as "
+                   "before: the --fault rules (seed, remaining counts, draw positions, also "
+                   "those changed with `fault --task`), --enforce-iam with the policies the "
+                   "task started with, the --s3-max-bytes cap (or the new one given here), and "
+                   "awslogs delivery from the last line sent to CloudWatch Logs (kept in "
+                   "<data-dir>/tasks/<id>.resume.json, 0600). A task that was still starting "
                    "cannot be resumed: `stop` removes it. `run` never removes a resumable task "
                    "of another supervisor.",
     .options = resume_options,

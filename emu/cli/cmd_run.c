@@ -75,6 +75,7 @@ static const struct emu_cli_option run_options[] = {
     {"s3-max-bytes", "SIZE", OPT(s3_max_bytes), NULL,
      "cap the local S3 store at SIZE bytes (K, M, G suffixes): writes past it get 500 "
      "InternalError, as a full disk", EMU_OPT_SCALAR},
+    EMU_CLI_HTTP_LIMIT_OPTIONS(struct run_opts, limits),
     {"audit", NULL, OPT(audit), NULL,
      "when the task stops, print the delivery audit (see `audit`); exit 1 on loss", EMU_OPT_SCALAR},
     {"max-loss", "PCT", OPT(max_loss), NULL,
@@ -324,6 +325,10 @@ int emu_cli_run_prepare(const struct emu_cli_global *g, struct run_opts *opts,
     r = r ? r : (opts->s3_max_bytes ? emu_cli_parse_bytes("run", "--s3-max-bytes",
                                                           opts->s3_max_bytes,
                                                           &job->s3_max_bytes) : 0);
+    struct shim_http_limits limits = {0};
+    r = r ? r : emu_cli_http_limits_parse("run", &opts->limits, &limits);
+    job->client_timeout_ms = limits.head_timeout_ms;
+    job->max_connections = limits.max_connections;
     if (r == 0 && opts->timeout) {
         char *end;
         job->timeout_s = strtol(opts->timeout, &end, 10);
@@ -514,7 +519,8 @@ const struct emu_cli_command emu_cmd_run = {
              "[--keep] [--pull POLICY] [--image-map FROM=TO,...] [--image-map-file FILE] "
              "[--task-id ID] [--json] [--enforce-iam [--task-role-policy FILE]... "
              "[--execution-role-policy FILE]...] [--fault SPEC]... [--fault-seed N] "
-             "[--restart-attempt-period S] [--audit [--max-loss PCT] [--what-if KEY=VALUE]...] "
+             "[--restart-attempt-period S] [--client-timeout S] [--max-connections N] "
+             "[--audit [--max-loss PCT] [--what-if KEY=VALUE]...] "
              "[--data-dir DIR] [--docker-host URL] TASKDEF",
     .description = "Validates the task definition, pulls missing images, creates a pause "
                    "container owning the task's network namespace (awsvpc: localhost works "

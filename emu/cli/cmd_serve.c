@@ -17,6 +17,7 @@
 #include "emu/base/mem.h"
 #include "emu/cli/cli.h"
 #include "emu/cli/cli_fault.h"
+#include "emu/cli/cli_http_limits.h"
 #include "emu/cli/cli_tasks.h"
 #include "emu/cli/cli_iam.h"
 #include "emu/cli/commands.h"
@@ -37,8 +38,7 @@ struct serve_opts {
     struct emu_cli_list task_role_policy; /* --task-role-policy, repeatable */
     struct emu_cli_fault_opts faults;     /* --fault, --fault-seed */
     const char *s3_max_bytes;
-    const char *client_timeout;
-    const char *max_connections;
+    struct emu_cli_http_limit_opts limits; /* --client-timeout, --max-connections */
 };
 
 #define OPT(field) EMU_OPT_COMMAND, offsetof(struct serve_opts, field)
@@ -60,12 +60,7 @@ static const struct emu_cli_option serve_options[] = {
     {"s3-max-bytes", "SIZE", OPT(s3_max_bytes), NULL,
      "cap the S3 store at SIZE bytes (K, M, G suffixes): writes past it get 500 InternalError, "
      "as a full disk", EMU_OPT_SCALAR},
-    {"client-timeout", "SECONDS", OPT(client_timeout), NULL,
-     "a request head must arrive within SECONDS of its first byte (else 408 and close), a "
-     "request body must not stall longer (else 400 RequestTimeout); default 20", EMU_OPT_SCALAR},
-    {"max-connections", "N", OPT(max_connections), NULL,
-     "connections each endpoint holds at once (default 1024); when all are taken, the one "
-     "waiting longest for a request head is closed to make room", EMU_OPT_SCALAR},
+    EMU_CLI_HTTP_LIMIT_OPTIONS(struct serve_opts, limits),
     {"allow-anonymous", NULL, OPT(allow_anonymous), NULL,
      "accept unsigned requests too (signed ones are still verified)", EMU_OPT_SCALAR},
     {"enforce-iam", NULL, OPT(enforce_iam), NULL,
@@ -288,33 +283,6 @@ out:
     return r;
 }
 
-/* --client-timeout and --max-connections: process-wide limits of the shims' HTTP servers. */
-static int set_http_limits(const struct serve_opts *o)
-{
-    struct shim_http_limits l = {0};
-    char *end = NULL;
-    if (o->client_timeout) {
-        double s = strtod(o->client_timeout, &end);
-        if (end == o->client_timeout || *end || !(s >= 0.1 && s <= 86400)) {
-            fprintf(stderr, "fargate-emu serve: --client-timeout expects seconds between 0.1 "
-                            "and 86400, got '%s'\n", o->client_timeout);
-            return EMU_EXIT_USAGE;
-        }
-        l.head_timeout_ms = l.body_timeout_ms = (unsigned)(s * 1000.0 + 0.5);
-    }
-    if (o->max_connections) {
-        unsigned long n = strtoul(o->max_connections, &end, 10);
-        if (end == o->max_connections || *end || n < 1 || n > 65536) {
-            fprintf(stderr, "fargate-emu serve: --max-connections expects 1 to 65536, got "
-                            "'%s'\n", o->max_connections);
-            return EMU_EXIT_USAGE;
-        }
-        l.max_connections = (unsigned)n;
-    }
-    shim_http_set_limits(&l);
-    return 0;
-}
-
 static int exec_serve(const struct emu_cli_global *g, void *optsp, int argc, char **argv)
 {
     (void)argv;
@@ -341,9 +309,11 @@ static int exec_serve(const struct emu_cli_global *g, void *optsp, int argc, cha
         emu_cli_parse_bytes("serve", "--s3-max-bytes", o->s3_max_bytes, &sv.s3_max_bytes) < 0) {
         return EMU_EXIT_USAGE;
     }
-    if (set_http_limits(o) != 0) {
+    struct shim_http_limits limits;
+    if (emu_cli_http_limits_parse("serve", &o->limits, &limits) < 0) {
         return EMU_EXIT_USAGE;
     }
+    shim_http_set_limits(&limits);
     sv.ak = o->access_key ? o->access_key : SHIM_S3_DEFAULT_ACCESS_KEY;
     sv.sk = o->secret_key ? o->secret_key : SHIM_S3_DEFAULT_SECRET_KEY;
     sv.region = g->region ? g->region : SHIM_S3_DEFAULT_REGION;

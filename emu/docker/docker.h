@@ -213,6 +213,10 @@ int emu_docker_container_logs_req(struct emu_docker *d, const char *id, bool fol
 int emu_docker_container_logs_since(struct emu_docker *d, const char *id, const char *since,
                                     emu_docker_log_line_cb on_line, void *line_ud,
                                     emu_docker_cb cb, void *ud, struct emu_http_req **ret_req);
+/* The lines at or after since, following when follow (ret_req may be NULL). */
+int emu_docker_container_logs_from(struct emu_docker *d, const char *id, const char *since,
+                                   bool follow, emu_docker_log_line_cb on_line, void *line_ud,
+                                   emu_docker_cb cb, void *ud, struct emu_http_req **ret_req);
 
 /* GET /containers/{id}/archive?path=PATH: the tar stream of one path of a container's file
  * system (a created, never started container reads its image's files), at most max_bytes

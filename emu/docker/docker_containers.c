@@ -241,11 +241,20 @@ int emu_docker_container_logs_since(struct emu_docker *d, const char *id, const 
                                     emu_docker_log_line_cb on_line, void *line_ud,
                                     emu_docker_cb cb, void *ud, struct emu_http_req **ret_req)
 {
-    char query[96];
+    return emu_docker_container_logs_from(d, id, since, false, on_line, line_ud, cb, ud,
+                                          ret_req);
+}
+
+int emu_docker_container_logs_from(struct emu_docker *d, const char *id, const char *since,
+                                   bool follow, emu_docker_log_line_cb on_line, void *line_ud,
+                                   emu_docker_cb cb, void *ud, struct emu_http_req **ret_req)
+{
+    char query[112];
     if (!since || strspn(since, "0123456789.") != strlen(since) || strlen(since) > 40) {
         return EMU_EINVAL;
     }
-    (void)snprintf(query, sizeof(query), "/logs?stdout=1&stderr=1&timestamps=1&since=%s", since);
+    (void)snprintf(query, sizeof(query), "/logs?stdout=1&stderr=1&timestamps=1&since=%s%s",
+                   since, follow ? "&follow=1" : "");
     return logs_req(d, id, query, on_line, line_ud, cb, ud, ret_req);
 }
 

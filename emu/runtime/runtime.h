@@ -106,6 +106,8 @@ struct emu_task_endpoints {
     uint16_t metadata_port; /* 0 with the 169.254.170.2:80 endpoint */
     char credentials_id[40];
     uint64_t s3_max_bytes; /* --s3-max-bytes; 0 = none */
+    uint32_t client_timeout_ms; /* --client-timeout; 0 = the shims' default */
+    uint32_t max_connections;   /* --max-connections; 0 = the shims' default */
 };
 
 struct emu_task_state {

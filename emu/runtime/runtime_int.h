@@ -45,11 +45,11 @@ struct runner_ctr {
     struct emu_output_writer *out;  /* the copy of its output being written */
     struct emu_http_req *logs_req;  /* the logs stream feeding it */
     uint64_t out_seen;              /* lines the follow stream gave */
-    uint64_t out_skip;              /* lines of the re-read to skip (already written) */
     uint64_t out_followed;          /* out_seen when the follow stream ended */
-    char out_last_ts[48];           /* timestamp of the last line the follow gave */
-    uint64_t out_same_ts;           /* lines the follow gave with that timestamp */
-    bool out_reread;                /* the re-read after the follow ended was asked */
+    bool out_reread;                /* the full re-read after the follow ended was asked */
+    struct emu_output_writer *out_final; /* the full re-read, replacing out when complete */
+    bool out_resume;                /* restarted: resume the copy once the last one ended */
+    uint64_t out_replay;            /* lines of the resumed follow to skip (already written) */
 };
 
 /* One image being ensured (the pause image included). */
@@ -165,6 +165,9 @@ void emu__local_cleanup(struct emu_task_runner *r);
 
 /* Starts copying a started container's output to <id>.out/<name>.log (task_output.c). */
 void emu__output_start(struct runner_ctr *rc);
+/* The container was restarted in place (restartPolicy): the copy goes on with the new run's
+ * output, appended, as soon as the previous run's capture has ended. */
+void emu__output_restarted(struct runner_ctr *rc);
 /* Writes out what the output copies hold in their buffers (every tick: a live `report` or
  * `audit` sees a copy at most a tick behind Docker). */
 void emu__output_flush(struct emu_task_runner *r);

@@ -82,6 +82,7 @@ static void on_restart(int status, const struct emu_docker_reply *rep, void *ud)
     rc->busy = false;
     r->inflight--;
     if (status == 0) {
+        emu__output_restarted(rc);
         issue_wait(rc);
     }
     else {

@@ -147,6 +147,8 @@ int emu_store_to_json(const struct emu_task_state *st, struct emu_buf *out)
         PUT_NUM(ep, "metadataPort", e->metadata_port);
         PUT_STR(ep, "credentialsId", e->credentials_id);
         PUT_NUM(ep, "s3MaxBytes", e->s3_max_bytes);
+        PUT_NUM(ep, "clientTimeoutMs", e->client_timeout_ms);
+        PUT_NUM(ep, "maxConnections", e->max_connections);
     }
     cJSON *list = ok ? cJSON_AddArrayToObject(o, "containers") : NULL;
     ok = ok && list;
@@ -273,6 +275,10 @@ int emu_store_from_json(const char *json, size_t len, struct emu_task_state *ret
         get_str(ep, "credentialsId", e->credentials_id, sizeof(e->credentials_id));
         int64_t cap = get_num(ep, "s3MaxBytes", NULL);
         e->s3_max_bytes = cap > 0 ? (uint64_t)cap : 0;
+        int64_t ms = get_num(ep, "clientTimeoutMs", NULL);
+        e->client_timeout_ms = ms > 0 && ms <= 86400000 ? (uint32_t)ms : 0;
+        int64_t conns = get_num(ep, "maxConnections", NULL);
+        e->max_connections = conns > 0 && conns <= 65536 ? (uint32_t)conns : 0;
     }
     size_t i = 0;
     const cJSON *c;
@@ -447,7 +453,8 @@ int emu_store_list(const char *data_dir, char (**ret_ids)[33], size_t *ret_n)
 
 int emu_store_remove(const char *data_dir, const char *id)
 {
-    static const char *const suffixes[] = {".json", ".stop", ".log", ".taskdef.json"};
+    static const char *const suffixes[] = {".json", ".stop", ".log", ".taskdef.json",
+                                           ".resume.json"};
     int first = 0;
     for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
         struct emu_buf p;

@@ -14,17 +14,8 @@
 #include "emu/base/json.h"
 #include "emu/base/mem.h"
 #include "shims/common/fault.h"
+#include "shims/common/fault_int.h"
 
-struct shim_faults {
-    uint64_t seed;
-    const struct shim_fault_service *services;
-    size_t n_services;
-    struct shim_fault_rule *rules[SHIM_FAULT_MAX_RULES];
-    size_t n;
-    unsigned next_id;
-    uint64_t generation;
-    uint64_t injected_removed; /* faults injected by rules since removed */
-};
 
 static uint64_t splitmix64(uint64_t x)
 {

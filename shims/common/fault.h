@@ -131,6 +131,22 @@ void shim_faults_note_down(struct shim_faults *f, const char *service, int64_t n
  * rule at now_ms; "injected" counts rules since removed too. */
 int shim_faults_list_json(const struct shim_faults *f, int64_t now_ms, struct emu_buf *out);
 
+/* ---- state kept across a supervisor restart (fault_state.c) ----
+ * Appends one JSON object holding what a restarted supervisor needs to go on where this engine
+ * was: the seed (as a decimal string, exact), every rule's spec, id, remaining count, counters,
+ * age (now_ms - the clock it was added at) and the position of each of its draw streams. */
+int shim_faults_save_json(const struct shim_faults *f, int64_t now_ms, struct emu_buf *out);
+/* Replaces f's seed and rules with those of a shim_faults_save_json object (len bytes of
+ * json), now_ms being the clock value that stands for the moment it was saved (rules' ages are
+ * counted back from it, so `after` delays and down windows keep their place in time).
+ * Returns 0, or EMU_EINVAL with err naming what is wrong (f is then left without rules),
+ * -ENOMEM. */
+int shim_faults_restore_json(struct shim_faults *f, const char *json, size_t len,
+                             int64_t now_ms, char *err, size_t err_size);
+/* Changes whenever a decision, a down-window refusal or a rule change happened (a restarted
+ * supervisor's save can be skipped while it stays the same). */
+uint64_t shim_faults_stamp(const struct shim_faults *f);
+
 /* ---- control protocol (pure; fault_ctl.c serves it on a unix socket) ----
  * One request per line, one JSON answer per line:
  *   add SPEC      -> {"ok":true,"id":N}

@@ -39,7 +39,7 @@ fe run --audit --no-validate --image-map-file "$imap" --what-if fluentd-async=fa
 rc=$?
 echo "run --audit --what-if: baseline and what-if in $(( $(date +%s) - start )) s"
 [ $rc -eq 1 ] || fail "run --audit --what-if exited $rc (want 1: the baseline lost lines): $(tail -5 "$work/run.err")"
-python3 - "$work/run.out" "$n" <<'PY' || fail "what-if comparison: $(cat "$work/run.out")"
+python3 - "$work/run.out" "$n" <<'PY' || fail "what-if comparison: $(cat "$work/run.out") stderr: $(cat "$work/run.err")"
 import re, sys
 text, n = open(sys.argv[1]).read(), int(sys.argv[2])
 base, _, cmp_ = text.partition("\nWhat-if fluentd-async=false: task ")

@@ -90,8 +90,9 @@ for ctr in $(dk ps -q --filter label=fargate-emu.task-id="$id"); do
     fail "container $ctr has the Docker socket mounted"
 done
 # A second task beside the first: its own 169.254.170.2 (the listeners are bound to each
-# task's bridge), its own container in the answer, its own credentials.
-id2=$(fe run --detach "$work/td.json") || fail "second task"
+# task's bridge), its own container in the answer, its own credentials; its endpoints tuned
+# with --client-timeout and --max-connections.
+id2=$(fe run --detach --client-timeout 2 --max-connections 4 "$work/td.json") || fail "second task"
 c2=$(cname "$id2" app)
 v4b=$(dk exec "$c2" sh -c 'echo $ECS_CONTAINER_METADATA_URI_V4')
 doc2=$(dk exec "$c2" sh -c "printf 'GET %s HTTP/1.0\r\n\r\n' '${v4b#http://169.254.170.2}' |
@@ -99,6 +100,42 @@ doc2=$(dk exec "$c2" sh -c "printf 'GET %s HTTP/1.0\r\n\r\n' '${v4b#http://169.2
 [ "$(echo "$doc2" | pyget 'd["DockerId"]')" = "$(dk inspect -f '{{.Id}}' "$c2")" ] ||
   fail "second task's document: $doc2"
 [ "$(get "$path" | pyget 'd["DockerId"]')" = "$docker_id" ] || fail "first task after the second"
+# The limits reach the second task's shims (and are kept for `resume`), not the first's: on
+# each S3 endpoint 4 connections send part of a head, then a fifth asks for /. With 4 slots
+# the one waiting longest is cut for the fifth, the others get 408 about 2 s after their first
+# byte; with the defaults (1,024, 20 s) none is cut within 5 s.
+python3 -c "import json; e = json.load(open('$data/tasks/$id2.json'))['endpoints']; \
+  assert (e['clientTimeoutMs'], e['maxConnections']) == (2000, 4), e" || fail "limits not in the state"
+s3of() { sed -n 's/.*endpoints for task.* S3 http:\/\/\([^ ,]*\).*/\1/p' "$data/tasks/$1.log" | head -1; }
+limits=$(python3 - "$(s3of "$id")" "$(s3of "$id2")" <<'PY'
+import select, socket, sys, time
+def probe(hostport):
+    host, port = hostport.rsplit(":", 1)
+    t0 = time.monotonic()
+    idle = [socket.create_connection((host, int(port)), timeout=5) for _ in range(4)]
+    for s in idle:
+        s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+    time.sleep(0.3)
+    s = socket.create_connection((host, int(port)), timeout=5)
+    s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    fifth = s.recv(12).decode(errors="replace")[9:12]
+    when = {}  # socket -> (seconds from the first connect, answer)
+    while len(when) < len(idle) and time.monotonic() - t0 < 5:
+        ready, _, _ = select.select([x for x in idle if x not in when], [], [], 0.05)
+        for x in ready:
+            data = x.recv(64)
+            when[x] = (time.monotonic() - t0, "408" if data.startswith(b"HTTP/1.1 408") else "close")
+    early = sum(1 for t, _ in when.values() if t < 1.2)
+    late = sum(1 for t, a in when.values() if 1.2 <= t and a == "408")
+    return "fifth=%s early=%d late408=%d unanswered=%d" % (fifth, early, late, len(idle) - len(when))
+print(probe(sys.argv[1]), "|", probe(sys.argv[2]))
+PY
+) || fail "limits probe: $limits"
+default=${limits%% | *}; tuned=${limits##* | }
+echo "$default" | grep -Eq '^fifth=[0-9]{3} early=0 late408=0 unanswered=4$' ||
+  fail "default limits on the first task: $default"
+echo "$tuned" | grep -Eq '^fifth=[0-9]{3} early=1 late408=3 unanswered=0$' ||
+  fail "--client-timeout 2 --max-connections 4 on the second task: $tuned"
 bridges=$(for t in "$id" "$id2"; do
   n=$(dk network ls -q --filter "label=fargate-emu.task-id=$t" | head -1)
   [ -n "$n" ] && echo "br-${n:0:12}"

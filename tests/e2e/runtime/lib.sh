@@ -54,8 +54,9 @@ assert_clean() {
   san_check
 }
 # No sanitizer report (AddressSanitizer, LeakSanitizer, UBSan's runtime errors) from any process
-# of the test: the log_path files above, and the supervisors' <id>.log in case a process ran with
-# other options. Waits (5 s at most) for the supervisors to exit first: they check leaks then.
+# of the test: the log_path files above, the supervisors' <id>.log in case a process ran with
+# other options, and the containers' output copies (a sanitized router in a task). Waits (5 s at
+# most) for the supervisors to exit first: they check leaks then.
 san_reports() {
   local i pid f
   for i in $(seq 50); do
@@ -72,9 +73,14 @@ san_reports() {
   for f in "$work"/san/*; do
     [ -s "$f" ] && { echo "== $f"; cat "$f"; }
   done
-  for f in "$data"/tasks/*.log; do
-    [ -f "$f" ] && grep -qE 'ERROR: (LeakSanitizer|AddressSanitizer)|runtime error:' "$f" &&
-      { echo "== $f"; grep -A40 -E 'ERROR: (LeakSanitizer|AddressSanitizer)|runtime error:' "$f"; }
+  san_grep "$data"/tasks/*.log "$data"/tasks/*.out/*.log
+}
+# Sanitizer reports in files $@: the supervisors' <id>.log, and the containers' output copies
+# <id>.out/<name>.log, where a sanitized router's (fargate-emu/emu-router:asan) land.
+san_grep() {
+  local f re='ERROR: (LeakSanitizer|AddressSanitizer)|runtime error:'
+  for f in "$@"; do
+    [ -f "$f" ] && grep -qE "$re" "$f" && { echo "== $f"; grep -A40 -E "$re" "$f"; }
   done
 }
 san_check() {

@@ -115,6 +115,11 @@ static void test_store_round_trip(void **state)
     f.st.containers[1].health = EMU_HEALTH_HEALTHY;
     (void)emu_ctr_transition(&f.st.containers[2], EMU_CTR_RUNNING, 2);
     emu_task_container_stopped(&f.st, 2, true, 1, "gone", 3);
+    /* The endpoints a resumed supervisor serves again, with run's connection limits. */
+    (void)snprintf(f.st.endpoints.gateway, sizeof(f.st.endpoints.gateway), "172.30.0.1");
+    f.st.endpoints.s3_port = 40001;
+    f.st.endpoints.client_timeout_ms = 2500;
+    f.st.endpoints.max_connections = 64;
     struct emu_buf out;
     emu_buf_init(&out, 1u << 20);
     assert_int_equal(emu_store_to_json(&f.st, &out), 0);
@@ -126,6 +131,9 @@ static void test_store_round_trip(void **state)
     assert_string_equal(out.data, again.data);
     assert_int_equal(back.containers[0].status, EMU_CTR_CREATED);
     assert_int_equal(back.stop_code, EMU_STOP_ESSENTIAL_CONTAINER_EXITED);
+    assert_int_equal(back.endpoints.s3_port, 40001);
+    assert_int_equal(back.endpoints.client_timeout_ms, 2500);
+    assert_int_equal(back.endpoints.max_connections, 64);
     /* Saved atomically, found by prefix and by ARN, listed, removed. */
     char dir[] = "/tmp/emu-store-XXXXXX";
     assert_non_null(mkdtemp(dir));

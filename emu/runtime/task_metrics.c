@@ -200,9 +200,6 @@ static void on_address(int status, const struct emu_docker_reply *rep, void *ud)
     m->inspecting = false;
     r->inflight--;
     const char *ip = status == 0 && rep->container ? rep->container->ip_address : NULL;
-    if (m->listen[0]) {
-        ip = m->listen;
-    }
     if (ip && *ip) {
         bool v6 = strchr(ip, ':') != NULL;
         (void)snprintf(m->url, sizeof(m->url), "http://%s%s%s:%ld/api/v1/metrics",
@@ -224,6 +221,12 @@ static bool router_running(const struct emu_task_runner *r)
            r->st->containers[r->local.router].status == EMU_CTR_RUNNING;
 }
 
+static bool loopback(const char *a)
+{
+    return strncmp(a, "127.", 4) == 0 || strcmp(a, "::1") == 0 ||
+           strcasecmp(a, "localhost") == 0;
+}
+
 /* Starts what is due: the config decision, the address, a reading. */
 static void step(struct emu_task_runner *r, int64_t now, bool final)
 {
@@ -232,6 +235,17 @@ static void step(struct emu_task_runner *r, int64_t now, bool final)
         decide(r);
     }
     if (m->state != M_ON || m->inspecting || m->polling) {
+        return;
+    }
+    if (loopback(m->listen)) {
+        /* Only the router's own namespace reaches it (and the host's 127.0.0.1 is another
+         * machine's port): said once, never polled. */
+        if (!m->written_error[0]) {
+            (void)snprintf(m->last_error, sizeof(m->last_error), "HTTP_Listen %s is reachable "
+                           "from inside the router only", m->listen);
+            (void)snprintf(m->written_error, sizeof(m->written_error), "%s", m->last_error);
+            write_out(r, NULL, now, false);
+        }
         return;
     }
     if (!m->url[0]) {
@@ -273,6 +287,11 @@ bool emu__metrics_final(struct emu_task_runner *r, int64_t now)
         decide(r);
     }
     if (m->state != M_ON) {
+        m->final_done = true;
+        return true;
+    }
+    if (loopback(m->listen)) {
+        step(r, now, false);
         m->final_done = true;
         return true;
     }

@@ -14,6 +14,7 @@
 #include "emu/base/mem.h"
 #include "emu/cli/cli_audit.h"
 #include "emu/cli/cli_fault.h"
+#include "emu/cli/cli_resume_state.h"
 #include "emu/cli/cli_tasks.h"
 #include "emu/cli/cli_whatif.h"
 #include "emu/base/file.h"
@@ -137,6 +138,42 @@ int emu_cli_audit_report(const char *cmd, const char *data_dir, const struct emu
     return code;
 }
 
+/* The baseline's fault rules and seed, as its supervisor kept them for resume
+ * (<id>.resume.json), for a rerun given no --fault: f's specs point into the returned tree
+ * (free it after the rerun). NULL when none were kept. */
+static cJSON *kept_faults(const char *data_dir, const char *id, struct emu_cli_fault_opts *f)
+{
+    struct emu_cli_resume_state rs;
+    char err[256];
+    if (emu_cli_resume_state_load(data_dir, id, &rs, err, sizeof(err)) < 0) {
+        return NULL;
+    }
+    cJSON *j = NULL;
+    struct emu_json_error jerr;
+    if (rs.faults && emu_json_parse(rs.faults, rs.faults_len, &j, &jerr) == 0) {
+        const cJSON *rule;
+        cJSON_ArrayForEach(rule, cJSON_GetObjectItemCaseSensitive(j, "rules"))
+        {
+            const char *spec = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rule,
+                                                                                     "spec"));
+            if (spec && f->specs.n < EMU_CLI_LIST_MAX) {
+                f->specs.items[f->specs.n++] = spec;
+            }
+        }
+        const char *seed = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "seed"));
+        f->seed = f->specs.n ? seed : NULL;
+    }
+    emu_cli_resume_state_done(&rs);
+    if (f->specs.n == 0) {
+        cJSON_Delete(j);
+        return NULL;
+    }
+    fprintf(stderr, "fargate-emu audit: --what-if: the rerun takes the %zu --fault rule(s) task %s "
+                    "ran with (seed %s; give --fault to replace them)\n", f->specs.n, id,
+            f->seed ? f->seed : "random");
+    return j;
+}
+
 /* --what-if: this task's audit (the baseline) against a rerun of its task definition. */
 static int rerun(const struct emu_cli_global *g, const struct audit_opts *opts,
                  const char *data_dir, const struct emu_task_state *st,
@@ -155,6 +192,7 @@ static int rerun(const struct emu_cli_global *g, const struct audit_opts *opts,
         emu_buf_done(&path);
     }
     struct emu_audit_result *res = r == 0 ? emu_calloc(1, sizeof(*res)) : NULL;
+    cJSON *kept = NULL;
     int code = EMU_EXIT_FAILURE;
     if (res && (r = emu_audit_task(data_dir, st, res)) < 0) {
         fprintf(stderr, "fargate-emu audit: %s\n", res->error[0] ? res->error : emu_strerror(r));
@@ -170,6 +208,9 @@ static int rerun(const struct emu_cli_global *g, const struct audit_opts *opts,
         ro.task_role_policy = opts->task_role_policy;
         ro.execution_role_policy = opts->execution_role_policy;
         ro.faults = opts->faults;
+        if (ro.faults.specs.n == 0 && !ro.faults.seed) {
+            kept = kept_faults(data_dir, st->id, &ro.faults);
+        }
         code = emu_cli_audit_gate("audit", res, max_loss);
         int wc = emu_cli_whatif_compare(g, "audit", &ro, td, w, res);
         code = code == EMU_EXIT_OK ? wc : code;
@@ -177,6 +218,7 @@ static int rerun(const struct emu_cli_global *g, const struct audit_opts *opts,
     if (res) {
         emu_audit_result_done(res);
     }
+    cJSON_Delete(kept);
     emu_free(res);
     emu_free(td);
     return code;

@@ -124,7 +124,8 @@ grep -q "fault injection seed 7" "$work/fault.err" || fail "no fault summary: $(
 
 
 # `audit --what-if` reruns with run's options: the secret (without --secrets-file the rerun
-# cannot start) and the fault (the rerun loses the same 100 lines at its output). Both at once.
+# cannot start), and by default the fault rules and seed the baseline ran with (kept in
+# <id>.resume.json: the rerun loses the same 100 lines at its output). All at once.
 fid=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['taskId'])" "$work/fault.json")
 fe audit --secrets-file "$work/secrets.json" "$id" >/dev/null 2>"$work/usage.err"
 [ $? -eq 2 ] && grep -q "need --what-if" "$work/usage.err" || fail "rerun options without --what-if: $(cat "$work/usage.err")"
@@ -132,8 +133,7 @@ start=$(date +%s)
 (fe audit --json --what-if app-stop-timeout=5 --image-map-file "$imap" \
    --secrets-file "$work/secrets.json" "$id" >"$work/wi-ok.json" 2>"$work/wi-ok.err"
  echo $? >"$work/wi-ok.rc") &
-(fe audit --json --what-if app-stop-timeout=5 --image-map-file "$imap" \
-   --fault 's3:PutObject:count=3:status=503:code=SlowDown' --fault-seed 7 "$fid" \
+(fe audit --json --what-if app-stop-timeout=5 --image-map-file "$imap" "$fid" \
    >"$work/wi-fault.json" 2>"$work/wi-fault.err"; echo $? >"$work/wi-fault.rc") &
 (fe audit --json --what-if app-stop-timeout=5 --image-map-file "$imap" "$id" \
    >"$work/wi-nosecret.json" 2>"$work/wi-nosecret.err"; echo $? >"$work/wi-nosecret.rc") &
@@ -145,7 +145,9 @@ ns=$(sed -n 's/.*what-if task \([0-9a-f]*\) failed to start.*/\1/p' "$work/wi-no
   fail "a rerun without --secrets-file: $(cat "$work/wi-nosecret.rc" "$work/wi-nosecret.err")"
 desc "$ns" "print([c.get('reason', '') for c in t['containers']])" | grep -q "unable to pull secrets" ||
   fail "rerun without the secret: $(desc "$ns" "print(t)")"
-[ "$(cat "$work/wi-fault.rc")" = 1 ] || fail "audit --what-if --fault: $(cat "$work/wi-fault.err")"
+[ "$(cat "$work/wi-fault.rc")" = 1 ] || fail "audit --what-if of the fault task: $(cat "$work/wi-fault.err")"
+grep -q "the rerun takes the 1 --fault rule(s) task $fid ran with (seed 7" "$work/wi-fault.err" ||
+  fail "the baseline's fault rules: $(cat "$work/wi-fault.err")"
 python3 - "$work/wi-ok.json" "$work/wi-fault.json" <<'PY' || fail "what-if reruns: $(cat "$work/wi-ok.json" "$work/wi-fault.json")"
 import json, sys
 ok, fa = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
@@ -155,7 +157,7 @@ assert ok["whatIf"]["routerMetrics"]["inputRecords"] == 300, ok["whatIf"]["route
 c = fa["whatIf"]["containers"][0]
 assert (c["written"], c["delivered"], c["lost"]) == (200, 100, 100), c
 assert c["stages"][0]["stage"].startswith("router output") and c["stages"][0]["lines"] == 100, c
-print("audit --what-if carried --secrets-file (300 of 300 delivered) and --fault (100 lost at the output again)")
+print("audit --what-if carried --secrets-file (300 of 300 delivered) and the baseline's fault rules (100 lost at the output again)")
 PY
 assert_clean
 echo PASS

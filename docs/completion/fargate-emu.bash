@@ -87,7 +87,7 @@ _fargate_emu()
             vals="--reason --data-dir --docker-host --log-level --region --cluster"
             ;;
         resume)
-            opts="--detach --s3-max-bytes --data-dir --docker-host --log-level --region --cluster --json --help"
+            opts="--detach --all --s3-max-bytes --data-dir --docker-host --log-level --region --cluster --json --help"
             vals="--s3-max-bytes --data-dir --docker-host --log-level --region --cluster"
             ;;
         wait)
@@ -139,7 +139,7 @@ _fargate_emu()
         help)
             COMPREPLY=($(compgen -W "validate render run ps describe stop resume wait logs audit report serve fault help version" -- "$cur"))
             ;;
-        describe|stop|resume|wait)
+        describe|stop|wait)
             COMPREPLY=($(compgen -W "$(_fargate_emu_tasks "${COMP_WORDS[0]}")" -- "$cur"))
             ;;
     esac

@@ -27,7 +27,7 @@ _fargate_emu()
             COMPREPLY=($(compgen -W "FARGATE EC2" -- "$cur"))
             return 0
             ;;
-        validate:--tftpl|validate:--var-file|validate:--tf-plan|render:--image-map-file|render:--secrets-file|render:--tftpl|render:--var-file|render:--tf-plan|run:--secrets-file|run:--image-map-file|run:--task-role-policy|run:--execution-role-policy|run:--tftpl|run:--var-file|run:--tf-plan|audit:--image-map-file|report:--html|report:--prices|serve:--task-role-policy)
+        validate:--tftpl|validate:--var-file|validate:--tf-plan|render:--image-map-file|render:--secrets-file|render:--tftpl|render:--var-file|render:--tf-plan|run:--secrets-file|run:--image-map-file|run:--task-role-policy|run:--execution-role-policy|run:--tftpl|run:--var-file|run:--tf-plan|audit:--image-map-file|audit:--secrets-file|audit:--task-role-policy|audit:--execution-role-policy|report:--html|report:--prices|serve:--task-role-policy)
             compopt -o filenames 2>/dev/null
             COMPREPLY=($(compgen -f -- "$cur"))
             return 0
@@ -87,7 +87,7 @@ _fargate_emu()
             vals="--reason --data-dir --docker-host --log-level --region --cluster"
             ;;
         resume)
-            opts="--detach --s3-max-bytes --data-dir --docker-host --log-level --region --cluster --json --help"
+            opts="--detach --all --s3-max-bytes --data-dir --docker-host --log-level --region --cluster --json --help"
             vals="--s3-max-bytes --data-dir --docker-host --log-level --region --cluster"
             ;;
         wait)
@@ -99,8 +99,8 @@ _fargate_emu()
             vals="--task --container --data-dir --docker-host --log-level --region --cluster"
             ;;
         audit)
-            opts="--last --max-loss --follow --interval --what-if --image-map --image-map-file --data-dir --docker-host --log-level --region --cluster --json --help"
-            vals="--max-loss --interval --what-if --image-map --image-map-file --data-dir --docker-host --log-level --region --cluster"
+            opts="--last --max-loss --follow --interval --what-if --image-map --image-map-file --secrets-file --publish --enforce-iam --task-role-policy --execution-role-policy --fault --fault-seed --data-dir --docker-host --log-level --region --cluster --json --help"
+            vals="--max-loss --interval --what-if --image-map --image-map-file --secrets-file --publish --task-role-policy --execution-role-policy --fault --fault-seed --data-dir --docker-host --log-level --region --cluster"
             ;;
         report)
             opts="--last --html --tasks --prices --data-dir --docker-host --log-level --region --cluster --json --help"
@@ -139,7 +139,7 @@ _fargate_emu()
         help)
             COMPREPLY=($(compgen -W "validate render run ps describe stop resume wait logs audit report serve fault help version" -- "$cur"))
             ;;
-        describe|stop|resume|wait)
+        describe|stop|wait)
             COMPREPLY=($(compgen -W "$(_fargate_emu_tasks "${COMP_WORDS[0]}")" -- "$cur"))
             ;;
     esac

@@ -101,6 +101,7 @@ struct emu_audit_output {
     char *group, *stream_name, *stream_prefix;
     char *retry_limit;
     unsigned line; /* of its [OUTPUT] header */
+    char instance[96]; /* its name in the router's metrics: Alias, else <plugin>.<N> */
 };
 
 struct emu_audit_conf {
@@ -114,6 +115,9 @@ struct emu_audit_conf {
     char mem_buf_limit[32];  /* of the forward input ("25MB"), "" when unset */
     char storage_type[32];   /* of the forward input, "" = memory */
     char grace[32];          /* [SERVICE] Grace, "" = default (5 s) */
+    bool http_server;        /* [SERVICE] HTTP_Server on: the router serves /api/v1/metrics */
+    char forward[8][96];     /* metrics names of its forward inputs (Alias or forward.N) */
+    size_t n_forward;
 };
 
 /* Loads the snapshot the runtime keeps, <out_dir>/.router/<the file the router loads> (named
@@ -129,6 +133,45 @@ bool emu_audit_tag_match(const char *pattern, const char *tag);
 /* Whether the grep filters matching tag drop a record whose log is text. */
 bool emu_audit_conf_excluded(const struct emu_audit_conf *c, const char *tag, const char *text,
                              size_t len);
+
+/* ==== the router's metrics (audit_metrics.c) ============================================= */
+
+#define EMU_AUDIT_METRICS_MAX (2u * 1024u * 1024u) /* the file's ceiling */
+#define EMU_AUDIT_METRICS_INST 64                  /* instances read per kind */
+
+struct emu_audit_minst {
+    char name[96];
+    uint64_t records, bytes;                      /* input */
+    uint64_t proc_records, proc_bytes, errors;    /* output */
+    uint64_t retries, retries_failed, dropped_records, retried_records;
+};
+
+/* <id>.out/.router.metrics.json: the last good reading of the router's /api/v1/metrics that
+ * the supervisor took while the task ran (Fluent Bit's JSON: {"input":{"forward.0":{"records":
+ * N,"bytes":N}},"output":{"s3.0":{"proc_records":N,...}}}), or why there is none. */
+struct emu_audit_metrics {
+    bool file;          /* the file exists */
+    bool present;       /* it holds a reading */
+    bool final;         /* taken after the app containers stopped, before the router did */
+    char url[128];
+    char time[40];
+    int64_t time_ms;
+    uint64_t readings, failures;
+    char error[240];    /* the last failed reading's error, or why the file is unreadable */
+    struct emu_audit_minst inputs[EMU_AUDIT_METRICS_INST];
+    size_t n_inputs;
+    struct emu_audit_minst outputs[EMU_AUDIT_METRICS_INST];
+    size_t n_outputs;
+    size_t skipped;     /* instances past the ceiling, or with a malformed value */
+};
+
+/* Parses the file's text. 0, or -EBADMSG with m->error set (m is usable either way). */
+int emu_audit_metrics_parse(const char *text, size_t len, struct emu_audit_metrics *m);
+/* Reads <out_dir>/.router.metrics.json: 0, -ENOENT (no file: m->file false), or -EBADMSG. */
+int emu_audit_metrics_load(const char *out_dir, struct emu_audit_metrics *m);
+/* The instance called name among the inputs or outputs; NULL when absent. */
+const struct emu_audit_minst *emu_audit_metrics_find(const struct emu_audit_metrics *m,
+                                                     bool output, const char *name);
 
 /* ==== destinations (audit_dest.c) ========================================================= */
 
@@ -181,7 +224,7 @@ enum emu_audit_stage_kind {
 struct emu_audit_stage {
     enum emu_audit_stage_kind kind;
     uint64_t lines;
-    char evidence[512];
+    char evidence[1024];
 };
 
 struct emu_audit_attr_in {
@@ -191,6 +234,15 @@ struct emu_audit_attr_in {
     int64_t exit_gap_ms; /* its stop minus its last line's timestamp; -1 unknown */
     bool async;          /* fluentd-async=true */
     uint64_t written_all; /* lines every awsfirelens container of the task wrote */
+    /* The router's /api/v1/metrics (one reading), when read: */
+    bool m_present;
+    bool m_final;           /* taken after the app containers stopped */
+    const char *m_time;     /* its time */
+    uint64_t m_in_records;  /* records its forward inputs received (all containers) */
+    bool m_in_shared;       /* other awsfirelens containers feed the router too */
+    const struct emu_audit_minst *m_out; /* the output's counters, NULL when absent */
+    bool m_out_shared;      /* other containers' tags match that output too */
+    bool m_out_s3;          /* that output is s3 (counts records entering its upload buffer) */
 };
 
 /* Splits lost lines over stages; returns how many stages. Pure. */
@@ -227,6 +279,9 @@ struct emu_audit_ctr {
     bool exited;           /* it stopped */
     int64_t exit_gap_ms;   /* its stop minus its last line's timestamp, -1 unknown */
     struct emu_audit_router_log router; /* the router's log read for its tag */
+    int out_index;         /* its output in res->conf.outputs, -1 none */
+    int m_out;             /* index of the output's metrics in res->metrics.outputs, -1 none */
+    bool m_out_shared;     /* other containers' tags match that output */
     char note[512];
 };
 
@@ -243,6 +298,11 @@ struct emu_audit_result {
     bool router_is_emu; /* the router is emu-router (pauses, never resets) */
     struct emu_audit_router_log router_log;
     struct emu_audit_conf conf;
+    struct emu_audit_metrics metrics; /* the router's /api/v1/metrics */
+    uint64_t m_in_records;  /* what its forward inputs received (metrics) */
+    size_t m_in_found;      /* forward inputs of the config found in the metrics */
+    size_t n_feeding;       /* awsfirelens containers feeding the router */
+    uint64_t written_all;   /* lines they wrote */
     int router_memory_mib; /* memoryReservation or memory, 0 unknown */
     struct emu_audit_ctr *ctrs;
     size_t n_ctrs;

@@ -104,6 +104,27 @@ static uint64_t min_u64(uint64_t a, uint64_t b)
     return a < b ? a : b;
 }
 
+/* "; its metrics (at T) count for output s3.0: dropped_records D, retries_failed R, errors E"
+ * (and that other containers share the output). */
+static void out_metrics(const struct emu_audit_attr_in *in, char *out, size_t n)
+{
+    out[0] = '\0';
+    if (!in->m_present || !in->m_out) {
+        return;
+    }
+    bool s3_blind = in->m_out_s3 && in->m_out->dropped_records < in->router.dropped_tag;
+    (void)snprintf(out, n, "; the router's metrics (%s%s) count for output %s: proc_records %"
+                   PRIu64 ", dropped_records %" PRIu64 ", retries_failed %" PRIu64 ", errors %"
+                   PRIu64 "%s%s", in->m_time, in->m_final ? ", after the app stopped" : "",
+                   in->m_out->name, in->m_out->proc_records, in->m_out->dropped_records,
+                   in->m_out->retries_failed, in->m_out->errors,
+                   in->m_out_shared ? " (other containers' records too: the counters are per "
+                                      "output, not per tag)" : "",
+                   s3_blind ? " (the s3 output counts records as they enter its upload buffer, "
+                              "so uploads it gives up are not in dropped_records, as with "
+                              "Fluent Bit: fluent/fluent-bit#6141)" : "");
+}
+
 size_t emu_audit_attribute(const struct emu_audit_attr_in *in, struct emu_audit_stage *out)
 {
     size_t n = 0;
@@ -111,14 +132,31 @@ size_t emu_audit_attribute(const struct emu_audit_attr_in *in, struct emu_audit_
     if (rem == 0) {
         return 0;
     }
-    uint64_t k = min_u64(rem, in->router.dropped_tag);
+    char om[600];
+    out_metrics(in, om, sizeof(om));
+    /* The output stage: the records of the tag the log says were given up, or the output's
+     * dropped_records when no other container's records go through it. */
+    uint64_t drop = in->router.dropped_tag;
+    bool by_metrics = false;
+    if (in->m_present && in->m_out && !in->m_out_shared && in->m_out->dropped_records > drop) {
+        drop = in->m_out->dropped_records;
+        by_metrics = true;
+    }
+    uint64_t k = min_u64(rem, drop);
     if (k > 0) {
         out[n] = (struct emu_audit_stage){.kind = EMU_AUDIT_STAGE_OUTPUT, .lines = k};
-        (void)snprintf(out[n].evidence, sizeof(out[n].evidence),
-                       "the router's log reports %" PRIu64 " records of this container's tag "
-                       "given up by an output (\"cannot be retried\", \"failed, dropping it\", or an s3 "
-                       "upload \"failed N times\")",
-                       in->router.dropped_tag);
+        if (by_metrics) {
+            (void)snprintf(out[n].evidence, sizeof(out[n].evidence),
+                           "the router's log reports %" PRIu64 " records of this container's "
+                           "tag given up by an output%s", in->router.dropped_tag, om);
+        }
+        else {
+            (void)snprintf(out[n].evidence, sizeof(out[n].evidence),
+                           "the router's log reports %" PRIu64 " records of this container's "
+                           "tag given up by an output (\"cannot be retried\", \"failed, dropping "
+                           "it\", or an s3 upload \"failed N times\")%s",
+                           in->router.dropped_tag, om);
+        }
         n++;
         rem -= k;
         tail -= min_u64(tail, k);
@@ -128,8 +166,8 @@ size_t emu_audit_attribute(const struct emu_audit_attr_in *in, struct emu_audit_
         (void)snprintf(out[n].evidence, sizeof(out[n].evidence),
                        "the router's log reports %" PRIu64 " chunks that \"cannot be retried\" "
                        "without their record counts; every line still unaccounted for is put "
-                       "here, which may include lines lost before the router",
-                       in->router.dropped_chunks);
+                       "here, which may include lines lost before the router%s",
+                       in->router.dropped_chunks, om);
         return n + 1;
     }
     k = min_u64(rem, in->router.grace_unflushed);
@@ -142,6 +180,29 @@ size_t emu_audit_attribute(const struct emu_audit_attr_in *in, struct emu_audit_
         n++;
         rem -= k;
         tail -= min_u64(tail, k);
+    }
+    /* The router's inputs received (metrics, read after the apps stopped): what is missing
+     * from the lines written never reached the router; the rest of the loss is inside it. */
+    if (rem > 0 && in->m_present && in->m_final) {
+        uint64_t never = in->written_all > in->m_in_records ? in->written_all - in->m_in_records
+                                                            : 0;
+        uint64_t inside = never == 0 ? rem : !in->m_in_shared && rem > never ? rem - never : 0;
+        if (inside > 0) {
+            out[n] = (struct emu_audit_stage){.kind = EMU_AUDIT_STAGE_ROUTER, .lines = inside};
+            (void)snprintf(out[n].evidence, sizeof(out[n].evidence),
+                           "the router's metrics (%s, after the app stopped) count %" PRIu64
+                           " records received by its forward inputs of the %" PRIu64 " lines "
+                           "%s wrote, so %" PRIu64 " of the lines lost here reached the router; "
+                           "its log has no drop for them%s", in->m_time, in->m_in_records,
+                           in->written_all, in->m_in_shared ? "the task's containers" : "it",
+                           inside, om);
+            n++;
+            rem -= inside;
+            tail = min_u64(tail, rem);
+            if (rem == 0) {
+                return n;
+            }
+        }
     }
     if (rem > 0 && in->router.has_summary && in->router.records_in >= in->written_all) {
         out[n] = (struct emu_audit_stage){.kind = EMU_AUDIT_STAGE_ROUTER, .lines = rem};
@@ -163,8 +224,13 @@ size_t emu_audit_attribute(const struct emu_audit_attr_in *in, struct emu_audit_
             (void)snprintf(gap, sizeof(gap), " %" PRId64 " ms after its last line",
                            in->exit_gap_ms);
         }
-        char got[96] = "";
-        if (in->router.has_summary) {
+        char got[200] = "";
+        if (in->m_present && in->m_final) {
+            (void)snprintf(got, sizeof(got), "; its metrics (%s) count %" PRIu64 " records "
+                           "received of %" PRIu64 " written", in->m_time, in->m_in_records,
+                           in->written_all);
+        }
+        else if (in->router.has_summary) {
             (void)snprintf(got, sizeof(got), "; its summary counts %" PRIu64 " records received "
                            "of %" PRIu64 " written", in->router.records_in, in->written_all);
         }

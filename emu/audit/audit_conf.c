@@ -13,6 +13,7 @@
 #include "emu/base/diag.h"
 #include "emu/base/mem.h"
 #include "emu/router/config.h"
+#include "emu/router/plugin.h"
 
 bool emu_audit_tag_match(const char *p, const char *t)
 {
@@ -92,8 +93,33 @@ static void take_filter(struct emu_audit_conf *c, const struct emu_router_sectio
     }
 }
 
-static void take_output(struct emu_audit_conf *c, const struct emu_router_section *s)
+/* The instance's name in the router's metrics: its Alias, else <plugin>.<N>, N counting the
+ * earlier sections of the same plugin (emu-router's and Fluent Bit's naming). */
+static void instance_name(char *out, size_t n, const struct emu_router_section *s,
+                          const struct emu_router_config *cf, size_t idx)
 {
+    const char *alias = emu_router_section_get(s, "Alias");
+    const char *name = emu_router_section_get(s, "Name");
+    if (alias) {
+        (void)snprintf(out, n, "%s", alias);
+        return;
+    }
+    unsigned k = 0;
+    for (size_t i = 0; i < idx; i++) {
+        const char *o = emu_router_section_get(&cf->sections[i], "Name");
+        k += cf->sections[i].kind == s->kind && o && strcasecmp(o, name) == 0;
+    }
+    size_t len = strlen(name) < n - 16 ? strlen(name) : n - 16;
+    for (size_t i = 0; i < len; i++) {
+        char ch = name[i];
+        out[i] = ch >= 'A' && ch <= 'Z' ? (char)(ch - 'A' + 'a') : ch;
+    }
+    (void)snprintf(out + len, n - len, ".%u", k);
+}
+
+static void take_output(struct emu_audit_conf *c, const struct emu_router_config *cf, size_t idx)
+{
+    const struct emu_router_section *s = &cf->sections[idx];
     const char *name = emu_router_section_get(s, "Name");
     if (!name || c->n_outputs == EMU_AUDIT_MAX_OUTPUTS) {
         return;
@@ -110,6 +136,7 @@ static void take_output(struct emu_audit_conf *c, const struct emu_router_sectio
         .stream_prefix = dup_or_null(emu_router_section_get(s, "log_stream_prefix")),
         .retry_limit = dup_or_null(emu_router_section_get(s, "Retry_Limit")),
         .line = s->line};
+    instance_name(o->instance, sizeof(o->instance), s, cf, idx);
 }
 
 static void copy_val(char *dst, size_t n, const char *v)
@@ -125,10 +152,17 @@ static void take(struct emu_audit_conf *c, const struct emu_router_config *cf)
         const struct emu_router_section *s = &cf->sections[i];
         const char *name = emu_router_section_get(s, "Name");
         switch (s->kind) {
-        case EMU_RSEC_SERVICE:
+        case EMU_RSEC_SERVICE: {
             copy_val(c->grace, sizeof(c->grace), emu_router_section_get(s, "Grace"));
+            const char *http = emu_router_section_get(s, "HTTP_Server");
+            c->http_server = http ? emu_router_parse_bool(http) == 1 : c->http_server;
             break;
+        }
         case EMU_RSEC_INPUT:
+            if (name && strcasecmp(name, "forward") == 0 && c->n_forward < 8) {
+                instance_name(c->forward[c->n_forward], sizeof(c->forward[0]), s, cf, i);
+                c->n_forward++;
+            }
             if (name && strcasecmp(name, "forward") == 0 && !c->mem_buf_limit[0]) {
                 copy_val(c->mem_buf_limit, sizeof(c->mem_buf_limit),
                          emu_router_section_get(s, "Mem_Buf_Limit"));
@@ -140,7 +174,7 @@ static void take(struct emu_audit_conf *c, const struct emu_router_config *cf)
             take_filter(c, s);
             break;
         case EMU_RSEC_OUTPUT:
-            take_output(c, s);
+            take_output(c, cf, i);
             break;
         default:
             break;

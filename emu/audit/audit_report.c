@@ -155,6 +155,58 @@ static void print_ctr(const struct emu_audit_ctr *c, FILE *f)
     }
 }
 
+/* What the report says about the router's metrics: used (when, what), or why not. */
+static void metrics_status(const struct emu_audit_result *res, char *out, size_t n)
+{
+    const struct emu_audit_metrics *m = &res->metrics;
+    if (m->present) {
+        (void)snprintf(out, n, "read %s at %s (%s; %" PRIu64 " readings, %" PRIu64 " failed)",
+                       m->url, m->time, m->final ? "after the app containers stopped, before "
+                       "the router was stopped" : "while the task ran: not the final counts",
+                       m->readings, m->failures);
+    }
+    else if (!res->conf.http_server && !m->file) {
+        (void)snprintf(out, n, "not available: the router's config does not turn HTTP_Server "
+                       "on ([SERVICE] HTTP_Server On serves /api/v1/metrics)");
+    }
+    else if (!m->file) {
+        (void)snprintf(out, n, "not available: HTTP_Server is on but no reading was kept (the "
+                       "task ran before fargate-emu read metrics, or the router never ran)");
+    }
+    else {
+        (void)snprintf(out, n, "not available: HTTP_Server is on but the router could not be "
+                       "read (%s)", m->error[0] ? m->error : "no reading");
+    }
+}
+
+static void print_metrics(const struct emu_audit_result *res, FILE *f)
+{
+    char st[600];
+    metrics_status(res, st, sizeof(st));
+    fprintf(f, "  router metrics: %s\n", st);
+    if (!res->metrics.present) {
+        return;
+    }
+    if (res->m_in_found == 0) {
+        fprintf(f, "    none of the config's %zu forward input(s) is in the metrics (instance "
+                "names differ): the inputs' records are not used\n", res->conf.n_forward);
+    }
+    else {
+        fprintf(f, "    inputs (%zu forward) received %" PRIu64 " records; %zu container(s) "
+                "feeding the router wrote %" PRIu64 " lines%s\n", res->m_in_found,
+                res->m_in_records, res->n_feeding, res->written_all, res->n_feeding > 1
+                ? " (the counters are per input, not per container: compared for all of them "
+                  "together)" : "");
+    }
+    for (size_t i = 0; i < res->metrics.n_outputs; i++) {
+        const struct emu_audit_minst *o = &res->metrics.outputs[i];
+        fprintf(f, "    output %s: proc_records %" PRIu64 ", dropped_records %" PRIu64
+                ", retries %" PRIu64 ", retries_failed %" PRIu64 ", errors %" PRIu64 "\n",
+                o->name, o->proc_records, o->dropped_records, o->retries, o->retries_failed,
+                o->errors);
+    }
+}
+
 void emu_audit_print(const struct emu_audit_result *res, FILE *f)
 {
     fprintf(f, "Delivery audit of task %s (router %s%s; Mem_Buf_Limit %s, storage %s)\n",
@@ -177,6 +229,7 @@ void emu_audit_print(const struct emu_audit_result *res, FILE *f)
     fprintf(f, "  evidence: the containers' output copies (Docker's dual-logging copy), the "
             "router config the task ran with, %s, and the destinations' local stores\n",
             res->router_log.present ? "the router's own log" : "no router log (not recorded)");
+    print_metrics(res, f);
     if (res->router_is_emu) {
         fprintf(f, "  caveat: emu-router pauses its input at Mem_Buf_Limit and loses nothing "
                 "there; Fluent Bit resets the connections and loses lines, so AWS may lose "
@@ -195,6 +248,45 @@ void emu_audit_print(const struct emu_audit_result *res, FILE *f)
 static void add_u64(cJSON *o, const char *k, uint64_t v)
 {
     (void)cJSON_AddNumberToObject(o, k, (double)v);
+}
+
+/* "routerMetrics": {used, status, url, time, final, inputRecords, written, containers,
+ * outputs: [{name, procRecords, droppedRecords, retries, retriesFailed, errors}]}. */
+static void metrics_json(const struct emu_audit_result *res, cJSON *root)
+{
+    const struct emu_audit_metrics *m = &res->metrics;
+    cJSON *o = cJSON_AddObjectToObject(root, "routerMetrics");
+    if (!o) {
+        return;
+    }
+    char st[600];
+    metrics_status(res, st, sizeof(st));
+    (void)cJSON_AddBoolToObject(o, "used", m->present);
+    (void)cJSON_AddStringToObject(o, "status", st);
+    (void)cJSON_AddBoolToObject(o, "httpServer", res->conf.http_server);
+    if (!m->present) {
+        return;
+    }
+    (void)cJSON_AddStringToObject(o, "url", m->url);
+    (void)cJSON_AddStringToObject(o, "time", m->time);
+    (void)cJSON_AddBoolToObject(o, "final", m->final);
+    add_u64(o, "inputRecords", res->m_in_records);
+    add_u64(o, "forwardInputs", res->m_in_found);
+    add_u64(o, "written", res->written_all);
+    add_u64(o, "containers", res->n_feeding);
+    cJSON *arr = cJSON_AddArrayToObject(o, "outputs");
+    for (size_t i = 0; arr && i < m->n_outputs; i++) {
+        cJSON *x = cJSON_CreateObject();
+        if (x) {
+            cJSON_AddItemToArray(arr, x);
+            (void)cJSON_AddStringToObject(x, "name", m->outputs[i].name);
+            add_u64(x, "procRecords", m->outputs[i].proc_records);
+            add_u64(x, "droppedRecords", m->outputs[i].dropped_records);
+            add_u64(x, "retries", m->outputs[i].retries);
+            add_u64(x, "retriesFailed", m->outputs[i].retries_failed);
+            add_u64(x, "errors", m->outputs[i].errors);
+        }
+    }
 }
 
 cJSON *emu_audit_json(const struct emu_audit_result *res)
@@ -229,6 +321,8 @@ cJSON *emu_audit_json(const struct emu_audit_result *res)
         add_u64(o, "duplicated", c->counts.duplicated);
         add_u64(o, "reordered", c->counts.reordered);
         add_u64(o, "unexpected", c->counts.unexpected);
+        (void)cJSON_AddStringToObject(o, "metricsOutput", c->m_out >= 0 ?
+                                      res->metrics.outputs[c->m_out].name : "");
         if (c->counts.unexpected) {
             cJSON_AddStringToObject(o, "writtenNote", EMU_AUDIT_CACHE_NOTE);
         }
@@ -253,6 +347,7 @@ cJSON *emu_audit_json(const struct emu_audit_result *res)
             }
         }
     }
+    metrics_json(res, root);
     cJSON *recs = cJSON_AddArrayToObject(root, "recommendations");
     for (size_t i = 0; recs && i < res->n_recs; i++) {
         cJSON *x = cJSON_CreateObject();

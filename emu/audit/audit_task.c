@@ -183,6 +183,44 @@ static void scan_router_log(const char *path, const char *tag, struct emu_audit_
     emu_audit_reader_close(&rd);
 }
 
+/* What the metrics say for each container: the forward inputs' records (all containers
+ * together), its output's counters, and whether other containers share them. */
+static void metrics_evidence(struct emu_audit_result *res)
+{
+    res->written_all = 0;
+    res->n_feeding = 0;
+    for (size_t i = 0; i < res->n_ctrs; i++) {
+        bool first = true;
+        for (size_t k = 0; k < i; k++) {
+            first = first && strcmp(res->ctrs[k].name, res->ctrs[i].name) != 0;
+        }
+        res->written_all += first ? res->ctrs[i].counts.written : 0;
+        res->n_feeding += first && res->ctrs[i].recorded;
+    }
+    res->m_in_records = 0;
+    res->m_in_found = 0;
+    for (size_t f = 0; f < res->conf.n_forward; f++) {
+        const struct emu_audit_minst *x = emu_audit_metrics_find(&res->metrics, false,
+                                                                 res->conf.forward[f]);
+        res->m_in_records += x ? x->records : 0;
+        res->m_in_found += x != NULL;
+    }
+    for (size_t i = 0; i < res->n_ctrs; i++) {
+        struct emu_audit_ctr *ac = &res->ctrs[i];
+        ac->m_out = -1;
+        const struct emu_audit_output *o = ac->out_index >= 0 && ac->destination[0]
+                                               ? &res->conf.outputs[ac->out_index] : NULL;
+        const struct emu_audit_minst *x = o ? emu_audit_metrics_find(&res->metrics, true,
+                                                                     o->instance) : NULL;
+        ac->m_out = x ? (int)(x - res->metrics.outputs) : -1;
+        for (size_t k = 0; o && k < res->n_ctrs; k++) {
+            ac->m_out_shared = ac->m_out_shared || (strcmp(res->ctrs[k].name, ac->name) != 0 &&
+                                                    emu_audit_tag_match(o->match,
+                                                                        res->ctrs[k].tag));
+        }
+    }
+}
+
 static int add_ctr(struct emu_audit_result *res, struct emu_audit_ctr **ret)
 {
     struct emu_audit_ctr *v = emu_realloc(res->ctrs, (res->n_ctrs + 1) * sizeof(*v));
@@ -224,6 +262,7 @@ int emu_audit_task(const char *data_dir, const struct emu_task_state *st,
         return r == -ENOENT ? -ENOENT : r;
     }
     (void)emu_audit_conf_load(out_dir.data, &res->conf);
+    (void)emu_audit_metrics_load(out_dir.data, &res->metrics);
     for (size_t i = 0; i < st->n_containers; i++) {
         const cJSON *f = facts_of(facts, st->containers[i].name);
         if (f && fbool(f, "router")) {
@@ -262,6 +301,7 @@ int emu_audit_task(const char *data_dir, const struct emu_task_state *st,
                 break;
             }
             (void)snprintf(ac->name, sizeof(ac->name), "%s", cs->name);
+            ac->out_index = o ? (int)k : -1;
             (void)snprintf(ac->tag, sizeof(ac->tag), "%s", tag);
             struct stat sb;
             ac->recorded = stat(log_path, &sb) == 0;
@@ -290,20 +330,20 @@ int emu_audit_task(const char *data_dir, const struct emu_task_state *st,
         }
     }
     /* Attribution once every container's written lines are known. */
-    uint64_t written_all = 0;
-    for (size_t i = 0; i < res->n_ctrs; i++) {
-        bool first = true;
-        for (size_t k = 0; k < i; k++) {
-            first = first && strcmp(res->ctrs[k].name, res->ctrs[i].name) != 0;
-        }
-        written_all += first ? res->ctrs[i].counts.written : 0;
-    }
+    metrics_evidence(res);
     for (size_t i = 0; r >= 0 && i < res->n_ctrs; i++) {
         struct emu_audit_ctr *ac = &res->ctrs[i];
+        const struct emu_audit_metrics *m = &res->metrics;
         struct emu_audit_attr_in in = {
             .lost = ac->counts.lost, .tail_lost = ac->counts.tail_lost, .router = ac->router,
             .exited = ac->exited, .exit_gap_ms = ac->exit_gap_ms, .async = ac->async,
-            .written_all = written_all};
+            .written_all = res->written_all, .m_present = m->present && res->m_in_found > 0,
+            .m_final = m->final, .m_time = m->time, .m_in_records = res->m_in_records,
+            .m_in_shared = res->n_feeding > 1,
+            .m_out = ac->m_out >= 0 ? &m->outputs[ac->m_out] : NULL,
+            .m_out_shared = ac->m_out_shared,
+            .m_out_s3 = ac->out_index >= 0 &&
+                        strcmp(res->conf.outputs[ac->out_index].plugin, "s3") == 0};
         ac->n_stages = ac->destination[0] ? emu_audit_attribute(&in, ac->stages) : 0;
     }
     if (r >= 0) {

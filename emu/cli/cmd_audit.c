@@ -13,6 +13,8 @@
 #include "emu/base/json.h"
 #include "emu/base/mem.h"
 #include "emu/cli/cli_audit.h"
+#include "emu/cli/cli_fault.h"
+#include "emu/cli/cli_resume_state.h"
 #include "emu/cli/cli_tasks.h"
 #include "emu/cli/cli_whatif.h"
 #include "emu/base/file.h"
@@ -24,6 +26,12 @@ struct audit_opts {
     struct emu_cli_list what_if;   /* rerun with these settings */
     struct emu_cli_list image_map; /* for the rerun, as run takes them */
     const char *image_map_file;
+    const char *secrets_file;      /* for the rerun, as run takes them */
+    const char *publish;
+    bool enforce_iam;
+    struct emu_cli_list task_role_policy;
+    struct emu_cli_list execution_role_policy;
+    struct emu_cli_fault_opts faults;
     bool follow;          /* live, until the task stops */
     const char *interval; /* with --follow: seconds between refreshes */
 };
@@ -50,6 +58,21 @@ static const struct emu_cli_option audit_options[] = {
      "(repeatable)", EMU_OPT_LIST},
     {"image-map-file", "FILE", OPT(image_map_file), NULL,
      "with --what-if: FROM=TO lines to map images from, as run does", EMU_OPT_SCALAR},
+    {"secrets-file", "FILE", OPT(secrets_file), NULL,
+     "with --what-if: secret values for the rerun, as run takes them", EMU_OPT_SCALAR},
+    {"publish", "LIST", OPT(publish), NULL,
+     "with --what-if: HOSTPORT:CONTAINERPORT[,...] for the rerun, as run takes them",
+     EMU_OPT_SCALAR},
+    {"enforce-iam", NULL, OPT(enforce_iam), NULL,
+     "with --what-if: the rerun evaluates the task role's policies, as run --enforce-iam does",
+     EMU_OPT_SCALAR},
+    {"task-role-policy", "FILE", OPT(task_role_policy), NULL,
+     "with --what-if --enforce-iam: a task role policy document, as run takes it (repeatable)",
+     EMU_OPT_LIST},
+    {"execution-role-policy", "FILE", OPT(execution_role_policy), NULL,
+     "with --what-if --enforce-iam: an execution role policy document, as run takes it "
+     "(repeatable)", EMU_OPT_LIST},
+    EMU_CLI_FAULT_OPTIONS(struct audit_opts, faults),
     {NULL, NULL, 0, 0, NULL, NULL, EMU_OPT_SCALAR},
 };
 
@@ -115,6 +138,42 @@ int emu_cli_audit_report(const char *cmd, const char *data_dir, const struct emu
     return code;
 }
 
+/* The baseline's fault rules and seed, as its supervisor kept them for resume
+ * (<id>.resume.json), for a rerun given no --fault: f's specs point into the returned tree
+ * (free it after the rerun). NULL when none were kept. */
+static cJSON *kept_faults(const char *data_dir, const char *id, struct emu_cli_fault_opts *f)
+{
+    struct emu_cli_resume_state rs;
+    char err[256];
+    if (emu_cli_resume_state_load(data_dir, id, &rs, err, sizeof(err)) < 0) {
+        return NULL;
+    }
+    cJSON *j = NULL;
+    struct emu_json_error jerr;
+    if (rs.faults && emu_json_parse(rs.faults, rs.faults_len, &j, &jerr) == 0) {
+        const cJSON *rule;
+        cJSON_ArrayForEach(rule, cJSON_GetObjectItemCaseSensitive(j, "rules"))
+        {
+            const char *spec = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rule,
+                                                                                     "spec"));
+            if (spec && f->specs.n < EMU_CLI_LIST_MAX) {
+                f->specs.items[f->specs.n++] = spec;
+            }
+        }
+        const char *seed = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "seed"));
+        f->seed = f->specs.n ? seed : NULL;
+    }
+    emu_cli_resume_state_done(&rs);
+    if (f->specs.n == 0) {
+        cJSON_Delete(j);
+        return NULL;
+    }
+    fprintf(stderr, "fargate-emu audit: --what-if: the rerun takes the %zu --fault rule(s) task %s "
+                    "ran with (seed %s; give --fault to replace them)\n", f->specs.n, id,
+            f->seed ? f->seed : "random");
+    return j;
+}
+
 /* --what-if: this task's audit (the baseline) against a rerun of its task definition. */
 static int rerun(const struct emu_cli_global *g, const struct audit_opts *opts,
                  const char *data_dir, const struct emu_task_state *st,
@@ -133,6 +192,7 @@ static int rerun(const struct emu_cli_global *g, const struct audit_opts *opts,
         emu_buf_done(&path);
     }
     struct emu_audit_result *res = r == 0 ? emu_calloc(1, sizeof(*res)) : NULL;
+    cJSON *kept = NULL;
     int code = EMU_EXIT_FAILURE;
     if (res && (r = emu_audit_task(data_dir, st, res)) < 0) {
         fprintf(stderr, "fargate-emu audit: %s\n", res->error[0] ? res->error : emu_strerror(r));
@@ -142,6 +202,15 @@ static int rerun(const struct emu_cli_global *g, const struct audit_opts *opts,
         memset(&ro, 0, sizeof(ro));
         ro.image_map = opts->image_map;
         ro.image_map_file = opts->image_map_file;
+        ro.secrets_file = opts->secrets_file;
+        ro.publish = opts->publish;
+        ro.enforce_iam = opts->enforce_iam;
+        ro.task_role_policy = opts->task_role_policy;
+        ro.execution_role_policy = opts->execution_role_policy;
+        ro.faults = opts->faults;
+        if (ro.faults.specs.n == 0 && !ro.faults.seed) {
+            kept = kept_faults(data_dir, st->id, &ro.faults);
+        }
         code = emu_cli_audit_gate("audit", res, max_loss);
         int wc = emu_cli_whatif_compare(g, "audit", &ro, td, w, res);
         code = code == EMU_EXIT_OK ? wc : code;
@@ -149,6 +218,7 @@ static int rerun(const struct emu_cli_global *g, const struct audit_opts *opts,
     if (res) {
         emu_audit_result_done(res);
     }
+    cJSON_Delete(kept);
     emu_free(res);
     emu_free(td);
     return code;
@@ -183,8 +253,13 @@ static int exec_audit(const struct emu_cli_global *g, void *optsp, int argc, cha
         fprintf(stderr, "fargate-emu audit: give --follow or --what-if, not both\n");
         return EMU_EXIT_USAGE;
     }
-    if (!whatif.on && (opts->image_map.n || opts->image_map_file)) {
-        fprintf(stderr, "fargate-emu audit: --image-map and --image-map-file need --what-if\n");
+    if (!whatif.on && (opts->image_map.n || opts->image_map_file || opts->secrets_file ||
+                       opts->publish || opts->enforce_iam || opts->task_role_policy.n ||
+                       opts->execution_role_policy.n || opts->faults.specs.n ||
+                       opts->faults.seed)) {
+        fprintf(stderr, "fargate-emu audit: --image-map, --image-map-file, --secrets-file, "
+                        "--publish, --enforce-iam, --task-role-policy, --execution-role-policy, "
+                        "--fault and --fault-seed are for the rerun: they need --what-if\n");
         return EMU_EXIT_USAGE;
     }
     char data_dir[EMU_CLI_PATH_MAX];
@@ -252,10 +327,15 @@ const struct emu_cli_command emu_cmd_audit = {
     .summary = "Compare what each awsfirelens container wrote with what reached its "
                "destinations, and say where the rest was lost.",
     .usage = "[--json] [--max-loss PCT] [--follow [--interval S]] [--what-if KEY=VALUE]... "
-             "[--image-map FROM=TO]... [--image-map-file FILE] [--data-dir DIR] TASK | --last",
+             "[--image-map FROM=TO]... [--image-map-file FILE] [--secrets-file FILE] "
+             "[--publish LIST] [--enforce-iam [--task-role-policy FILE]... "
+             "[--execution-role-policy FILE]...] [--fault SPEC]... [--fault-seed N] "
+             "[--data-dir DIR] TASK | --last",
     .description = "Reads the copy of each container's output the runtime keeps (<data-dir>/"
                    "tasks/<id>.out/), the router config the task ran with, the router's own "
-                   "log and the S3 and CloudWatch Logs stores of the local endpoints, and "
+                   "log, its /api/v1/metrics when its HTTP_Server was on (the last reading "
+                   "before it stopped), and the S3 and CloudWatch Logs stores of the local "
+                   "endpoints, and "
                    "matches lines by content and order in bounded memory. Lines the router's "
                    "grep filters exclude count as filtered, not lost. Losses are attributed to "
                    "the log driver at container exit, the router's input, its outputs "

@@ -13,6 +13,7 @@
 
 struct resume_opts {
     bool detach;
+    bool all;
     const char *s3_max_bytes;
 };
 
@@ -21,6 +22,9 @@ struct resume_opts {
 static const struct emu_cli_option resume_options[] = {
     {"detach", NULL, OPT(detach), NULL,
      "return once the new supervisor has taken the task over and print its ID", EMU_OPT_SCALAR},
+    {"all", NULL, OPT(all), NULL,
+     "take over every task of the data dir that lost its supervisor, each in the background "
+     "(implies --detach); prints each task's ID", EMU_OPT_SCALAR},
     {"s3-max-bytes", "SIZE", OPT(s3_max_bytes), NULL,
      "cap the local S3 store at SIZE bytes from now on (K, M, G suffixes; 0 = no cap) instead "
      "of the cap the task ran with", EMU_OPT_SCALAR},
@@ -157,13 +161,9 @@ static int resume(const struct emu_cli_global *g, const struct resume_opts *opts
     return emu_cli_supervise(g, &ro, job, true);
 }
 
-static int exec_resume(const struct emu_cli_global *g, void *optsp, int argc, char **argv)
+static int resume_one(const struct emu_cli_global *g, const struct resume_opts *opts,
+                      const char *task)
 {
-    if (argc != 1) {
-        fprintf(stderr, "fargate-emu resume: expected one task ID (usage: fargate-emu resume "
-                        "%s)\n", emu_cmd_resume.usage);
-        return EMU_EXIT_USAGE;
-    }
     struct run_job *job = emu_calloc(1, sizeof(*job));
     if (!job) {
         return EMU_EXIT_FAILURE;
@@ -173,7 +173,7 @@ static int exec_resume(const struct emu_cli_global *g, void *optsp, int argc, ch
     emu_cli_iam_init(&job->iam);
     emu_cli_iam_init(&job->exec_iam);
     struct emu_cli_resume_state rs = {0};
-    int code = resume(g, optsp, job, &rs, argv[0]);
+    int code = resume(g, opts, job, &rs, task);
     emu_cli_iam_done(&job->iam);
     emu_cli_iam_done(&job->exec_iam);
     emu_cli_resume_state_done(&rs);
@@ -185,10 +185,65 @@ static int exec_resume(const struct emu_cli_global *g, void *optsp, int argc, ch
     return code;
 }
 
+/* --all: every task that is not stopped and whose supervisor is gone, each taken over by a
+ * supervisor of its own in the background. Tasks that cannot be resumed are named with the
+ * reason; the exit code is 1 when any could not. */
+static int resume_all(const struct emu_cli_global *g, const struct resume_opts *opts)
+{
+    char data_dir[4096];
+    if (emu_cli_data_dir(g, "resume", data_dir, sizeof(data_dir)) < 0) {
+        return EMU_EXIT_USAGE;
+    }
+    char(*ids)[33] = NULL;
+    size_t n = 0;
+    int r = emu_store_list(data_dir, &ids, &n);
+    if (r < 0) {
+        fprintf(stderr, "fargate-emu resume: %s/tasks: %s\n", data_dir, emu_strerror(r));
+        return EMU_EXIT_FAILURE;
+    }
+    struct resume_opts one = *opts;
+    one.detach = true;
+    size_t lost = 0, failed = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct emu_task_state st;
+        memset(&st, 0, sizeof(st));
+        if (emu_store_load(data_dir, ids[i], &st) < 0) {
+            continue; /* removed meanwhile, or not a task state */
+        }
+        bool candidate = st.status != EMU_TASK_STOPPED && !emu_store_supervisor_alive(&st);
+        emu_task_state_done(&st);
+        if (!candidate) {
+            continue;
+        }
+        lost++;
+        fflush(stdout);
+        if (resume_one(g, &one, ids[i]) != EMU_EXIT_OK) {
+            failed++;
+        }
+    }
+    emu_free(ids);
+    if (lost == 0) {
+        fprintf(stderr, "fargate-emu resume: no task of %s lost its supervisor\n", data_dir);
+    }
+    return failed ? EMU_EXIT_FAILURE : EMU_EXIT_OK;
+}
+
+static int exec_resume(const struct emu_cli_global *g, void *optsp, int argc, char **argv)
+{
+    const struct resume_opts *opts = optsp;
+    if (opts->all ? argc != 0 : argc != 1) {
+        fprintf(stderr, "fargate-emu resume: expected %s (usage: fargate-emu resume %s)\n",
+                opts->all ? "no task ID with --all" : "one task ID", emu_cmd_resume.usage);
+        return EMU_EXIT_USAGE;
+    }
+    return opts->all ? resume_all(g, opts) : resume_one(g, opts, argv[0]);
+}
+
 static const struct emu_cli_exit resume_exits[] = {
-    {EMU_EXIT_OK, "the task ran to its stop (with --detach: the new supervisor took it over)"},
+    {EMU_EXIT_OK, "the task ran to its stop (with --detach: the new supervisor took it over; "
+                  "with --all: every lost task was taken over, or none was lost)"},
     {EMU_EXIT_FAILURE, "the task is stopped, still supervised, was still starting, or its "
-                       "endpoints' addresses are taken"},
+                       "endpoints' addresses are taken (with --all: for any lost task)"},
     {EMU_EXIT_USAGE, "usage error, or no task (or more than one) matches TASK"},
     {0, NULL},
 };
@@ -197,6 +252,9 @@ static const struct emu_cli_example resume_examples[] = {
     {"fargate-emu resume --detach 0123abcd",
      "Take the task whose ID starts with 0123abcd over again in the background after its "
      "supervisor was killed; `ps` no longer shows it `(lost)`."},
+    {"fargate-emu resume --all",
+     "After fargate-emu itself was killed (or the machine's shell session died), take every "
+     "task that still runs in Docker over again, each in the background."},
     {NULL, NULL},
 };
 
@@ -204,7 +262,8 @@ const struct emu_cli_command emu_cmd_resume = {
     .name = "resume",
     .summary = "Take a task over again after its supervisor died: its endpoints come back on "
                "the same addresses and delivery resumes; nothing is recreated.",
-    .usage = "[--detach] [--s3-max-bytes SIZE] [--data-dir DIR] [--docker-host URL] TASK",
+    .usage = "[--detach] [--s3-max-bytes SIZE] [--data-dir DIR] [--docker-host URL] "
+             "(TASK | --all)",
     .description = "A task whose supervisor was killed keeps running in Docker (shown as "
                    "`(lost)` by `ps`), but its S3, CloudWatch Logs, STS and metadata endpoints "
                    "went with the supervisor, so its router retries into the void. `resume` "

@@ -66,6 +66,9 @@ typedef void (*emu_docker_cb)(int status, const struct emu_docker_reply *reply, 
  * caller keeps alive longer than the client. Returns 0 or a negative code. */
 int emu_docker_new(struct emu_http *http, const char *host, struct emu_docker **ret);
 
+/* The HTTP client the Docker client was made on (for other requests on the same loop). */
+struct emu_http *emu_docker_http(const struct emu_docker *d);
+
 /* Frees the client; calls in flight must have completed or been cancelled. Returns NULL. */
 struct emu_docker *emu_docker_free(struct emu_docker *d);
 

@@ -123,6 +123,11 @@ void emu_docker_cancel_all(struct emu_docker *d)
     }
 }
 
+struct emu_http *emu_docker_http(const struct emu_docker *d)
+{
+    return d->http;
+}
+
 struct emu_docker *emu_docker_free(struct emu_docker *d)
 {
     if (!d) {

@@ -404,6 +404,10 @@ int emu_task_remove_dir(const char *path);
 /* <id>.out/.router.main: the path in the router of the config file it loads (its -c; absent:
  * EMU_OUTPUT_ROUTER_DEFAULT), read by audit and report to load the snapshot from. */
 #define EMU_OUTPUT_ROUTER_MAIN ".router.main"
+/* <id>.out/.router.metrics.json: the last good reading of the router's /api/v1/metrics (when
+ * its HTTP_Server is on) with its time, or why there is none: {"url","time","timeMs","final",
+ * "readings","failures","lastError","metrics"}. */
+#define EMU_OUTPUT_ROUTER_METRICS ".router.metrics.json"
 #define EMU_OUTPUT_ROUTER_DEFAULT "/fluent-bit/etc/fluent-bit.conf"
 /* Reads out_dir/.router.main into main (n bytes): the router's main config path, or the
  * default. Always usable. */

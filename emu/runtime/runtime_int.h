@@ -74,6 +74,28 @@ struct runner_local {
     const char *helper; /* "fe-<id>.cfg": created, never started, to read the image */
 };
 
+/* The router's /api/v1/metrics, polled while the task runs when its config turns Fluent Bit's
+ * HTTP_Server on (task_metrics.c); the last good reading is kept in <id>.out/.router.metrics.json. */
+struct runner_metrics {
+    int state;         /* 0 not decided yet, 1 off (or no router), 2 on */
+    long port;
+    char listen[64];   /* HTTP_Listen, "" = every address */
+    char url[128];     /* "" until the router's address is known */
+    bool inspecting;   /* the pause container's address is being read */
+    bool polling;      /* a GET is in flight */
+    bool final_asked;  /* the reading before the router is stopped was started */
+    bool final_done;   /* ... and has ended (well or not) */
+    bool final_poll;   /* the GET in flight is that reading */
+    int64_t next_ms;   /* next regular reading */
+    int64_t final_deadline_ms;
+    uint64_t readings, failures;
+    char last_error[240];
+    char written_error[240]; /* the error last written out (to write a new one once) */
+    char *body;        /* the last good document written out */
+    size_t body_len;
+    bool have_good;
+};
+
 struct emu_task_runner {
     struct emu_docker *docker;
     const struct emu_taskdef *td;
@@ -99,6 +121,7 @@ struct emu_task_runner {
     struct emu_buf last_saved;
     struct emu_sweeper sweeper;
     struct runner_local local;
+    struct runner_metrics metrics;
     bool force;
     bool cleaned_up;
     bool finished;
@@ -161,6 +184,14 @@ void emu__output_router_main(struct emu_task_runner *r, const char *target);
 /* Writes <id>.out/.task.json: each container's role, memory, stopTimeout and Docker log
  * options, for the audit's recommendations. */
 void emu__output_task_facts(struct emu_task_runner *r);
+
+/* Polls the router's /api/v1/metrics (every second while its HTTP_Server is on). */
+void emu__metrics_tick(struct emu_task_runner *r, int64_t now);
+/* Whether the router may be sent its stop: takes one more reading first (the HTTP server goes
+ * away with the router), bounded by 2 s; true at once when there is nothing to read. */
+bool emu__metrics_final(struct emu_task_runner *r, int64_t now);
+/* Frees what the poller holds. */
+void emu__metrics_done(struct emu_task_runner *r);
 
 /* Rewrites a "port is already allocated" failure into advice naming --publish. */
 void emu__runner_explain_port(struct emu_task_runner *r, char *why, size_t why_len);

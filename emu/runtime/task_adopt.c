@@ -47,6 +47,9 @@ int emu_task_runner_adopt(struct emu_docker *docker, const struct emu_taskdef *t
         (void)emu_task_runner_free(r);
         return rv < 0 ? rv : -ENOMEM;
     }
+    /* The router, for the metrics readings (task_metrics.c). */
+    const struct emu_container_def *router = emu_taskdef_router(td);
+    r->local.router = router ? (size_t)(router - td->containers) : SIZE_MAX;
     emu__runner_tick_start(r);
     r->phase = PHASE_CONTAINERS;
     for (size_t i = 0; i < st->n_containers; i++) {

@@ -308,7 +308,8 @@ static void advance_stopping(struct emu_task_runner *r, int64_t now)
             (void)call(r, NULL, emu_docker_container_kill(r->docker, c->docker_name, "SIGKILL",
                                                           on_kill, rc));
         }
-        else if (!rc->stop_sent && emu_deps_can_stop(&r->graph, r->st, i)) {
+        else if (!rc->stop_sent && emu_deps_can_stop(&r->graph, r->st, i) &&
+                 (i != r->local.router || emu__metrics_final(r, now))) {
             rc->stop_sent = true;
             (void)call(r, rc, emu_docker_container_stop(r->docker, c->docker_name,
                                                         c->stop_timeout_s, on_stop_call, rc));
@@ -419,6 +420,7 @@ static void on_tick(uv_timer_t *t)
         poll_health_and_waits(r);
     }
     emu__output_flush(r);
+    emu__metrics_tick(r, emu_now_ms());
     settle(r);
 }
 
@@ -644,6 +646,7 @@ struct emu_task_runner *emu_task_runner_free(struct emu_task_runner *r)
     }
     emu_arena_done(&r->arena);
     emu_buf_done(&r->last_saved);
+    emu__metrics_done(r);
     emu_free(r->ctrs);
     emu_free(r);
     return NULL;

@@ -117,9 +117,14 @@ done
 [ "$(pos)" != "$first" ] || fail "the resumed supervisor did not record its awslogs delivery"
 kill -9 "$(sup)"
 sleep 0.5
-# This time with a store cap (the task ran without one): a 2 MiB object no longer fits.
-fe resume --detach --s3-max-bytes 1M "$id" >"$work/resume2.out" 2>"$work/resume2.err" ||
+# This time with a store cap (the task ran without one): a 2 MiB object no longer fits. And
+# through --all, which finds the lost task in the data dir by itself (and only it).
+fe resume --all --s3-max-bytes 1M >"$work/resume2.out" 2>"$work/resume2.err" ||
   fail "second resume: $(cat "$work/resume2.err")"
+[ "$(cat "$work/resume2.out")" = "$id" ] || fail "resume --all printed: $(cat "$work/resume2.out")"
+fe resume --all >"$work/resume3.out" 2>"$work/resume3.err" || fail "resume --all with nothing lost"
+grep -q "no task of .* lost its supervisor" "$work/resume3.err" || fail "resume --all: $(cat "$work/resume3.err")"
+fe resume --all "$id" >/dev/null 2>&1; [ $? -eq 2 ] || fail "resume --all TASK accepted"
 python3 -c "import json; assert json.load(open('$data/tasks/$id.json'))['endpoints']['s3MaxBytes'] == 1 << 20" ||
   fail "resume --s3-max-bytes not recorded"
 calls "$(ep)" put_object:fe-ro:c1:ok put_big:fe-ro:c2:InternalError \

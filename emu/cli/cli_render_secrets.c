@@ -9,21 +9,21 @@
 #include "emu/cli/cli.h"
 #include "emu/cli/cli_render_secrets.h"
 
-int emu_cli_render_secrets_load(const char *path, struct emu_arena *arena,
-                                struct emu_secret_map *ret)
+int emu_cli_secrets_load(const char *cmd, const char *path, struct emu_arena *arena,
+                         struct emu_secret_map *ret)
 {
     char *data = NULL;
     size_t len = 0;
     int r = emu_file_read(path, EMU_JSON_MAX_INPUT, &data, &len);
     if (r < 0) {
-        fprintf(stderr, "fargate-emu render: --secrets-file %s: %s\n", path, emu_strerror(r));
+        fprintf(stderr, "fargate-emu %s: --secrets-file %s: %s\n", cmd, path, emu_strerror(r));
         return EMU_EUSAGE;
     }
     char why[256] = "";
     r = emu_secret_map_parse(data, len, arena, ret, why, sizeof(why));
     emu_free(data);
     if (r < 0) {
-        fprintf(stderr, "fargate-emu render: --secrets-file %s: %s\n", path,
+        fprintf(stderr, "fargate-emu %s: --secrets-file %s: %s\n", cmd, path,
                 why[0] ? why : emu_strerror(r));
         return EMU_EUSAGE;
     }

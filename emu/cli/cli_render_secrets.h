@@ -22,10 +22,10 @@ struct emu_cli_render_secrets {
     struct emu_arena *arena;
 };
 
-/* Reads and parses --secrets-file path; errors are printed, naming the file. 0 or
- * EMU_EUSAGE. */
-int emu_cli_render_secrets_load(const char *path, struct emu_arena *arena,
-                                struct emu_secret_map *ret);
+/* Reads and parses --secrets-file path for command cmd (run, render, audit); errors are
+ * printed, naming the file. 0 or EMU_EUSAGE. */
+int emu_cli_secrets_load(const char *cmd, const char *path, struct emu_arena *arena,
+                         struct emu_secret_map *ret);
 
 /* Every container secret and log-driver secretOption of td must be in the map: an error
  * diagnostic with its JSON path for each that is not (run would stop the task with

@@ -878,7 +878,7 @@ static int exec_render(const struct emu_cli_global *g, void *optsp, int argc, ch
     job.secrets.arena = &job.arena;
     job.secrets.show = opts->show_secrets;
     if (opts->secrets_file) {
-        if (emu_cli_render_secrets_load(opts->secrets_file, &job.arena, &secret_map) < 0) {
+        if (emu_cli_secrets_load("render", opts->secrets_file, &job.arena, &secret_map) < 0) {
             exit_code = EMU_EXIT_USAGE;
             goto out;
         }

@@ -20,6 +20,7 @@
 #include "emu/cli/cli_audit.h"
 #include "emu/cli/cli_live.h"
 #include "emu/cli/cli_image_map.h"
+#include "emu/cli/cli_render_secrets.h"
 #include "emu/cli/cli_run.h"
 #include "emu/cli/cli_tasks.h"
 #include "emu/cli/cli_whatif.h"
@@ -116,22 +117,7 @@ bad:
 
 static int load_secrets(const char *path, struct run_job *job)
 {
-    char *data = NULL;
-    size_t len = 0;
-    int r = emu_file_read(path, EMU_JSON_MAX_INPUT, &data, &len);
-    if (r < 0) {
-        fprintf(stderr, "fargate-emu run: --secrets-file %s: %s\n", path, emu_strerror(r));
-        return EMU_EUSAGE;
-    }
-    char why[256] = "";
-    r = emu_secret_map_parse(data, len, &job->arena, &job->secrets, why, sizeof(why));
-    emu_free(data);
-    if (r < 0) {
-        fprintf(stderr, "fargate-emu run: --secrets-file %s: %s\n", path,
-                why[0] ? why : emu_strerror(r));
-        return EMU_EUSAGE;
-    }
-    return 0;
+    return emu_cli_secrets_load("run", path, &job->arena, &job->secrets);
 }
 
 /* Docker takes a relative bind-mount source for a volume name: the task's FireLens and

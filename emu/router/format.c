@@ -45,7 +45,7 @@ int emu_router_format_date(int64_t sec, uint32_t nsec, int date_fmt, struct emu_
     case EMU_DATE_EPOCH:
         return emu_buf_printf(out, "%" PRId64, sec);
     case EMU_DATE_EPOCH_MS:
-        return emu_buf_printf(out, "%" PRId64, sec * 1000 + nsec / 1000000u);
+        return emu_buf_printf(out, "%" PRId64, emu_mp_time_ms(sec, nsec));
     case EMU_DATE_ISO8601:
     case EMU_DATE_JAVA_SQL:
         gmtime_r(&t, &tm);

@@ -405,3 +405,14 @@ int emu_mp_put_event(struct emu_buf *b, int64_t sec, uint32_t nsec, const void *
     }
     return r;
 }
+
+int64_t emu_mp_time_ms(int64_t sec, uint32_t nsec)
+{
+    if (sec > INT64_MAX / 1000 - 1) {
+        return INT64_MAX;
+    }
+    if (sec < INT64_MIN / 1000 + 1) {
+        return INT64_MIN;
+    }
+    return sec * 1000 + (int64_t)(nsec / 1000000u);
+}

@@ -42,6 +42,9 @@ int emu_mp_read_str(struct emu_mp *m, const char **ret_s, uint32_t *ret_len);
 int emu_mp_read_strbin(struct emu_mp *m, const char **ret_s, uint32_t *ret_len);
 int emu_mp_read_uint(struct emu_mp *m, uint64_t *ret);
 /* An event time: integer seconds, float seconds, or EventTime (ext 0, 8 bytes). */
+/* sec/nsec as Unix milliseconds, saturated at the int64 range (an event time from the wire
+ * can be any 64-bit value; the plain product overflowed). */
+int64_t emu_mp_time_ms(int64_t sec, uint32_t nsec);
 int emu_mp_read_time(struct emu_mp *m, int64_t *ret_sec, uint32_t *ret_nsec);
 /* Skips one object, returning where it starts and its length. */
 int emu_mp_next(struct emu_mp *m, const uint8_t **ret_p, size_t *ret_len);

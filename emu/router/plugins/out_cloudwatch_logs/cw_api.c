@@ -101,7 +101,7 @@ long cw_events_from_chunk(const char *data, size_t len, const char *log_key, int
             ev = p;
         }
         size_t ml = cw_event_cut(msgs->data + off, msgs->len - off);
-        ev[n] = (struct cw_event){.ts_ms = sec * 1000 + nsec / 1000000u, .msg_off = off,
+        ev[n] = (struct cw_event){.ts_ms = emu_mp_time_ms(sec, nsec), .msg_off = off,
                                   .msg_len = ml, .seq = n};
         n++;
     }

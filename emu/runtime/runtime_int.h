@@ -42,6 +42,7 @@ struct runner_ctr {
     bool inspecting; /* a health inspect is in flight */
     bool stop_sent;
     bool killed;
+    int64_t socket_wait_since;      /* ms: first tick it waited for the router's socket */
     struct emu_output_writer *out;  /* the copy of its output being written */
     struct emu_http_req *logs_req;  /* the logs stream feeding it */
     uint64_t out_seen;              /* lines the follow stream gave */

@@ -256,6 +256,39 @@ static int call(struct emu_task_runner *r, struct runner_ctr *rc, int rv)
 
 /* ---- deciding -------------------------------------------------------------------------- */
 
+/* With a synchronous fluentd driver (fluentd-async=false: only a --what-if rerun, Fargate is
+ * always asynchronous) Docker connects to the router's socket when the container starts and
+ * refuses to start it when nothing listens yet: the START dependency on the router does not
+ * wait for its socket. Such a container waits for the socket (up to 10 s, then starts anyway and
+ * fails as Docker decides). True while it should wait. */
+#define SYNC_SOCKET_WAIT_MS 10000
+static bool wait_router_socket(struct emu_task_runner *r, struct runner_ctr *rc, int64_t now)
+{
+    const struct emu_container_plan *cp = &r->plan->containers[rc->i];
+    const char *addr = NULL;
+    bool sync = false;
+    for (size_t k = 0; cp->uses_firelens && k < cp->log_config.config.n; k++) {
+        const struct emu_kv *kv = &cp->log_config.config.items[k];
+        if (strcmp(kv->key, "fluentd-async") == 0) {
+            sync = strcmp(kv->value, "false") == 0;
+        }
+        else if (strcmp(kv->key, "fluentd-address") == 0) {
+            addr = kv->value;
+        }
+    }
+    if (!sync || !addr || strncmp(addr, "unix://", 7) != 0) {
+        return false;
+    }
+    struct stat sb;
+    if (stat(addr + 7, &sb) == 0 && S_ISSOCK(sb.st_mode)) {
+        return false;
+    }
+    if (!rc->socket_wait_since) {
+        rc->socket_wait_since = now;
+    }
+    return now - rc->socket_wait_since < SYNC_SOCKET_WAIT_MS;
+}
+
 /* Starts what may start; stops for good what never can. */
 static void advance_running(struct emu_task_runner *r, int64_t now)
 {
@@ -267,6 +300,9 @@ static void advance_running(struct emu_task_runner *r, int64_t now)
         }
         char why[EMU_REASON_MAX];
         enum emu_deps_verdict v = emu_deps_can_start(&r->graph, r->st, i, now, why, sizeof(why));
+        if (v == EMU_DEPS_MET && wait_router_socket(r, rc, now)) {
+            continue;
+        }
         if (v == EMU_DEPS_MET) {
             if (call(r, rc, emu_docker_container_start(r->docker, c->docker_name, on_start,
                                                        rc)) < 0) {

@@ -50,7 +50,12 @@ arn=$(desc "$id" "print(t['taskArn'])")
 [ "$(echo "$task" | pyget 'd["Limits"]["CPU"]')" = 0.25 ] || fail "task limits: $task"
 # The Fargate fields: the zone, the image pull window and the host clock's drift.
 [ "$(echo "$task" | pyget 'd["AvailabilityZone"]')" = us-east-1a ] || fail "AZ: $task"
-[ "$(echo "$task" | pyget 'd["PullStartedAt"] <= d["PullStoppedAt"]')" = True ] || fail "pull: $task"
+# Compared as times, not strings: RFC3339Nano drops trailing zeros ("16.78Z" is before "16.781Z").
+ts() { python3 -c "import calendar,sys,time; s=sys.argv[1].rstrip('Z'); w,_,f=s.partition('.'); print(calendar.timegm(time.strptime(w, '%Y-%m-%dT%H:%M:%S')) + float('0.' + (f or '0')))" "$1"; }
+pull0=$(ts "$(echo "$task" | pyget 'd["PullStartedAt"]')")
+pull1=$(ts "$(echo "$task" | pyget 'd["PullStoppedAt"]')")
+python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) <= float(sys.argv[2]) else 1)" "$pull0" "$pull1" ||
+  fail "pull: $task"
 echo "$task" | pyget 'd["ClockDrift"]["ClockSynchronizationStatus"]' | grep -Eq '^(NOT_)?SYNCHRONIZED$' \
   || fail "ClockDrift: $task"
 [ "$(desc "$id" "print(t['availabilityZone'], 'pullStartedAt' in t)")" = "us-east-1a True" ] \

@@ -11,21 +11,7 @@ set -eu
 emu=$(realpath "${1:?usage: audit_whatif_bench.sh FARGATE_EMU [LINES] [RUNS]}")
 n=${2:-100000}
 runs=${3:-3}
-here=$(cd "$(dirname "$0")" && pwd)
-src=$(dirname "$here")
-work=$(mktemp -d)
-dd=""
-cleanup() {
-  [ -n "$dd" ] && "$src/tests/support/dockerd.sh" stop "$dd" >/dev/null 2>&1
-  rm -rf "$work"
-}
-trap cleanup EXIT
-if ! docker info >/dev/null 2>&1; then
-  dd=$work/dockerd
-  "$src/tests/support/dockerd.sh" start "$dd" >/dev/null
-  export DOCKER_HOST=unix://$dd/docker.sock
-  "$src/docker/build-local-images.sh" "$DOCKER_HOST" >/dev/null
-fi
+. "$(dirname "$0")/dockerd_env.sh"
 /usr/bin/python3 - "$work/burst.json" "$n" <<'PY'
 import json, sys
 path, n = sys.argv[1], int(sys.argv[2])
